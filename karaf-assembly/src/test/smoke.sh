@@ -1,0 +1,179 @@
+#!/bin/sh
+#
+# Smoke test of the jublk Karaf distribution, natively on this machine (JDK 25, no VM).
+#
+#   karaf-assembly/src/test/smoke.sh [DIST]
+#
+# DIST is an unpacked distribution directory or a .tar.gz (default: the one in karaf-assembly/target/);
+# either way the test runs on a copy in a temporary directory, since it changes etc/ and deploy/. The server is started there, checked through bin/client
+# and ssh, and stopped. Prints "ok"/"not ok" lines and a closing "N passed, N failed" line; exits non-zero
+# on any failure. Needs: sh, tar, awk, sed, grep, ssh (openssh-client). Port 8101 must be free.
+# KEEP=1 keeps the temporary directory (with data/log/karaf.log) for a look afterwards.
+
+set -u
+
+here=`cd "$(dirname "$0")" && pwd`
+dist="${1:-}"
+if [ -z "${dist}" ]; then
+    dist=`ls "${here}"/../../target/jublk-karaf-*.tar.gz 2>/dev/null | head -n 1`
+fi
+[ -n "${dist}" ] && [ -e "${dist}" ] || { echo "smoke: no distribution given or built (mvn -B install)" >&2; exit 2; }
+
+work=`mktemp -d /tmp/jublk-smoke.XXXXXX`
+if [ -d "${dist}" ]; then
+    cp -a "${dist}" "${work}/dist" || exit 2
+    home="${work}/dist"
+else
+    tar xzf "${dist}" -C "${work}" || exit 2
+    home=`ls -d "${work}"/jublk-karaf-*/ | head -n 1`
+    home="${home%/}"
+fi
+
+passed=0
+failed=0
+ok()     { passed=$((passed + 1)); echo "ok - $*"; }
+not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
+check()  { # check DESCRIPTION COMMAND...: ok if the command succeeds
+    description="$1"; shift
+    if "$@"; then ok "${description}"; else not_ok "${description}"; fi
+}
+plain()  { sed 's/\x1b\[[0-9;]*[A-Za-z]//g'; }   # no ANSI colours (grep highlights in Karaf's output)
+
+cleanup() {
+    if [ -x "${home}/bin/stop" ] && [ -n "`server_pid`" ]; then
+        "${home}/bin/stop" >/dev/null 2>&1
+        sleep 2
+        pid=`server_pid`; [ -n "${pid}" ] && kill "${pid}" 2>/dev/null
+    fi
+    if [ "${KEEP:-0}" = 1 ]; then echo "smoke: kept ${work}" >&2; else rm -rf "${work}"; fi
+}
+server_pid() { # the Karaf JVM of this distribution, if running (Karaf writes karaf.pid at start)
+    pid=`cat "${home}/karaf.pid" 2>/dev/null`
+    [ -n "${pid}" ] && kill -0 "${pid}" 2>/dev/null && echo "${pid}"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ssh_opts="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes -o ConnectTimeout=5 -p 8101"
+admin()  { ssh ${ssh_opts} -i "${home}/etc/admin.key" karaf@127.0.0.1 "$1" 2>&1 | plain | grep -v '^Connection to .* closed'; }
+viewer() { ssh ${ssh_opts} -i "${work}/viewer.key" viewer@127.0.0.1 "$1" 2>&1 | plain | grep -v '^Connection to .* closed'; }
+listening_on_8101() { # local addresses (hex, as in /proc/net/tcp*) listening on port 8101 (0x1FA5)
+    cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == "0A" { split($2, a, ":"); if (a[2] == "1FA5") print a[1] }'
+}
+bundle_state() { # State column of bundle:list for one bundle (by symbolic name)
+    admin "bundle:list -t 0 $1" | awk -F'|' '$1 ~ /^ *[0-9]+ *$/ { gsub(/ /, "", $2); print $2 }'
+}
+
+command -v ssh >/dev/null || { echo "smoke: ssh (openssh-client) is needed" >&2; exit 2; }
+[ -z "`listening_on_8101`" ] || { echo "smoke: port 8101 is already in use; stop the other server first" >&2; exit 2; }
+
+echo "# distribution: ${home}"
+
+# ---- Java check -----------------------------------------------------------------------------------
+old_jdk=`ls -d /usr/lib/jvm/*-17-* /usr/lib/jvm/*-21-* 2>/dev/null | head -n 1`
+if [ -n "${old_jdk}" ] && [ -x "${old_jdk}/bin/java" ]; then
+    out=`JAVA_HOME="${old_jdk}" "${home}/bin/status" 2>&1`; rc=$?
+    check "bin/setenv refuses Java older than 25 (${old_jdk})" \
+        sh -c '[ "$0" -ne 0 ] && echo "$1" | grep -q "Java 25 or newer is needed"' "${rc}" "${out}"
+fi
+
+# ---- start ----------------------------------------------------------------------------------------
+start_time=`date +%s`
+"${home}/bin/start" > "${work}/start.out" 2>&1
+check "bin/start created the admin key, readable by its owner only" \
+    sh -c '[ "`stat -c %a "$0/etc/admin.key"`" = 600 ] && grep -q "^karaf = " "$0/etc/keys.properties"' "${home}"
+
+# Ready when the jublk bundles are up and no boot feature is still being installed.
+ready=no
+while [ $((`date +%s` - start_time)) -lt 90 ]; do
+    if [ "`admin 'bundle:list -t 0' | grep -c 'jublk ::'`" -ge 7 ] \
+        && admin 'feature:list -i' | grep -q '^jublk-target-qcow2 .*Started'; then
+        ready=yes; break
+    fi
+    sleep 1
+done
+check "server up with the jublk features started (in $((`date +%s` - start_time))s)" [ "${ready}" = yes ]
+[ "${ready}" = yes ] || { tail -n 40 "${home}/data/log/karaf.log" 2>/dev/null; exit 1; }
+
+# ---- bin/client: admin by default, no password; -b reads the commands from stdin (no stdin EOF race) -
+out=`printf 'jaas:whoami\nbundle:list -t 0\n' | "${home}/bin/client" -b 2>&1 | plain`
+check "bin/client logs in as karaf without a password (jaas:whoami)" \
+    sh -c 'echo "$0" | grep -qx "karaf *"' "${out}"
+# Fragments ("Hosts: N") stay Resolved; every other bundle must be Active.
+inactive=`echo "${out}" | awk -F'|' '$1 ~ /^ *[0-9]+ *$/ && $2 !~ /Active/ && $5 !~ /Hosts:/ { print $5 }'`
+check "bin/client bundle:list: all bundles Active, jublk ones included${inactive:+ (not Active: ${inactive})}" \
+    sh -c 'echo "$0" | grep -q "jublk :: target qcow2" && [ -z "$1" ]' "${out}" "${inactive}"
+
+# ---- ssh --------------------------------------------------------------------------------------------
+check "ssh -i etc/admin.key karaf@127.0.0.1 works and has the admin role" \
+    sh -c 'echo "$0" | grep -qx "admin *"' "`admin 'jaas:whoami -r'`"
+addrs=`listening_on_8101 | sort -u | tr '\n' ' '`
+check "ssh listens on loopback only (${addrs})" \
+    sh -c 'for a in $0; do case "$a" in 0100007F|0000000000000000FFFF00000100007F) ;; *) exit 1 ;; esac; done' "${addrs}"
+
+# ---- console commands --------------------------------------------------------------------------------
+check "piped command runs as the admin (jaas:whoami | grep karaf)" \
+    sh -c 'echo "$0" | grep -qx "karaf *"' "`admin 'jaas:whoami | grep karaf'`"
+check "piped command sees the jublk bundles (bundle:list | grep jublk)" \
+    [ "`admin 'bundle:list -t 0 | grep jublk' | grep -c 'jublk ::'`" -ge 7 ]
+check "feature:list -i shows jublk-platform started" \
+    sh -c 'echo "$0" | grep -q "^jublk-platform .*Started"' "`admin 'feature:list -i'`"
+admin 'feature:install diagnostic' > "${work}/feature-install.out"
+check "feature:install diagnostic" \
+    sh -c 'echo "$0" | grep -q "^diagnostic .*Started"' "`admin 'feature:list -i'`"
+admin 'bundle:update jublk-target-null' > "${work}/bundle-update.out"
+check "bundle:update jublk-target-null leaves it Active" [ "`bundle_state jublk-target-null`" = Active ]
+admin 'bundle:stop jublk-target-null | tac' > /dev/null
+stopped=`bundle_state jublk-target-null`
+admin 'bundle:start jublk-target-null' > /dev/null
+started=`bundle_state jublk-target-null`
+check "admin may stop (in a pipe) and start a bundle (${stopped}, then ${started})" \
+    [ "${stopped}/${started}" = Resolved/Active ]
+
+# ---- RBAC: a key user with the viewer role only --------------------------------------------------------
+: > "${work}/viewer.props"
+"${JAVA_HOME:-`ls -d /usr/lib/jvm/*25* | tail -n 1`}/bin/java" "${home}/lib/jublk/AdminKey.java" \
+    "${work}/viewer.key" "${work}/viewer.props" viewer
+echo "viewer = `cut -d' ' -f2 "${work}/viewer.key.pub"`,viewer,ssh" >> "${home}/etc/keys.properties"
+check "viewer logs in with the viewer role only" \
+    sh -c 'echo "$0" | grep -qx "viewer *" && ! echo "$0" | grep -qx "admin *"' "`viewer 'jaas:whoami -r'`"
+check "viewer may list bundles, also in a pipe" \
+    [ "`viewer 'bundle:list -t 0 | grep jublk' | grep -c 'jublk ::'`" -ge 7 ]
+out=`viewer 'bundle:stop jublk-target-null'`
+check "viewer may not stop a bundle (${out})" \
+    sh -c 'echo "$0" | grep -q "Command not found" && [ "$1" = Active ]' "${out}" "`bundle_state jublk-target-null`"
+
+# ---- deploy/ ------------------------------------------------------------------------------------------
+mkdir -p "${work}/bundle/META-INF"
+printf 'Manifest-Version: 1.0\nBundle-ManifestVersion: 2\nBundle-SymbolicName: jublk.smoke.deployed\nBundle-Version: 1.0.0\nBundle-Name: jublk smoke deployed\n' \
+    > "${work}/bundle/META-INF/MANIFEST.MF"
+(cd "${work}/bundle" && "${JAVA_HOME:-`ls -d /usr/lib/jvm/*25* | tail -n 1`}/bin/jar" --create --file ../deployed.jar --manifest META-INF/MANIFEST.MF)
+cp "${work}/deployed.jar" "${home}/deploy/"
+state=
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+    state=`bundle_state jublk.smoke.deployed`
+    [ "${state}" = Active ] && break
+    sleep 1
+done
+check "a bundle copied into deploy/ is installed and Active (${state:-absent})" [ "${state}" = Active ]
+check "etc/, data/ and deploy/ are not writable by group or others" \
+    sh -c 'for d in etc data deploy; do [ -z "`find "$0/$d" -maxdepth 0 -perm /022`" ] || exit 1; done' "${home}"
+check "no password user in etc/users.properties" \
+    sh -c '! grep -v "^ *#" "$0/etc/users.properties" | grep -v "^_g_" | grep -q "="' "${home}"
+
+# ---- errors in the log (warnings are shown, not judged) ----------------------------------------------------
+grep -E '\| WARN ' "${home}/data/log/karaf.log" | cut -c1-300 | sed 's/^/# /'
+errors=`grep -cE '\| ERROR ' "${home}/data/log/karaf.log"`
+check "no ERROR in data/log/karaf.log (${errors})" [ "${errors}" = 0 ]
+
+# ---- stop -----------------------------------------------------------------------------------------------
+"${home}/bin/stop" > "${work}/stop.out" 2>&1
+gone=no
+for i in `seq 1 30`; do
+    [ -z "`server_pid`" ] && { gone=yes; break; }
+    sleep 1
+done
+check "bin/stop stops the server" [ "${gone}" = yes ]
+
+echo "${passed} passed, ${failed} failed"
+[ "${failed}" = 0 ]
