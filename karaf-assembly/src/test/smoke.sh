@@ -83,9 +83,10 @@ start_time=`date +%s`
 check "bin/start created the admin key, readable by its owner only" \
     sh -c '[ "`stat -c %a "$0/etc/admin.key"`" = 600 ] && grep -q "^karaf = " "$0/etc/keys.properties"' "${home}"
 
-# Ready when the jublk bundles are up and no boot feature is still being installed.
+# Ready when the jublk bundles are up and no boot feature is still being installed (about 30 s on
+# an idle 2-core machine; the limit leaves room for a busy one).
 ready=no
-while [ $((`date +%s` - start_time)) -lt 90 ]; do
+while [ $((`date +%s` - start_time)) -lt 180 ]; do
     if [ "`admin 'bundle:list -t 0' | grep -c 'jublk ::'`" -ge 7 ] \
         && admin 'feature:list -i' | grep -q '^jublk-target-qcow2 .*Started'; then
         ready=yes; break
