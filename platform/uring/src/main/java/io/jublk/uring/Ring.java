@@ -1,0 +1,721 @@
+package io.jublk.uring;
+
+import static io.jublk.uring.internal.IoUringLayout.GETEVENTS_ARG_SIGMASK_SZ;
+import static io.jublk.uring.internal.IoUringLayout.GETEVENTS_ARG_SIZE;
+import static io.jublk.uring.internal.IoUringLayout.GETEVENTS_ARG_TS;
+import static io.jublk.uring.internal.IoUringLayout.IOVEC_BASE;
+import static io.jublk.uring.internal.IoUringLayout.IOVEC_LEN;
+import static io.jublk.uring.internal.IoUringLayout.IOVEC_SIZE;
+import static io.jublk.uring.internal.IoUringLayout.PARAMS_FEATURES;
+import static io.jublk.uring.internal.IoUringLayout.PARAMS_SIZE;
+import static io.jublk.uring.internal.IoUringLayout.TIMESPEC_NSEC;
+import static io.jublk.uring.internal.IoUringLayout.TIMESPEC_SEC;
+import static io.jublk.uring.internal.IoUringLayout.TIMESPEC_SIZE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import io.jublk.uring.internal.Liburing;
+import io.jublk.uring.internal.LiburingLayout;
+import io.jublk.uring.internal.RingLayoutCheck;
+import io.jublk.uring.sys.AlignedMemory;
+import io.jublk.uring.sys.Errno;
+import io.jublk.uring.sys.ErrnoException;
+import io.jublk.uring.sys.Linux;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One io_uring instance, owned by one thread. liburing sets it up, registers resources and tears it
+ * down; SQEs are written and the SQ/CQ indexes moved in Java over the mapped rings (release store of
+ * the SQ tail, acquire load of the CQ tail, release store of the CQ head), and {@code io_uring_enter}
+ * is called once per batch.
+ *
+ * <p>A queue thread's loop:
+ * <pre>{@code
+ * try (Ring ring = Ring.open(RingConfig.builder(64).wakeable(true).build())) {
+ *     ring.registerFiles(ublkCharFd);
+ *     for (int tag = 0; tag < depth; tag++) {
+ *         ring.sqe().uringCmd(0, UBLK_IO_FETCH_REQ).fixedFile().cmdShort(0, (short) qid)
+ *             .cmdShort(2, (short) tag).cmdLong(8, bufferAddress[tag]).userData(tag);
+ *     }
+ *     while (running) {
+ *         ring.submitAndWait(1);   // one syscall: submit everything queued, wait for a completion
+ *         ring.drain(handler);     // handler queues follow-up SQEs with ring.sqe()
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Rules the ring enforces: only the owner thread (the creator, or the thread that called
+ * {@link #adopt()}) may submit, wait, drain, register or close, else {@link WrongThreadException};
+ * {@link #close()} cancels what is in flight and waits for its completions before freeing the memory
+ * the kernel may write (if they do not come within the close timeout, that memory is leaked rather
+ * than freed); steady-state submit and drain allocate nothing.
+ */
+public final class Ring implements AutoCloseable {
+    /** User data values from here to -1 are reserved for the ring's own operations. */
+    public static final long RESERVED_USER_DATA_MIN = -16;
+    static final long UD_WAKE = -2;
+    static final long UD_CANCEL = -3;
+
+    private static final Logger LOG = LoggerFactory.getLogger(Ring.class);
+    private static final CompletionHandler DISCARD = (userData, res, flags) -> { };
+    private static final long WAIT_SLICE_NANOS = 50_000_000L;
+    private static final int EINTR = 4;
+    private static final int EAGAIN = 11;
+    private static final int EBUSY = 16;
+    private static final int ETIME = 62;
+    private static final int ECANCELED = 125;
+
+    private final RingConfig config;
+    private final Arena memory;
+    private final Arena views;
+    private final MemorySegment struct;
+    private final int ringFd;
+    private final int setupFlags;
+    private final int features;
+    private final SubmissionQueue sq;
+    private final CompletionQueue cq;
+    private final MemorySegment waitArg;
+    private final MemorySegment waitTs;
+    private final Waker waker;
+    private final MemorySegment wakeBuffer;
+    private final boolean[] supportedOps;
+    private final Awaiter awaiter = new Awaiter();
+
+    private volatile Thread owner;
+    private volatile boolean closed;
+    private int enterFd;
+    private int enterFlags;
+    private long inFlight;
+    private boolean draining;
+    private boolean stopRearm;
+    private boolean closedCleanly;
+    private MemorySegment[] registeredBuffers = new MemorySegment[0];
+    private int registeredFiles;
+
+    private Ring(RingConfig config, Arena memory, MemorySegment struct, MemorySegment params, int setupFlags)
+            throws ErrnoException {
+        List<String> problems = RingLayoutCheck.problems(struct, params);
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException("liburing's struct io_uring does not have the 2.3 layout this code"
+                    + " reads (" + Liburing.loadedFrom() + "): " + problems);
+        }
+        this.config = config;
+        this.memory = memory;
+        this.struct = struct;
+        this.ringFd = struct.get(JAVA_INT, LiburingLayout.RING_FD);
+        this.setupFlags = setupFlags;
+        this.features = params.get(JAVA_INT, PARAMS_FEATURES);
+        // Views of the kernel's mappings live in their own arena, closed before liburing unmaps them,
+        // so a stray access after close() throws instead of touching unmapped memory.
+        this.views = Arena.ofShared();
+        this.sq = new SubmissionQueue(struct, params, (setupFlags & IoUring.SETUP_SQE128) != 0, views, memory);
+        this.cq = new CompletionQueue(struct, params, (setupFlags & IoUring.SETUP_CQE32) != 0, views);
+        this.waitArg = memory.allocate(GETEVENTS_ARG_SIZE, 8);
+        this.waitTs = memory.allocate(TIMESPEC_SIZE, 8);
+        waitArg.set(JAVA_INT, GETEVENTS_ARG_SIGMASK_SZ, 8);
+        waitArg.set(JAVA_LONG, GETEVENTS_ARG_TS, waitTs.address());
+        this.supportedOps = Liburing.probeOps(struct);
+        this.enterFd = ringFd;
+        if (config.wakeable()) {
+            this.wakeBuffer = memory.allocate(8, 8);
+            this.waker = new Waker(Linux.eventfd(0, Linux.EFD_CLOEXEC));
+        } else {
+            this.wakeBuffer = null;
+            this.waker = null;
+        }
+    }
+
+    /**
+     * Sets up a ring as {@code config} asks. The calling thread becomes its owner unless
+     * {@link RingConfig#handOff()} is set, in which case the owner is whoever calls {@link #adopt()}.
+     *
+     * @throws UringUnavailableException when io_uring cannot be used here (the message says why)
+     */
+    public static Ring open(RingConfig config) throws IOException {
+        Objects.requireNonNull(config, "config");
+        String missing = Liburing.unavailableReason();
+        if (missing != null) {
+            throw new UringUnavailableException(missing);
+        }
+        Arena memory = Arena.ofShared();
+        Ring ring;
+        try {
+            MemorySegment struct = memory.allocate(LiburingLayout.SIZE, 8);
+            MemorySegment params = memory.allocate(PARAMS_SIZE, 8);
+            int flags = RingSetup.init(config, struct, params);
+            try {
+                ring = new Ring(config, memory, struct, params, flags);
+            } catch (IOException | RuntimeException e) {
+                Liburing.queueExit(struct);
+                throw e;
+            }
+        } catch (IOException | RuntimeException e) {
+            memory.close();
+            throw e;
+        }
+        LOG.debug("io_uring ring fd {}: {} SQ / {} CQ entries, setup {}, features 0x{}", ring.ringFd,
+                ring.sq.entries(), ring.cq.entries(), UringSupport.setupFlagNames(ring.setupFlags),
+                Integer.toHexString(ring.features));
+        if (!config.handOff()) {
+            try {
+                ring.becomeOwner();
+            } catch (IOException | RuntimeException e) {
+                ring.close();
+                throw e;
+            }
+        }
+        return ring;
+    }
+
+    /**
+     * Makes the calling thread the owner of a ring opened with {@link RingConfig#handOff()} and enables
+     * it. Does nothing if the caller already owns it.
+     */
+    public synchronized void adopt() throws ErrnoException {
+        Thread me = Thread.currentThread();
+        if (closed) {
+            throw new IllegalStateException("ring is closed");
+        }
+        if (owner == me) {
+            return;
+        }
+        if (owner != null) {
+            throw new WrongThreadException("ring already belongs to thread '" + owner.getName() + "'");
+        }
+        ErrnoException.check(Liburing.enableRings(ringFd), "io_uring_register(ENABLE_RINGS)");
+        becomeOwner();
+    }
+
+    private void becomeOwner() throws ErrnoException {
+        owner = Thread.currentThread();
+        if (config.registerRingFd()) {
+            int rc = Liburing.registerRingFd(struct);
+            if (rc == 1) {
+                enterFd = struct.get(JAVA_INT, LiburingLayout.ENTER_RING_FD);
+                enterFlags = IoUring.ENTER_REGISTERED_RING;
+            } else {
+                LOG.debug("ring fd not registered ({}); entering by plain fd", Errno.nameOf(-rc));
+            }
+        }
+        if (waker != null) {
+            armWake();
+            enter(0, -1);
+        }
+    }
+
+    // ---- submission ---------------------------------------------------------------------------
+
+    /**
+     * The next free SQE, zeroed (a NOP until you call an operation on it). If the SQ is full, what is
+     * queued is submitted first to make room, unless the last queued SQE links to this one (check
+     * {@link #sqSpace()} before starting a chain).
+     *
+     * @throws UncheckedIOException if that early submit fails
+     */
+    public Sqe sqe() {
+        checkOwner();
+        if (!sq.hasSpace()) {
+            makeRoom();
+        }
+        return sq.next();
+    }
+
+    /** Like {@link #sqe()}, but returns null instead of submitting when the SQ is full. */
+    public Sqe trySqe() {
+        checkOwner();
+        return sq.hasSpace() ? sq.next() : null;
+    }
+
+    /** Free SQ slots: how many {@link #sqe()} calls will not need an early submit. */
+    public int sqSpace() {
+        checkOwner();
+        return sq.space();
+    }
+
+    /** SQEs prepared but not yet taken by the kernel. */
+    public int pending() {
+        checkOwner();
+        return sq.queued();
+    }
+
+    /**
+     * Operations the kernel took whose completion has not been drained yet (includes the ring's own
+     * wake-up read when it is {@link RingConfig#wakeable()}).
+     */
+    public long inFlight() {
+        return inFlight;
+    }
+
+    /** Submits everything queued without waiting. Returns how many SQEs the kernel took. */
+    public int submit() throws ErrnoException {
+        checkOwner();
+        return enter(0, -1);
+    }
+
+    /**
+     * Submits everything queued and waits until at least {@code minComplete} completions are ready,
+     * in one io_uring_enter. Returns how many SQEs the kernel took.
+     *
+     * @throws IllegalStateException when fewer than {@code minComplete} operations are outstanding,
+     *                               since that wait could never end
+     */
+    public int submitAndWait(int minComplete) throws ErrnoException {
+        checkOwner();
+        requireNonNegative(minComplete);
+        return enter(minComplete, -1);
+    }
+
+    /**
+     * Like {@link #submitAndWait(int)} but gives up waiting after {@code timeoutNanos} (needs
+     * IORING_FEAT_EXT_ARG, Linux 5.11+). Running out of time is not an error: drain to see what came.
+     */
+    public int submitAndWait(int minComplete, long timeoutNanos) throws ErrnoException {
+        checkOwner();
+        requireNonNegative(minComplete);
+        if (timeoutNanos < 0) {
+            throw new IllegalArgumentException("timeout must not be negative: " + timeoutNanos);
+        }
+        return enter(minComplete, timeoutNanos);
+    }
+
+    // ---- completion ---------------------------------------------------------------------------
+
+    /**
+     * Hands every ready completion to {@code handler}, moving the CQ head once per batch, and flushes
+     * completions the kernel holds back (after a CQ overflow; deferred task work when nothing else was
+     * ready). Does not block or submit. The handler may queue new SQEs but not call drain again.
+     * Returns the number handled.
+     */
+    public int drain(CompletionHandler handler) {
+        checkOwner();
+        Objects.requireNonNull(handler, "handler");
+        if (draining) {
+            throw new IllegalStateException("drain() called from inside a completion handler");
+        }
+        draining = true;
+        try {
+            int total = 0;
+            int idleFlushes = 0;
+            for (;;) {
+                int n = cq.reap(this, handler);
+                total += n;
+                int kernelFlags = sq.kernelFlags();
+                // Overflowed CQEs must be flushed now that there is room. Deferred task work only when
+                // nothing came: otherwise the caller's next submitAndWait runs it without an extra syscall.
+                boolean overflow = (kernelFlags & IoUring.SQ_CQ_OVERFLOW) != 0;
+                boolean deferred = (kernelFlags & IoUring.SQ_TASKRUN) != 0 && total == 0;
+                if (!overflow && !deferred || n == 0 && ++idleFlushes > 2) {
+                    return total;
+                }
+                flushCompletions();
+            }
+        } finally {
+            draining = false;
+        }
+    }
+
+    /**
+     * The extra 16 bytes of the completion being handled, in a ring set up with
+     * {@link RingConfig#cqe32()}; {@code index} is 0 or 1. Valid only inside the handler.
+     */
+    public long cqeExtra(int index) {
+        checkOwner();
+        return cq.extra(index);
+    }
+
+    /**
+     * Submits what is queued and waits for the completion carrying {@code userData}, handing any other
+     * completion to {@code others} (or dropping it when null). Returns its {@code res}. Meant for the
+     * control ring's "submit one command, wait for it".
+     */
+    public int awaitCompletion(long userData, CompletionHandler others) throws ErrnoException {
+        try {
+            return awaitCompletion(userData, others, -1);
+        } catch (TimeoutException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * Like {@link #awaitCompletion(long, CompletionHandler)} with a time limit ({@code timeoutNanos < 0}
+     * waits forever). On timeout the operation is still in flight; cancel it or wait again.
+     */
+    public int awaitCompletion(long userData, CompletionHandler others, long timeoutNanos)
+            throws ErrnoException, TimeoutException {
+        checkOwner();
+        long deadline = System.nanoTime() + timeoutNanos;
+        awaiter.start(userData, others);
+        enter(0, -1);
+        for (;;) {
+            drain(awaiter);
+            if (awaiter.found()) {
+                return awaiter.res();
+            }
+            if (timeoutNanos < 0) {
+                enter(1, -1);
+            } else {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new TimeoutException("no completion for user data " + userData + " within "
+                            + timeoutNanos + " ns");
+                }
+                enter(1, left);
+            }
+        }
+    }
+
+    /** Called by the completion queue for each CQE: accounting, the ring's own operations, then the handler. */
+    void dispatch(long userData, int res, int flags, CompletionHandler handler) {
+        if ((flags & IoUring.CQE_F_MORE) == 0) {
+            inFlight--;
+        }
+        if (userData < 0 && userData >= RESERVED_USER_DATA_MIN) {
+            if (userData == UD_WAKE && !stopRearm && res != -ECANCELED) {
+                if (res < 0) {
+                    LOG.warn("wake-up read on ring fd {} failed: {}", ringFd, Errno.nameOf(-res));
+                }
+                armWake();
+                handler.onWakeup();
+            }
+            return; // UD_CANCEL is the close-time cancel: nothing to do
+        }
+        handler.onCompletion(userData, res, flags);
+    }
+
+    // ---- resources ----------------------------------------------------------------------------
+
+    /** Registers files; SQEs then name them by index with {@link Sqe#fixedFile()}. -1 leaves a slot empty. */
+    public void registerFiles(int... fds) throws ErrnoException {
+        checkSetupAccess();
+        if (fds.length == 0 || fds.length > IoUring.MAX_ENTRIES) {
+            throw new IllegalArgumentException("register 1.." + IoUring.MAX_ENTRIES + " files: " + fds.length);
+        }
+        ErrnoException.check(Liburing.registerFiles(struct, fds), "io_uring_register_files");
+        registeredFiles = fds.length;
+    }
+
+    /** Replaces registered file {@code index} with {@code fd} (-1 empties the slot). */
+    public void updateRegisteredFile(int index, int fd) throws ErrnoException {
+        checkSetupAccess();
+        Objects.checkIndex(index, registeredFiles);
+        ErrnoException.check(Liburing.updateRegisteredFile(struct, index, fd), "io_uring_register_files_update");
+    }
+
+    public void unregisterFiles() throws ErrnoException {
+        checkSetupAccess();
+        ErrnoException.check(Liburing.unregisterFiles(struct), "io_uring_unregister_files");
+        registeredFiles = 0;
+    }
+
+    /**
+     * Registers buffers for READ_FIXED/WRITE_FIXED and URING_CMD_FIXED; buffer i gets index i. The
+     * kernel pins their pages: keep them alive until {@link #unregisterBuffers()} or close
+     * ({@link #allocateBuffer(long)} memory always is).
+     */
+    public void registerBuffers(MemorySegment... buffers) throws ErrnoException {
+        checkSetupAccess();
+        if (buffers.length == 0 || buffers.length > 16384) {
+            throw new IllegalArgumentException("register 1..16384 buffers: " + buffers.length);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment iovecs = arena.allocate((long) IOVEC_SIZE * buffers.length, 8);
+            for (int i = 0; i < buffers.length; i++) {
+                long size = buffers[i].byteSize();
+                iovecs.set(JAVA_LONG, (long) IOVEC_SIZE * i + IOVEC_BASE,
+                        Sqe.address(buffers[i], 0, (int) Math.min(size, Integer.MAX_VALUE)));
+                iovecs.set(JAVA_LONG, (long) IOVEC_SIZE * i + IOVEC_LEN, size);
+            }
+            ErrnoException.check(Liburing.registerBuffers(struct, iovecs, buffers.length),
+                    "io_uring_register_buffers");
+        }
+        registeredBuffers = buffers.clone(); // keeps automatic arenas from freeing them while registered
+    }
+
+    public void unregisterBuffers() throws ErrnoException {
+        checkSetupAccess();
+        ErrnoException.check(Liburing.unregisterBuffers(struct), "io_uring_unregister_buffers");
+        registeredBuffers = new MemorySegment[0];
+    }
+
+    /**
+     * Page-aligned, zeroed memory that lives exactly as long as the ring: freed on close only once no
+     * operation can still write into it. Any thread may call this.
+     */
+    public MemorySegment allocateBuffer(long size) {
+        if (closed) {
+            throw new IllegalStateException("ring is closed");
+        }
+        return AlignedMemory.allocate(memory, size);
+    }
+
+    /** The waker of a {@link RingConfig#wakeable()} ring. */
+    public Waker waker() {
+        if (waker == null) {
+            throw new IllegalStateException("ring was not opened wakeable");
+        }
+        return waker;
+    }
+
+    // ---- facts --------------------------------------------------------------------------------
+
+    /** The ring fd (e.g. for IORING_OP_MSG_RING from another ring, or diagnostics). */
+    public int fd() {
+        return ringFd;
+    }
+
+    /** The IORING_SETUP_* flags in effect (after any fallback). */
+    public int setupFlags() {
+        return setupFlags;
+    }
+
+    /** IORING_FEAT_* bits the kernel reported. */
+    public int features() {
+        return features;
+    }
+
+    public int sqEntries() {
+        return sq.entries();
+    }
+
+    public int cqEntries() {
+        return cq.entries();
+    }
+
+    /** Whether the kernel supports opcode {@code op} (true when the kernel cannot be probed). */
+    public boolean supportsOp(int op) {
+        return supportedOps == null || (op >= 0 && op < supportedOps.length && supportedOps[op]);
+    }
+
+    /** Completions the kernel had to drop (the CQ ring's overflow counter; stays 0 with FEAT_NODROP). */
+    public int droppedCompletions() {
+        checkOwner();
+        return cq.dropped();
+    }
+
+    public Thread owner() {
+        return owner;
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** After close: whether every operation completed and the ring's memory was freed (false means leaked). */
+    public boolean closedCleanly() {
+        return closedCleanly;
+    }
+
+    @Override
+    public String toString() {
+        return "Ring[fd=" + ringFd + ", sq=" + sq.entries() + ", cq=" + cq.entries() + ", setup="
+                + UringSupport.setupFlagNames(setupFlags) + (closed ? ", closed" : "") + "]";
+    }
+
+    // ---- close --------------------------------------------------------------------------------
+
+    /**
+     * Cancels what is in flight, waits (up to {@link RingConfig#closeTimeout()}) for those completions,
+     * then unmaps and closes the ring. Memory the kernel might still write is freed only if every
+     * completion arrived; otherwise it is leaked on purpose and a warning is logged. The owner closes;
+     * another thread may close only once the owner thread has ended. Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        Thread current = owner;
+        boolean quiet;
+        String why;
+        if (current == Thread.currentThread()) {
+            if (draining) {
+                throw new IllegalStateException("close() called from inside a completion handler");
+            }
+            quiet = quiesce();
+            why = "no completion within " + config.closeTimeout() + " after cancelling";
+        } else if (current == null || !current.isAlive()) {
+            // Never adopted, or the owner died: the kernel cancels a dead task's requests, but we
+            // cannot see when that is done, so memory is only freed if nothing was outstanding.
+            quiet = inFlight == 0;
+            why = "its owner thread ended without closing it";
+        } else {
+            throw new WrongThreadException("ring belongs to thread '" + current.getName()
+                    + "', which is alive; only it may close the ring");
+        }
+        closed = true;
+        owner = null;
+        if (waker != null) {
+            waker.shutdown();
+        }
+        views.close();
+        Liburing.queueExit(struct);
+        if (waker != null) {
+            closeQuietly(waker.eventFd());
+        }
+        if (quiet) {
+            memory.close();
+            closedCleanly = true;
+        } else {
+            LOG.warn("ring fd {} closed with {} operation(s) in flight ({}); leaking its memory so the kernel"
+                    + " cannot write into freed memory", ringFd, inFlight, why);
+        }
+    }
+
+    /** Cancels everything and waits for the completions; true when nothing is left in flight. */
+    private boolean quiesce() {
+        stopRearm = true;
+        sq.dropUnpublished();
+        long deadline = System.nanoTime() + config.closeTimeout().toNanos();
+        try {
+            if (inFlight == 0 && sq.drained()) {
+                return true;
+            }
+            if (!sq.hasSpace()) {
+                enter(0, -1);
+            }
+            if (sq.hasSpace()) {
+                sq.next().cancel(0, IoUring.ASYNC_CANCEL_ANY).internalUserData(UD_CANCEL);
+            }
+            enter(0, -1);
+            while (inFlight > 0 || !sq.drained()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                enter(1, Math.min(left, WAIT_SLICE_NANOS));
+                drain(DISCARD);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("error while cancelling in-flight operations of ring fd {}", ringFd, e);
+        }
+        return inFlight == 0 && sq.drained();
+    }
+
+    // ---- internals ----------------------------------------------------------------------------
+
+    /** The bytes of SQE {@code slot}, for tests that check what the kernel will read. */
+    MemorySegment rawSqe(int slot) {
+        return sq.raw(slot);
+    }
+
+    private void makeRoom() {
+        if (sq.endsInLink()) {
+            throw new IllegalStateException("submission queue full inside a linked chain;"
+                    + " check sqSpace() before starting a chain");
+        }
+        try {
+            enter(0, -1);
+        } catch (ErrnoException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (!sq.hasSpace()) {
+            throw new IllegalStateException("submission queue full and the kernel took none of it;"
+                    + " drain completions first");
+        }
+    }
+
+    private void armWake() {
+        if (!sq.hasSpace()) {
+            makeRoom();
+        }
+        sq.next().read(waker.eventFd(), wakeBuffer, 0, 8, -1).internalUserData(UD_WAKE);
+    }
+
+    /** Publishes queued SQEs and calls io_uring_enter if there is anything to submit or wait for. */
+    private int enter(int minComplete, long timeoutNanos) throws ErrnoException {
+        int toSubmit = sq.publish();
+        boolean getEvents = minComplete > 0
+                || (sq.kernelFlags() & (IoUring.SQ_CQ_OVERFLOW | IoUring.SQ_TASKRUN)) != 0;
+        if (toSubmit == 0 && !getEvents) {
+            return 0;
+        }
+        if (minComplete > inFlight + toSubmit) {
+            throw new IllegalStateException("waiting for " + minComplete + " completion(s) with only "
+                    + (inFlight + toSubmit) + " operation(s) outstanding would never return");
+        }
+        int flags = enterFlags | (getEvents ? IoUring.ENTER_GETEVENTS : 0);
+        int ret;
+        do {
+            ret = timeoutNanos >= 0 && minComplete > 0
+                    ? enterTimed(toSubmit, minComplete, flags, timeoutNanos)
+                    : Liburing.enter(enterFd, toSubmit, minComplete, flags);
+        } while (ret == -EINTR);
+        if (ret >= 0) {
+            inFlight += ret;
+            return ret;
+        }
+        if (ret == -ETIME || ret == -EBUSY || ret == -EAGAIN) {
+            return 0; // out of time, or the kernel wants completions reaped before it takes more
+        }
+        throw new ErrnoException("io_uring_enter", -ret);
+    }
+
+    private int enterTimed(int toSubmit, int minComplete, int flags, long timeoutNanos) {
+        if ((features & IoUring.FEAT_EXT_ARG) == 0) {
+            throw new UnsupportedOperationException("timed waits need IORING_FEAT_EXT_ARG (Linux 5.11+)");
+        }
+        waitTs.set(JAVA_LONG, TIMESPEC_SEC, timeoutNanos / 1_000_000_000L);
+        waitTs.set(JAVA_LONG, TIMESPEC_NSEC, timeoutNanos % 1_000_000_000L);
+        return Liburing.enter2(enterFd, toSubmit, minComplete, flags | IoUring.ENTER_EXT_ARG, waitArg,
+                GETEVENTS_ARG_SIZE);
+    }
+
+    /** Lets the kernel post completions it holds back (overflow list, deferred task work). */
+    private void flushCompletions() {
+        int ret;
+        do {
+            ret = Liburing.enter(enterFd, 0, 0, enterFlags | IoUring.ENTER_GETEVENTS);
+        } while (ret == -EINTR);
+    }
+
+    private void checkOwner() {
+        if (Thread.currentThread() != owner) {
+            throw notOwner();
+        }
+    }
+
+    private void checkSetupAccess() {
+        Thread current = owner;
+        if (current == Thread.currentThread()) {
+            return;
+        }
+        if (current == null && !closed && config.handOff()) {
+            return; // registering before the hand-off is what R_DISABLED rings are for
+        }
+        throw notOwner();
+    }
+
+    private RuntimeException notOwner() {
+        if (closed) {
+            return new IllegalStateException("ring is closed");
+        }
+        Thread current = owner;
+        if (current == null) {
+            return new IllegalStateException("ring is waiting for adopt() by the thread that will own it");
+        }
+        return new WrongThreadException("ring belongs to thread '" + current.getName() + "', not '"
+                + Thread.currentThread().getName() + "'");
+    }
+
+    private static void requireNonNegative(int minComplete) {
+        if (minComplete < 0) {
+            throw new IllegalArgumentException("minComplete must not be negative: " + minComplete);
+        }
+    }
+
+    private static void closeQuietly(int fd) {
+        try {
+            Linux.close(fd);
+        } catch (ErrnoException e) {
+            LOG.debug("closing fd {}", fd, e);
+        }
+    }
+}
