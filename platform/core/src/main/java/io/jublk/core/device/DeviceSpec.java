@@ -1,0 +1,44 @@
+package io.jublk.core.device;
+
+import io.jublk.core.uapi.IoDesc;
+import io.jublk.target.TargetOptions;
+import java.util.Objects;
+
+/**
+ * What a user asks for when adding a device.
+ *
+ * @param id         the device id, or -1 to let the kernel choose
+ * @param queues     hardware queues, one thread each
+ * @param depth      tags per queue
+ * @param maxIoBytes the largest single request
+ * @param recovery   what the kernel does when the server goes away
+ * @param targetType the target's type name
+ * @param options    the target's options
+ */
+public record DeviceSpec(int id, int queues, int depth, int maxIoBytes, RecoveryMode recovery, String targetType,
+                         TargetOptions options) {
+    public static final int DEFAULT_QUEUES = 1;
+    public static final int DEFAULT_DEPTH = 128;
+    public static final int DEFAULT_MAX_IO_BYTES = 512 << 10;
+    /** The kernel's limit on hardware queues (UBLK_MAX_NR_QUEUES). */
+    public static final int MAX_QUEUES = 4096;
+    public static final int MAX_ID = (1 << 20) - 1;
+
+    public DeviceSpec {
+        Objects.requireNonNull(recovery, "recovery");
+        Objects.requireNonNull(targetType, "targetType");
+        Objects.requireNonNull(options, "options");
+        if (id < -1 || id > MAX_ID) {
+            throw new IllegalArgumentException("device id must be 0.." + MAX_ID + " (or -1 for any): " + id);
+        }
+        if (queues < 1 || queues > MAX_QUEUES) {
+            throw new IllegalArgumentException("queues must be 1.." + MAX_QUEUES + ": " + queues);
+        }
+        if (depth < 1 || depth > IoDesc.MAX_QUEUE_DEPTH) {
+            throw new IllegalArgumentException("queue depth must be 1.." + IoDesc.MAX_QUEUE_DEPTH + ": " + depth);
+        }
+        if (maxIoBytes < 4096 || Integer.bitCount(maxIoBytes) != 1 || maxIoBytes > (1 << 25)) {
+            throw new IllegalArgumentException("max I/O size must be a power of two from 4K to 32M: " + maxIoBytes);
+        }
+    }
+}

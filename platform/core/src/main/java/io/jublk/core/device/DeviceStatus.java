@@ -1,0 +1,25 @@
+package io.jublk.core.device;
+
+import io.jublk.core.uapi.DevInfo;
+import io.jublk.core.uapi.Params;
+
+/**
+ * A device as listings show it: the kernel's view (dev info and params, read fresh) and jublk's (target,
+ * queue threads).
+ *
+ * @param info           GET_DEV_INFO
+ * @param params         GET_PARAMS, or null when the kernel would not say
+ * @param targetType     the target's type, or null for a device jublk does not serve
+ * @param targetJson     the target's own description
+ * @param queueThreadIds Linux thread ids of the queue threads, by queue
+ */
+public record DeviceStatus(DevInfo info, Params params, String targetType, String targetJson, int[] queueThreadIds) {
+
+    public int id() {
+        return info.devId();
+    }
+
+    public RecoveryMode recovery() {
+        return RecoveryMode.of(info.flags());
+    }
+}

@@ -1,0 +1,28 @@
+package io.jublk.core.device;
+
+import io.jublk.target.TargetFactory;
+import java.io.IOException;
+import java.util.Collection;
+import java.util.List;
+
+/** The core as the console and the CLI see it. Published as an OSGi service by the core bundle. */
+public interface UblkService {
+
+    /** The UBLK_F_* features of the running kernel's ublk driver (GET_FEATURES). */
+    long kernelFeatures() throws IOException;
+
+    /** The target types available now. */
+    Collection<TargetFactory> targets();
+
+    /**
+     * Adds a device and starts serving it; returns once /dev/ublkbN exists. Bad options, an unknown type
+     * or a kernel refusal throw with a one-line message and leave no device behind.
+     */
+    DeviceStatus add(DeviceSpec spec) throws IOException;
+
+    /** Stops and deletes device {@code id}. */
+    void delete(int id) throws IOException;
+
+    /** The devices this server serves, by id. */
+    List<DeviceStatus> list() throws IOException;
+}

@@ -1,0 +1,103 @@
+package io.jublk.core.queue;
+
+import io.jublk.target.IoOperation;
+import io.jublk.target.IoRequest;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The {@link IoRequest} of one tag, reused for every request of that tag. The queue thread fills it
+ * from the kernel's descriptor; the target completes it exactly once, from any thread.
+ */
+final class TagRequest implements IoRequest {
+    private static final VarHandle OUTSTANDING;
+
+    static {
+        try {
+            OUTSTANDING = MethodHandles.lookup().findVarHandle(TagRequest.class, "outstanding", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final QueueRunner queue;
+    private final int tag;
+    private final MemorySegment buffer;
+
+    IoOperation operation;
+    boolean fua;
+    boolean noUnmap;
+    long offset;
+    int length;
+    /** Written by {@link #complete}, read by the queue thread after the mailbox hand-over. */
+    int result;
+    @SuppressWarnings("unused") // through OUTSTANDING
+    private volatile boolean outstanding;
+
+    TagRequest(QueueRunner queue, int tag, MemorySegment buffer) {
+        this.queue = queue;
+        this.tag = tag;
+        this.buffer = buffer;
+    }
+
+    /** Queue thread: the request is about to go to the target. */
+    void arm() {
+        OUTSTANDING.setRelease(this, true);
+    }
+
+    @Override
+    public void complete(int res) {
+        if (!OUTSTANDING.compareAndSet(this, true, false)) {
+            throw new IllegalStateException("tag " + tag + " of queue " + queue.queueId()
+                    + " completed twice, or after it was handed back");
+        }
+        result = res;
+        queue.completed(tag);
+    }
+
+    @Override
+    public IoOperation operation() {
+        return operation;
+    }
+
+    @Override
+    public boolean forceUnitAccess() {
+        return fua;
+    }
+
+    @Override
+    public boolean noUnmap() {
+        return noUnmap;
+    }
+
+    @Override
+    public long offset() {
+        return offset;
+    }
+
+    @Override
+    public int length() {
+        return length;
+    }
+
+    @Override
+    public MemorySegment buffer() {
+        return buffer;
+    }
+
+    @Override
+    public int queueId() {
+        return queue.queueId();
+    }
+
+    @Override
+    public int tag() {
+        return tag;
+    }
+
+    @Override
+    public String toString() {
+        return "tag " + tag + " " + operation + " @" + offset + "+" + length;
+    }
+}

@@ -1,0 +1,35 @@
+package io.jublk.core.queue;
+
+/**
+ * The life cycle of one tag of a ublk queue. Only the queue thread moves a tag between states; a
+ * target's completion from another thread reaches the queue thread through {@link CompletionMailbox}
+ * and becomes {@link #COMPLETED} there.
+ *
+ * <pre>
+ * IDLE --fetch--&gt; FETCHING --request--&gt; SERVING --target done--&gt; COMPLETED --commit+fetch--&gt; FETCHING
+ *                    FETCHING --abort (queue going away)--&gt; ABORTED
+ * </pre>
+ */
+public enum TagState {
+    /** No command of this tag is in the kernel: before the first fetch. */
+    IDLE,
+    /** FETCH_REQ or COMMIT_AND_FETCH_REQ is in the kernel, waiting for the next request. */
+    FETCHING,
+    /** The kernel handed over a request; the target has it. */
+    SERVING,
+    /** The target answered; the commit has not been queued yet. */
+    COMPLETED,
+    /** The kernel aborted the fetch: the queue is going away, and this tag is never fetched again. */
+    ABORTED;
+
+    /** Whether a tag may go from this state to {@code next}. */
+    public boolean canBecome(TagState next) {
+        return switch (this) {
+            case IDLE -> next == FETCHING;
+            case FETCHING -> next == SERVING || next == ABORTED;
+            case SERVING -> next == COMPLETED;
+            case COMPLETED -> next == FETCHING;
+            case ABORTED -> false;
+        };
+    }
+}
