@@ -29,7 +29,7 @@ public class AddCommand {
         }
         RecoveryMode wanted = spec.recovery();
         long missing = wanted.flags() & ~ublk.kernelFeatures();
-        if (missing != 0 && wanted == RecoveryMode.REISSUE && !argsName(args, "--recovery")) {
+        if (missing != 0 && wanted == RecoveryMode.REISSUE && !mentions(args, "--recovery")) {
             // the default is a wish, not a demand: a kernel without recovery still gets a device
             spec = new DeviceSpec(spec.id(), spec.queues(), spec.depth(), spec.maxIoBytes(), RecoveryMode.NONE,
                     spec.targetType(), spec.options());
@@ -38,7 +38,7 @@ public class AddCommand {
         return "dev id " + status.id() + ": /dev/ublkb" + status.id() + " " + status.info().state();
     }
 
-    private static boolean argsName(String[] args, String option) {
+    private static boolean mentions(String[] args, String option) {
         for (String a : args) {
             if (a.equals(option) || a.startsWith(option + "=")) {
                 return true;

@@ -100,13 +100,20 @@ public class DeviceManager implements UblkService {
         } catch (TargetException e) {
             throw new IOException(spec.targetType() + ": " + e.getMessage(), e);
         }
+        int[] recorded = {-1};
         try (ControlClient control = ControlClient.open()) {
-            UblkDevice device = UblkDevice.create(control, spec, target, added -> record(spec, added).writeTo(registry));
+            UblkDevice device = UblkDevice.create(control, spec, target, added -> {
+                record(spec, added).writeTo(registry);
+                recorded[0] = added.devId();
+            });
             devices.put(device.id(), device);
             return status(control, device);
         } catch (IOException | RuntimeException e) {
             target.close();
-            forgetRecordOfFailedAdd(spec);
+            if (recorded[0] >= 0) {
+                // the kernel device is gone again (UblkDevice.create undid it): so must its record be
+                Files.deleteIfExists(DeviceRecord.file(registry, recorded[0]));
+            }
             throw e;
         }
     }
@@ -150,31 +157,5 @@ public class DeviceManager implements UblkService {
     private static DeviceRecord record(DeviceSpec spec, io.jublk.core.uapi.DevInfo added) {
         return new DeviceRecord(added.devId(), spec.targetType(), spec.options(), added.queues(), added.queueDepth(),
                 added.maxIoBufBytes(), added.flags());
-    }
-
-    /** A failed add may have written its record (after ADD_DEV, before START_DEV): the device is gone, so is it. */
-    private void forgetRecordOfFailedAdd(DeviceSpec spec) {
-        try (var files = Files.list(registry)) {
-            files.filter(f -> f.getFileName().toString().endsWith(".json"))
-                    .filter(f -> !devices.containsKey(idOf(f)))
-                    .forEach(f -> {
-                        try {
-                            Files.deleteIfExists(f);
-                        } catch (IOException e) {
-                            LOG.warn("could not remove {}: {}", f, e.getMessage());
-                        }
-                    });
-        } catch (IOException e) {
-            // no registry folder yet: nothing was written
-        }
-    }
-
-    private static int idOf(Path file) {
-        String name = file.getFileName().toString();
-        try {
-            return Integer.parseInt(name.substring(0, name.indexOf('.')));
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 }
