@@ -1,0 +1,40 @@
+package io.jublk.target;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One request of one tag. The core reuses the same object for every request of a tag, so nothing is
+ * allocated per I/O; a target must not keep it past {@link #complete}.
+ */
+public interface IoRequest {
+
+    IoOperation operation();
+
+    /** True when a WRITE must be durable when it completes (FUA). */
+    boolean forceUnitAccess();
+
+    /** True when WRITE_ZEROES must not deallocate the range (NOUNMAP). */
+    boolean noUnmap();
+
+    /** Byte offset on the disk. */
+    long offset();
+
+    /** Length in bytes (0 for FLUSH). */
+    int length();
+
+    /**
+     * The data: what to write for WRITE, where to put what is read for READ. Its first {@link #length()}
+     * bytes are the request's; the segment may be larger. Stays valid until {@link #complete}.
+     */
+    MemorySegment buffer();
+
+    int queueId();
+
+    int tag();
+
+    /**
+     * Finishes the request: {@code result} is the number of bytes done (the whole length for success) or a
+     * negative errno (e.g. {@code -5} for EIO). Any thread may call it, once.
+     */
+    void complete(int result);
+}
