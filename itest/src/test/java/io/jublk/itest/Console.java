@@ -1,0 +1,50 @@
+package io.jublk.itest;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import javax.security.auth.Subject;
+import org.apache.karaf.jaas.boot.principal.RolePrincipal;
+import org.apache.karaf.jaas.boot.principal.UserPrincipal;
+import org.apache.karaf.shell.api.console.Session;
+import org.apache.karaf.shell.api.console.SessionFactory;
+
+/** Runs console commands in-process as the admin, as a console user would type them. */
+final class Console {
+    private final SessionFactory sessions;
+
+    Console(SessionFactory sessions) {
+        this.sessions = sessions;
+    }
+
+    /** The command's output; a failing command throws what it threw (its message is what the user sees). */
+    String run(String command) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        Subject admin = new Subject(false, Set.of(new UserPrincipal("karaf"), new RolePrincipal("admin")), Set.of(),
+                Set.of());
+        Object result = Subject.callAs(admin, () -> {
+            try (Session session = sessions.create(InputStream.nullInputStream(), out, out)) {
+                return session.execute(command);
+            }
+        });
+        out.flush();
+        return (bytes.toString(StandardCharsets.UTF_8) + (result != null ? result : "")).trim();
+    }
+
+    /** The message a failing command gives. */
+    String error(String command) throws Exception {
+        try {
+            String out = run(command);
+            throw new AssertionError("'" + command + "' succeeded: " + out);
+        } catch (java.util.concurrent.CompletionException e) {
+            return e.getCause().getMessage();
+        } catch (AssertionError e) {
+            throw e;
+        } catch (Exception e) {
+            return e.getMessage();
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package io.jublk.itest;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import javax.inject.Inject;
+import org.apache.karaf.shell.api.console.SessionFactory;
+import org.junit.Before;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerSuite;
+
+/** ublk:add / list / del at the console, on the ublk host's kernel, with the null target. */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerSuite.class)
+public class DeviceConsoleIT {
+    private static final Pattern DEV_LINE = Pattern.compile(
+            "dev id (\\d+): nr_hw_queues (\\d+) queue_depth (\\d+) block size (\\d+) dev_capacity (\\d+)");
+
+    @Inject
+    private SessionFactory sessions;
+
+    private Console console;
+
+    @Configuration
+    public Option[] config() {
+        return KarafOptions.jublkKaraf();
+    }
+
+    @Before
+    public void setUp() {
+        UblkHost.requireUblk();
+        console = new Console(sessions);
+    }
+
+    @Test
+    public void addListReadDeleteANullDevice() throws Exception {
+        assertTrue(console.run("ublk:targets"), console.run("ublk:targets").contains("null:"));
+        String added = console.run("ublk:add null --size 1G -q 2 -d 64");
+        Matcher m = Pattern.compile("dev id (\\d+): /dev/ublkb\\d+ LIVE").matcher(added);
+        assertTrue(added, m.find());
+        int id = Integer.parseInt(m.group(1));
+        Path disk = Path.of("/dev/ublkb" + id);
+        try {
+            assertTrue(Files.exists(disk));
+            Path record = Path.of(System.getProperty("karaf.data"), "jublk", "devices", id + ".json");
+            assertTrue("device record written", Files.isRegularFile(record));
+
+            String list = console.run("ublk:list -n " + id);
+            // fields by position, as scripts written for the reference server read them
+            String[] lines = list.split("\n");
+            Matcher dev = DEV_LINE.matcher(lines[0]);
+            assertTrue(list, dev.matches());
+            assertEquals("2", dev.group(2));
+            assertEquals("64", dev.group(3));
+            assertEquals("512", dev.group(4));
+            assertEquals(String.valueOf(1L << 30), dev.group(5));
+            String[] second = lines[1].trim().split(" ");
+            assertEquals("max", second[0]);
+            assertEquals(String.valueOf(ProcessHandle.current().pid()), second[6]);
+            assertEquals("LIVE", second[8]);
+            assertTrue(list, lines[2].trim().startsWith("flags 0x"));
+            assertTrue(list, lines[3].trim().startsWith("ublkc: "));
+            assertTrue(list, lines[4].trim().startsWith("queue 0: tid "));
+            assertTrue(list, lines[5].trim().startsWith("queue 1: tid "));
+            assertTrue(list, lines[6].trim().startsWith("target {\"name\":\"null\""));
+
+            byte[] block = new byte[4096];
+            try (RandomAccessFile f = new RandomAccessFile(disk.toFile(), "r")) {
+                f.seek(512L << 20);
+                f.readFully(block);
+            }
+            assertArrayEquals(new byte[4096], block);
+        } finally {
+            console.run("ublk:del -n " + id);
+        }
+        assertFalse(Files.exists(disk));
+        assertTrue(console.error("ublk:list -n " + id).contains("no device " + id));
+    }
+
+    @Test
+    public void badInputGivesOneLineAndLeavesNoDevice() throws Exception {
+        List<Path> before = disks();
+        assertTrue(console.error("ublk:add nope").contains("unknown target type 'nope'"));
+        assertTrue(console.error("ublk:add null -q 0").contains("-q must be 1..4096"));
+        assertTrue(console.error("ublk:add null -d 5000").contains("-d must be 1..4096"));
+        assertTrue(console.error("ublk:add null --size 12x").contains("not a size"));
+        assertTrue(console.error("ublk:del -n 4242").contains("no device 4242"));
+        assertEquals(before, disks());
+    }
+
+    @Test
+    public void anIdInUseIsRefused() throws Exception {
+        String added = console.run("ublk:add null -n 7");
+        assertTrue(added, added.startsWith("dev id 7:"));
+        try {
+            List<Path> before = disks();
+            String error = console.error("ublk:add null -n 7");
+            assertTrue(error, error.contains("exists"));
+            assertEquals(before, disks());
+        } finally {
+            console.run("ublk:del -n 7");
+        }
+    }
+
+    private static List<Path> disks() throws Exception {
+        try (Stream<Path> s = Files.list(Path.of("/dev"))) {
+            return s.filter(p -> p.getFileName().toString().startsWith("ublkb")).sorted().toList();
+        }
+    }
+}
