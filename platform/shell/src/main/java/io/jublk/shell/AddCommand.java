@@ -19,7 +19,7 @@ public class AddCommand {
 
     @Descriptor("add a ublk device: ublk:add TYPE [-n ID] [-q QUEUES] [-d DEPTH] [--recovery none|recovery|reissue|fail-io]"
             + " [target options]; ublk:targets lists the types and their options")
-    public String add(@Descriptor("TYPE and options") String... args) throws IOException {
+    public void add(@Descriptor("TYPE and options") String... args) throws IOException {
         DeviceSpec spec;
         try {
             // Devices made at the console survive their server by default (issue: no lost device).
@@ -35,7 +35,7 @@ public class AddCommand {
                     spec.targetType(), spec.options());
         }
         DeviceStatus status = ublk.add(spec);
-        return "dev id " + status.id() + ": /dev/ublkb" + status.id() + " " + status.info().state();
+        System.out.println("dev id " + status.id() + ": /dev/ublkb" + status.id() + " " + status.info().state());
     }
 
     private static boolean mentions(String[] args, String option) {

@@ -16,7 +16,7 @@ public class DelCommand {
     private UblkService ublk;
 
     @Descriptor("delete a ublk device: ublk:del -n ID, or every device: ublk:del -a")
-    public String del(
+    public void del(
             @Descriptor("device id") @Parameter(names = {"-n", "--number"}, absentValue = "-1") int id,
             @Descriptor("all devices") @Parameter(names = {"-a", "--all"}, absentValue = "false", presentValue = "true")
             boolean all) throws IOException {
@@ -25,13 +25,14 @@ public class DelCommand {
         }
         if (!all) {
             ublk.delete(id);
-            return "deleted dev id " + id;
+            System.out.println("deleted dev id " + id);
+            return;
         }
         int n = 0;
         for (DeviceStatus d : ublk.list()) {
             ublk.delete(d.id());
             n++;
         }
-        return "deleted " + n + " device(s)";
+        System.out.println("deleted " + n + " device(s)");
     }
 }

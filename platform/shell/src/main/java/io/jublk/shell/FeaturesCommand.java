@@ -18,8 +18,8 @@ public class FeaturesCommand {
     private UblkService ublk;
 
     @Descriptor("show the features of the kernel's ublk driver (GET_FEATURES)")
-    public String features() throws IOException {
-        return format(ublk.kernelFeatures());
+    public void features() throws IOException {
+        System.out.println(format(ublk.kernelFeatures()));
     }
 
     /** The reference server's layout: a hex line, then one feature a line. */

@@ -20,7 +20,7 @@ public class ListCommand {
     private UblkService ublk;
 
     @Descriptor("list ublk devices (the reference server's layout)")
-    public String list(@Descriptor("only this device") @Parameter(names = {"-n", "--number"}, absentValue = "-1") int id)
+    public void list(@Descriptor("only this device") @Parameter(names = {"-n", "--number"}, absentValue = "-1") int id)
             throws IOException {
         List<DeviceStatus> devices = ublk.list();
         StringBuilder out = new StringBuilder();
@@ -34,7 +34,9 @@ public class ListCommand {
         if (id >= 0 && !found) {
             throw new IllegalArgumentException("no device " + id);
         }
-        return out.toString().stripTrailing();
+        if (out.length() > 0) {
+            System.out.println(out.toString().stripTrailing());
+        }
     }
 
     static void format(DeviceStatus d, StringBuilder out) {

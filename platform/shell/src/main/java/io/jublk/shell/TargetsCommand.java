@@ -15,7 +15,7 @@ public class TargetsCommand {
     private UblkService ublk;
 
     @Descriptor("list the installed target types and their options")
-    public String targets() {
+    public void targets() {
         StringBuilder out = new StringBuilder();
         for (TargetFactory t : ublk.targets()) {
             out.append(t.type()).append(": ").append(t.description()).append('\n');
@@ -25,6 +25,6 @@ public class TargetsCommand {
                 out.append(String.format("    %-24s %s%s%n", name, o.help(), o.required() ? " (required)" : ""));
             }
         }
-        return out.length() == 0 ? "no target types installed" : out.toString().stripTrailing();
+        System.out.println(out.length() == 0 ? "no target types installed" : out.toString().stripTrailing());
     }
 }
