@@ -16,6 +16,7 @@ import io.jublk.uring.sys.ErrnoException;
 import io.jublk.uring.sys.Linux;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -26,10 +27,16 @@ import org.slf4j.LoggerFactory;
  * FETCH_REQ in the kernel for every tag, hands each request to the target, and answers it with
  * COMMIT_AND_FETCH_REQ, batching every command of a loop turn into one ring submission. Nothing on
  * this path allocates: requests, buffers and the descriptor mapping are made once per queue.
+ *
+ * <p>Targets may do their own I/O on this ring ({@link #ring()}): completions whose user data has
+ * {@link QueueContext#TARGET_USER_DATA} set go to {@link TargetQueue#onCompletion}; the others are the
+ * ublk commands, whose user data is the tag. The ring is sized for both: SQ twice the depth, CQ four times.
  */
 public final class QueueRunner implements Runnable, CompletionHandler, QueueContext {
     private static final Logger LOG = LoggerFactory.getLogger(QueueRunner.class);
     private static final int SECTOR_SHIFT = 9;
+    /** Fixed-file slots after /dev/ublkcN (slot 0) that targets may fill with {@link #registerFile}. */
+    static final int TARGET_FILE_SLOTS = 4;
 
     private final QueueSpec spec;
     private final int charFd;
@@ -52,6 +59,7 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
     private TargetQueue targetQueue;
     private int aborted;
     private int serving;
+    private int targetFiles;
 
     /**
      * @param charFd the device's /dev/ublkcN, open for reading and writing; stays open until {@link #finished()}
@@ -131,9 +139,13 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
             LOG.warn("PR_SET_IO_FLUSHER refused ({}); memory pressure may stall queue {} of device {}",
                     e.getMessage(), spec.queueId(), spec.deviceId());
         }
-        ring = Ring.open(RingConfig.builder(spec.depth()).cqEntries(2 * spec.depth()).wakeable(true).build());
+        // Room for every tag's command plus a target operation or two per tag (backing-file I/O).
+        ring = Ring.open(RingConfig.builder(2 * spec.depth()).cqEntries(4 * spec.depth()).wakeable(true).build());
         waker = ring.waker();
-        ring.registerFiles(charFd);
+        int[] files = new int[1 + TARGET_FILE_SLOTS];
+        Arrays.fill(files, -1);
+        files[0] = charFd;
+        ring.registerFiles(files);
         long page = Linux.pageSize();
         descriptors = Linux.mmap(IoDesc.mmapLength(spec.depth(), page), Linux.PROT_READ,
                 Linux.MAP_SHARED | Linux.MAP_POPULATE, charFd, IoDesc.mmapOffset(spec.queueId(), page), arena);
@@ -177,6 +189,10 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
 
     @Override
     public void onCompletion(long userData, int res, int flags) {
+        if (userData > 0 && (userData & TARGET_USER_DATA) != 0) {
+            targetCompletion(userData, res, flags);
+            return;
+        }
         int tag = (int) userData;
         if (userData < 0 || tag >= spec.depth()) {
             LOG.error("queue {} of device {}: completion for unknown user data {}", spec.queueId(), spec.deviceId(),
@@ -195,6 +211,15 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
                     Errno.nameOf(-res));
             move(tag, TagState.ABORTED);
             aborted++;
+        }
+    }
+
+    private void targetCompletion(long userData, int res, int flags) {
+        try {
+            targetQueue.onCompletion(userData, res, flags);
+        } catch (RuntimeException e) {
+            LOG.error("target of queue {} of device {} failed on the completion of its operation 0x{} (res {})",
+                    spec.queueId(), spec.deviceId(), Long.toHexString(userData), res, e);
         }
     }
 
@@ -324,5 +349,31 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
     @Override
     public int maxIoBytes() {
         return spec.maxIoBytes();
+    }
+
+    /** The queue thread's ring; only the queue thread may use it (the ring checks). */
+    @Override
+    public Ring ring() {
+        if (ring == null) {
+            throw new IllegalStateException("queue " + spec.queueId() + " has no ring yet");
+        }
+        return ring;
+    }
+
+    @Override
+    public int registerFile(int fd) {
+        if (ring == null || targetFiles >= TARGET_FILE_SLOTS) {
+            return -1;
+        }
+        int index = 1 + targetFiles;
+        try {
+            ring.updateRegisteredFile(index, fd);
+        } catch (ErrnoException e) {
+            LOG.warn("queue {} of device {}: registering the target's fd {} failed ({}); it uses the plain fd",
+                    spec.queueId(), spec.deviceId(), fd, e.getMessage());
+            return -1;
+        }
+        targetFiles++;
+        return index;
     }
 }

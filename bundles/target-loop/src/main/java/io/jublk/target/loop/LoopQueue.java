@@ -1,0 +1,283 @@
+package io.jublk.target.loop;
+
+import io.jublk.target.DiskGeometry;
+import io.jublk.target.IoOperation;
+import io.jublk.target.IoRequest;
+import io.jublk.target.QueueContext;
+import io.jublk.target.TargetQueue;
+import io.jublk.uring.IoUring;
+import io.jublk.uring.Ring;
+import io.jublk.uring.Sqe;
+import io.jublk.uring.sys.Errno;
+import io.jublk.uring.sys.Linux;
+import java.lang.foreign.MemorySegment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One queue's requests, as io_uring operations on the backing file, on the queue thread's own ring. Each
+ * request has at most one operation in flight, whose user data is {@link QueueContext#TARGET_USER_DATA}
+ * | tag; per-tag state lives in arrays made once, so nothing is allocated per request.
+ *
+ * <ul>
+ * <li>READ / WRITE: IORING_OP_READ / WRITE straight into / out of the request's buffer. A FUA write carries
+ *     RWF_DSYNC. A short transfer is continued with the rest; a write that makes no progress fails with
+ *     -EIO. A read that hits the end of the file (the file shrank) returns zeroes for the rest.</li>
+ * <li>FLUSH: IORING_OP_FSYNC with DATASYNC (nothing to do on a read-only disk).</li>
+ * <li>DISCARD: fallocate(PUNCH_HOLE | KEEP_SIZE): the range reads back as zeroes, its blocks are freed.</li>
+ * <li>WRITE_ZEROES: with NOUNMAP, fallocate(ZERO_RANGE | KEEP_SIZE), which keeps the blocks allocated;
+ *     without it, a punched hole like DISCARD. If the file system has no ZERO_RANGE (tmpfs), punched holes
+ *     from then on (the range still reads as zeroes).</li>
+ * <li>Writes of any kind on a read-only disk fail with -EROFS; DISCARD / WRITE_ZEROES on a backing without
+ *     them with -EOPNOTSUPP (the kernel does not send them: they are not advertised).</li>
+ * </ul>
+ */
+final class LoopQueue implements TargetQueue {
+    private static final Logger LOG = LoggerFactory.getLogger(LoopQueue.class);
+    private static final byte READ = 1;
+    private static final byte WRITE = 2;
+    private static final byte FSYNC = 3;
+    private static final byte PUNCH = 4;
+    private static final byte ZERO_RANGE = 5;
+    private static final int EIO = Errno.EIO.number();
+    private static final int EROFS = Errno.EROFS.number();
+    private static final int EOPNOTSUPP = Errno.EOPNOTSUPP.number();
+    private static final int SECTOR_MASK = 511;
+
+    private final Ring ring;
+    private final int file;
+    private final boolean fixed;
+    private final long base;
+    private final boolean readOnly;
+    private final boolean discard;
+    private final boolean direct;
+    private final IoRequest[] requests;
+    /** Bytes of the request done so far (READ / WRITE). */
+    private final int[] done;
+    /** What is in flight for the tag: READ, WRITE, ... or 0. */
+    private final byte[] kind;
+    private boolean zeroRange = true;
+
+    /**
+     * @param file  the fixed-file index when {@code fixed}, else the fd
+     * @param base  the backing offset of the disk's byte 0
+     */
+    LoopQueue(Ring ring, int file, boolean fixed, long base, int depth, DiskGeometry geometry, boolean direct) {
+        this.ring = ring;
+        this.file = file;
+        this.fixed = fixed;
+        this.base = base;
+        this.readOnly = geometry.readOnly();
+        this.discard = geometry.supportsDiscard();
+        this.direct = direct;
+        this.requests = new IoRequest[depth];
+        this.done = new int[depth];
+        this.kind = new byte[depth];
+    }
+
+    @Override
+    public void submit(IoRequest request) {
+        int tag = request.tag();
+        if (tag < 0 || tag >= requests.length || requests[tag] != null) {
+            LOG.error("loop queue: {} arrived for a tag that is out of range or busy", request);
+            request.complete(-EIO);
+            return;
+        }
+        try {
+            serve(tag, request);
+        } catch (RuntimeException e) {
+            // e.g. the ring refused an early submit: forget the request; the core fails it with -EIO
+            if (requests[tag] == request) {
+                requests[tag] = null;
+                kind[tag] = 0;
+            }
+            throw e;
+        }
+    }
+
+    private void serve(int tag, IoRequest request) {
+        switch (request.operation()) {
+            case READ -> {
+                if (request.length() == 0) {
+                    request.complete(0);
+                    return;
+                }
+                start(tag, request, READ);
+                queueTransfer(tag);
+            }
+            case WRITE -> {
+                if (readOnly) {
+                    request.complete(-EROFS);
+                    return;
+                }
+                if (request.length() == 0) {
+                    request.complete(0);
+                    return;
+                }
+                start(tag, request, WRITE);
+                queueTransfer(tag);
+            }
+            case FLUSH -> {
+                if (readOnly) {
+                    request.complete(0);
+                    return;
+                }
+                start(tag, request, FSYNC);
+                userData(fileRef(ring.sqe().fsync(file, IoUring.FSYNC_DATASYNC)), tag);
+            }
+            case DISCARD, WRITE_ZEROES -> {
+                if (readOnly) {
+                    request.complete(-EROFS);
+                    return;
+                }
+                if (!discard) {
+                    request.complete(-EOPNOTSUPP);
+                    return;
+                }
+                if (request.length() == 0) {
+                    request.complete(0);
+                    return;
+                }
+                boolean keep = request.operation() == IoOperation.WRITE_ZEROES
+                        && request.noUnmap() && zeroRange;
+                start(tag, request, keep ? ZERO_RANGE : PUNCH);
+                queueFallocate(tag);
+            }
+            default -> request.complete(-EOPNOTSUPP);
+        }
+    }
+
+    @Override
+    public void onCompletion(long userData, int res, int flags) {
+        int tag = (int) (userData & ~QueueContext.TARGET_USER_DATA);
+        IoRequest request = tag >= 0 && tag < requests.length ? requests[tag] : null;
+        if (request == null || (userData & ~QueueContext.TARGET_USER_DATA) >= requests.length) {
+            LOG.error("loop queue: completion for user data 0x{} with no request", Long.toHexString(userData));
+            return;
+        }
+        try {
+            completed(tag, request, res);
+        } catch (RuntimeException e) {
+            // queueing the next step failed: answer the request rather than leave it hanging
+            LOG.error("loop queue: {} failed after its operation completed with {}", request, res, e);
+            if (requests[tag] == request) {
+                finish(tag, -EIO);
+            }
+        }
+    }
+
+    private void completed(int tag, IoRequest request, int res) {
+        switch (kind[tag]) {
+            case READ -> readDone(tag, request, res);
+            case WRITE -> writeDone(tag, request, res);
+            case FSYNC -> finish(tag, res < 0 ? res : 0);
+            case ZERO_RANGE -> {
+                if (res == -EOPNOTSUPP || res == -Errno.EINVAL.number()) {
+                    if (zeroRange) {
+                        LOG.info("loop: the backing has no ZERO_RANGE ({}); WRITE_ZEROES punches holes instead",
+                                Errno.nameOf(-res));
+                    }
+                    zeroRange = false;
+                    kind[tag] = PUNCH;
+                    queueFallocate(tag);
+                } else {
+                    finish(tag, res < 0 ? res : request.length());
+                }
+            }
+            case PUNCH -> finish(tag, res < 0 ? res : request.length());
+            default -> LOG.error("loop queue: completion for tag {} with nothing in flight", tag);
+        }
+    }
+
+    private void readDone(int tag, IoRequest request, int res) {
+        if (res < 0) {
+            finish(tag, res);
+            return;
+        }
+        int length = request.length();
+        int now = done[tag] + res;
+        done[tag] = now;
+        if (now >= length) {
+            finish(tag, length);
+        } else if (res == 0 || direct && (now & SECTOR_MASK) != 0) {
+            // End of file (the backing shrank): an O_DIRECT read only comes back short there. Zeroes for the rest.
+            request.buffer().asSlice(now, length - now).fill((byte) 0);
+            finish(tag, length);
+        } else {
+            queueTransfer(tag);
+        }
+    }
+
+    private void writeDone(int tag, IoRequest request, int res) {
+        if (res <= 0) {
+            finish(tag, res < 0 ? res : -EIO); // no progress: do not spin
+            return;
+        }
+        int length = request.length();
+        int now = done[tag] + res;
+        done[tag] = now;
+        if (now >= length) {
+            finish(tag, length);
+        } else {
+            queueTransfer(tag);
+        }
+    }
+
+    private void start(int tag, IoRequest request, byte what) {
+        requests[tag] = request;
+        done[tag] = 0;
+        kind[tag] = what;
+    }
+
+    private void finish(int tag, int result) {
+        IoRequest request = requests[tag];
+        requests[tag] = null;
+        kind[tag] = 0;
+        request.complete(result);
+    }
+
+    /** The rest of a READ or WRITE, from {@code done[tag]} on. */
+    private void queueTransfer(int tag) {
+        IoRequest request = requests[tag];
+        int from = done[tag];
+        int rest = request.length() - from;
+        MemorySegment buffer = request.buffer();
+        long at = base + request.offset() + from;
+        Sqe sqe;
+        if (kind[tag] == READ) {
+            sqe = ring.sqe().read(file, buffer, from, rest, at);
+        } else {
+            sqe = ring.sqe().write(file, buffer, from, rest, at);
+            if (request.forceUnitAccess()) {
+                sqe.rwFlags(IoUring.RWF_DSYNC);
+            }
+        }
+        userData(fileRef(sqe), tag);
+    }
+
+    private void queueFallocate(int tag) {
+        IoRequest request = requests[tag];
+        int mode = Linux.FALLOC_FL_KEEP_SIZE
+                | (kind[tag] == ZERO_RANGE ? Linux.FALLOC_FL_ZERO_RANGE : Linux.FALLOC_FL_PUNCH_HOLE);
+        userData(fileRef(ring.sqe().fallocate(file, mode, base + request.offset(), request.length())), tag);
+    }
+
+    private Sqe fileRef(Sqe sqe) {
+        return fixed ? sqe.fixedFile() : sqe;
+    }
+
+    private static void userData(Sqe sqe, int tag) {
+        sqe.userData(QueueContext.TARGET_USER_DATA | tag);
+    }
+
+    /** Operations still in flight, for tests. */
+    int inFlight() {
+        int n = 0;
+        for (IoRequest r : requests) {
+            if (r != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+}
