@@ -17,39 +17,14 @@
 set -u
 
 here=`cd "$(dirname "$0")" && pwd`
-dist="${1:-}"
-if [ -z "${dist}" ]; then
-    dist=`ls "${here}"/../../target/jublk-karaf-*.tar.gz 2>/dev/null | head -n 1`
-fi
-[ -n "${dist}" ] && [ -e "${dist}" ] || { echo "cli: no distribution given or built (mvn -B install)" >&2; exit 2; }
+test_name=cli
+. "${here}/testlib.sh"
 
-work=`mktemp -d /tmp/jublk-cli.XXXXXX`
-if [ -d "${dist}" ]; then
-    cp -a "${dist}" "${work}/dist" || exit 2
-    home="${work}/dist"
-else
-    tar xzf "${dist}" -C "${work}" || exit 2
-    home=`ls -d "${work}"/jublk-karaf-*/ | head -n 1`
-    home="${home%/}"
-fi
 ublk="${home}/bin/ublk"
 # a busy machine (a build, a VM) can take a minute or two to boot the server (bin/ublk's default: 120 s)
 JUBLK_START_TIMEOUT="${JUBLK_START_TIMEOUT:-150}"
 export JUBLK_START_TIMEOUT
 
-passed=0
-failed=0
-ok()     { passed=$((passed + 1)); printf "ok - %s\n" "$*"; }
-not_ok() { failed=$((failed + 1)); printf "not ok - %s\n" "$*"; }
-check()  { # check DESCRIPTION COMMAND...: ok if the command succeeds
-    description="$1"; shift
-    if "$@"; then ok "${description}"; else not_ok "${description}"; fi
-}
-
-server_pid() { # the Karaf JVM of this distribution, if running
-    pid=`cat "${home}/karaf.pid" 2>/dev/null`
-    [ -n "${pid}" ] && kill -0 "${pid}" 2>/dev/null && echo "${pid}"
-}
 server_jvms() { # how many Karaf JVMs run from this distribution
     for p in `pgrep -f org.apache.karaf.main.Main`; do
         tr '\0' '\n' < "/proc/${p}/cmdline" 2>/dev/null | grep -qx -- "-Dkaraf.home=${home}" && echo "${p}"

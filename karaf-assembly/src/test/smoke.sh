@@ -13,30 +13,8 @@
 set -u
 
 here=`cd "$(dirname "$0")" && pwd`
-dist="${1:-}"
-if [ -z "${dist}" ]; then
-    dist=`ls "${here}"/../../target/jublk-karaf-*.tar.gz 2>/dev/null | head -n 1`
-fi
-[ -n "${dist}" ] && [ -e "${dist}" ] || { echo "smoke: no distribution given or built (mvn -B install)" >&2; exit 2; }
-
-work=`mktemp -d /tmp/jublk-smoke.XXXXXX`
-if [ -d "${dist}" ]; then
-    cp -a "${dist}" "${work}/dist" || exit 2
-    home="${work}/dist"
-else
-    tar xzf "${dist}" -C "${work}" || exit 2
-    home=`ls -d "${work}"/jublk-karaf-*/ | head -n 1`
-    home="${home%/}"
-fi
-
-passed=0
-failed=0
-ok()     { passed=$((passed + 1)); echo "ok - $*"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
-check()  { # check DESCRIPTION COMMAND...: ok if the command succeeds
-    description="$1"; shift
-    if "$@"; then ok "${description}"; else not_ok "${description}"; fi
-}
+test_name=smoke
+. "${here}/testlib.sh"
 plain()  { sed 's/\x1b\[[0-9;]*[A-Za-z]//g'; }   # no ANSI colours (grep highlights in Karaf's output)
 
 cleanup() {
@@ -46,10 +24,6 @@ cleanup() {
         pid=`server_pid`; [ -n "${pid}" ] && kill "${pid}" 2>/dev/null
     fi
     if [ "${KEEP:-0}" = 1 ]; then echo "smoke: kept ${work}" >&2; else rm -rf "${work}"; fi
-}
-server_pid() { # the Karaf JVM of this distribution, if running (Karaf writes karaf.pid at start)
-    pid=`cat "${home}/karaf.pid" 2>/dev/null`
-    [ -n "${pid}" ] && kill -0 "${pid}" 2>/dev/null && echo "${pid}"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
