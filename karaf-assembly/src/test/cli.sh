@@ -209,13 +209,4 @@ check "ublk help through the symlink names this distribution" sh -c 'printf "%s\
 check "still one server JVM" [ "`server_jvms`" = 1 ]
 
 # ---- stop --------------------------------------------------------------------------------------------------------
-"${home}/bin/stop" > "${work}/stop.out" 2>&1
-gone=no
-for i in `seq 1 30`; do
-    [ -z "`server_pid`" ] && { gone=yes; break; }
-    sleep 1
-done
-check "bin/stop stops the server" [ "${gone}" = yes ]
-
-echo "${passed} passed, ${failed} failed"
-[ "${failed}" = 0 ]
+stop_and_report

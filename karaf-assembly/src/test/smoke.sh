@@ -142,13 +142,4 @@ errors=`grep -cE '\| ERROR ' "${home}/data/log/karaf.log"`
 check "no ERROR in data/log/karaf.log (${errors})" [ "${errors}" = 0 ]
 
 # ---- stop -----------------------------------------------------------------------------------------------
-"${home}/bin/stop" > "${work}/stop.out" 2>&1
-gone=no
-for i in `seq 1 30`; do
-    [ -z "`server_pid`" ] && { gone=yes; break; }
-    sleep 1
-done
-check "bin/stop stops the server" [ "${gone}" = yes ]
-
-echo "${passed} passed, ${failed} failed"
-[ "${failed}" = 0 ]
+stop_and_report

@@ -30,3 +30,14 @@ server_pid() { # the Karaf JVM of this distribution, if running (Karaf writes ka
     pid=`cat "${home}/karaf.pid" 2>/dev/null`
     [ -n "${pid}" ] && kill -0 "${pid}" 2>/dev/null && echo "${pid}"
 }
+stop_and_report() { # the last step of a test: bin/stop must stop the server; then the tally and the status
+    "${home}/bin/stop" > "${work}/stop.out" 2>&1
+    gone=no
+    for i in `seq 1 30`; do
+        [ -z "`server_pid`" ] && { gone=yes; break; }
+        sleep 1
+    done
+    check "bin/stop stops the server" [ "${gone}" = yes ]
+    echo "${passed} passed, ${failed} failed"
+    [ "${failed}" = 0 ]
+}
