@@ -3,6 +3,7 @@ package io.jublk.target.loop;
 import io.jublk.target.OptionSpec;
 import io.jublk.target.Target;
 import io.jublk.target.TargetException;
+import io.jublk.target.DescribedTargetFactory;
 import io.jublk.target.TargetFactory;
 import io.jublk.target.TargetOptions;
 import java.util.List;
@@ -13,7 +14,7 @@ import org.osgi.service.component.annotations.Component;
  * queue thread's own ring. See {@link LoopTarget} for what each request becomes.
  */
 @Component(service = TargetFactory.class, property = TargetFactory.TYPE_PROPERTY + "=" + LoopTargetFactory.TYPE)
-public class LoopTargetFactory implements TargetFactory {
+public class LoopTargetFactory extends DescribedTargetFactory {
     static final String TYPE = "loop";
 
     private static final List<OptionSpec> OPTIONS = List.of(
@@ -23,19 +24,8 @@ public class LoopTargetFactory implements TargetFactory {
             OptionSpec.flag("buffered-io", "use the page cache instead of O_DIRECT"),
             OptionSpec.flag("read-only", "serve a read-only disk"));
 
-    @Override
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
-    public String description() {
-        return "a disk backed by a file or block device (O_DIRECT by default)";
-    }
-
-    @Override
-    public List<OptionSpec> options() {
-        return OPTIONS;
+    public LoopTargetFactory() {
+        super(TYPE, "a disk backed by a file or block device (O_DIRECT by default)", OPTIONS);
     }
 
     @Override

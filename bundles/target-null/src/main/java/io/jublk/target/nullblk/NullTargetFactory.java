@@ -4,6 +4,7 @@ import io.jublk.target.DiskGeometry;
 import io.jublk.target.OptionSpec;
 import io.jublk.target.Target;
 import io.jublk.target.TargetException;
+import io.jublk.target.DescribedTargetFactory;
 import io.jublk.target.TargetFactory;
 import io.jublk.target.TargetOptions;
 import java.util.List;
@@ -11,7 +12,7 @@ import org.osgi.service.component.annotations.Component;
 
 /** The null target: a disk that stores nothing. Reads return zeroes; every request succeeds. */
 @Component(service = TargetFactory.class, property = TargetFactory.TYPE_PROPERTY + "=" + NullTargetFactory.TYPE)
-public class NullTargetFactory implements TargetFactory {
+public class NullTargetFactory extends DescribedTargetFactory {
     static final String TYPE = "null";
     /** The reference server's null disk: 250 GiB, 512-byte logical and 4 KiB physical blocks. */
     static final long DEFAULT_SIZE = 250L << 30;
@@ -21,19 +22,8 @@ public class NullTargetFactory implements TargetFactory {
     private static final List<OptionSpec> OPTIONS = List.of(
             OptionSpec.value("size", "s", "SIZE", "disk size in bytes, K/M/G/T suffixes allowed (default 250G)", false));
 
-    @Override
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
-    public String description() {
-        return "a disk that stores nothing: reads return zeroes, writes are dropped";
-    }
-
-    @Override
-    public List<OptionSpec> options() {
-        return OPTIONS;
+    public NullTargetFactory() {
+        super(TYPE, "a disk that stores nothing: reads return zeroes, writes are dropped", OPTIONS);
     }
 
     @Override
