@@ -97,16 +97,9 @@ final class LoopQueue implements TargetQueue {
 
     private void serve(int tag, IoRequest request) {
         switch (request.operation()) {
-            case READ -> {
-                if (request.length() == 0) {
-                    request.complete(0);
-                    return;
-                }
-                start(tag, request, READ);
-                queueTransfer(tag);
-            }
-            case WRITE -> {
-                if (readOnly) {
+            case READ, WRITE -> {
+                boolean write = request.operation() == IoOperation.WRITE;
+                if (write && readOnly) {
                     request.complete(-EROFS);
                     return;
                 }
@@ -114,7 +107,7 @@ final class LoopQueue implements TargetQueue {
                     request.complete(0);
                     return;
                 }
-                start(tag, request, WRITE);
+                start(tag, request, write ? WRITE : READ);
                 queueTransfer(tag);
             }
             case FLUSH -> {

@@ -1,5 +1,6 @@
 package io.jublk.core.control;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import io.jublk.core.uapi.ControlCommand;
@@ -94,7 +95,7 @@ public final class ControlClient implements AutoCloseable {
     /** GET_PARAMS: what the kernel really took, devt included once the device was started. */
     public Params params(int devId) throws ErrnoException {
         params.fill((byte) 0);
-        params.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, (int) Params.SIZE);
+        params.set(JAVA_INT, 0, (int) Params.SIZE);
         execute(ControlCommand.GET_PARAMS, devId, params, 0);
         return Params.read(params);
     }

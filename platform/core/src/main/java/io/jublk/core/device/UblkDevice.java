@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -215,7 +216,7 @@ public final class UblkDevice {
         return node;
     }
 
-    private static void await(java.util.concurrent.CompletableFuture<Void> step, String what) throws IOException {
+    private static void await(CompletableFuture<Void> step, String what) throws IOException {
         try {
             step.get(QUEUE_WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
