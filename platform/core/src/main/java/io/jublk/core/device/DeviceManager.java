@@ -1,20 +1,31 @@
 package io.jublk.core.device;
 
 import io.jublk.core.control.ControlClient;
+import io.jublk.core.uapi.DevInfo;
+import io.jublk.core.uapi.Feature;
 import io.jublk.core.uapi.Params;
 import io.jublk.target.Target;
 import io.jublk.target.TargetException;
 import io.jublk.target.TargetFactory;
+import io.jublk.uring.sys.Errno;
 import io.jublk.uring.sys.ErrnoException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -28,15 +39,23 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The core's service: tracks target factories as they come and go (whiteboard), adds, lists and deletes
- * devices, and persists each device under the data folder before it goes live.
+ * devices, persists each device before it goes live, and keeps devices alive across the loss of their
+ * target (held I/O, handed to the replacement) and of the core itself (user recovery on the next start).
  */
 @Component(service = UblkService.class, immediate = true)
 public class DeviceManager implements UblkService {
     private static final Logger LOG = LoggerFactory.getLogger(DeviceManager.class);
+    /** How long a departing target gets to answer what it holds before the core takes the requests back. */
+    static final Duration DRAIN_LIMIT = Duration.ofSeconds(10);
+    private static final long RETRY_MIN_MILLIS = 500;
+    private static final long RETRY_MAX_MILLIS = 30_000;
+    private static final long RECOVER_WAIT_SECONDS = 120;
 
-    private final Map<String, TargetFactory> factories = new ConcurrentHashMap<>();
-    /** Guarded by this: changes of the device set are serialised. */
-    private final Map<Integer, UblkDevice> devices = new TreeMap<>();
+    /** Every bound factory of each type; the last bound is the one used. */
+    private final Map<String, List<TargetFactory>> factories = new ConcurrentHashMap<>();
+    /** Guarded by itself: the set of devices; each device's changes are guarded by its own monitor. */
+    private final Map<Integer, ManagedDevice> devices = new TreeMap<>();
+    private ScheduledExecutorService worker;
     private Path registry;
 
     @Activate
@@ -44,33 +63,262 @@ public class DeviceManager implements UblkService {
         String data = System.getProperty("karaf.data");
         Path base = data != null ? Path.of(data) : context.getDataFile("").toPath();
         registry = base.resolve("jublk").resolve("devices");
+        worker = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("jublk-devices")
+                .daemon(true).unstarted(r));
         LOG.info("jublk core started; device records in {}", registry);
+        worker.execute(this::takeOverRecordedDevices);
+        worker.scheduleWithFixedDelay(this::watch, 1, 1, TimeUnit.SECONDS);
     }
 
+    /**
+     * Devices with user recovery are released for the next core (they wait QUIESCED in the kernel, their
+     * I/O held); the others are deleted, since the kernel would fail their I/O anyway.
+     */
     @Deactivate
-    synchronized void deactivate() {
-        // Recovery across a core restart is not there yet: leave no device the kernel would keep waiting on.
-        for (int id : new ArrayList<>(devices.keySet())) {
-            try {
-                delete(id);
-            } catch (IOException e) {
-                LOG.error("could not delete ublk device {} while stopping: {}", id, e.getMessage());
+    void deactivate() {
+        worker.shutdownNow();
+        try {
+            worker.awaitTermination(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (ManagedDevice m : snapshot()) {
+            synchronized (m) {
+                UblkDevice device = m.device;
+                if (device == null) {
+                    continue;
+                }
+                if (Feature.USER_RECOVERY.in(device.info().flags())) {
+                    device.release(DRAIN_LIMIT);
+                    m.device = null;
+                } else {
+                    try {
+                        deleteServed(m);
+                    } catch (IOException e) {
+                        LOG.error("could not delete ublk device {} while stopping: {}", m.id(), e.getMessage());
+                    }
+                }
             }
         }
     }
 
+    // ---- targets coming and going ---------------------------------------------------------------
+
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     void addTarget(TargetFactory factory) {
-        TargetFactory previous = factories.put(factory.type(), factory);
-        LOG.info("target type '{}' {}", factory.type(), previous == null ? "available" : "replaced");
-    }
-
-    void removeTarget(TargetFactory factory) {
-        if (factories.remove(factory.type(), factory)) {
-            LOG.info("target type '{}' gone", factory.type());
+        factories.computeIfAbsent(factory.type(), t -> new CopyOnWriteArrayList<>()).add(factory);
+        LOG.info("target type '{}' available", factory.type());
+        for (ManagedDevice m : snapshot()) {
+            if (m.type().equals(factory.type()) && m.state != ServiceState.SERVING) {
+                later(m, 0);
+            }
         }
     }
+
+    /**
+     * A target service goes (its bundle stops or is updated): every device it serves lets it finish what it
+     * holds, now, while its code is still there, and waits for the next target of that type.
+     */
+    void removeTarget(TargetFactory factory) {
+        List<TargetFactory> ofType = factories.getOrDefault(factory.type(), List.of());
+        ofType.remove(factory);
+        LOG.info("target type '{}' {}", factory.type(), ofType.isEmpty() ? "gone" : "replaced");
+        for (ManagedDevice m : snapshot()) {
+            synchronized (m) {
+                if (m.factory == factory && m.device != null) {
+                    m.device.detachTarget(DRAIN_LIMIT);
+                    m.lostTarget("its " + m.type() + " target service went away");
+                    LOG.info("ublk device {} holds its I/O until a '{}' target is back", m.id(), m.type());
+                    if (!ofType.isEmpty()) {
+                        later(m, 0);
+                    }
+                }
+            }
+        }
+    }
+
+    private TargetFactory factory(String type) {
+        List<TargetFactory> ofType = factories.getOrDefault(type, List.of());
+        return ofType.isEmpty() ? null : ofType.getLast();
+    }
+
+    /** A queue thread saw the target fail: detach it off that thread, and try a fresh instance. */
+    private void targetFailed(UblkDevice device, Throwable cause) {
+        ManagedDevice m = managed(device.id());
+        if (m == null) {
+            return;
+        }
+        submit(() -> {
+            synchronized (m) {
+                if (m.device != device || m.device.target() == null) {
+                    return;
+                }
+                device.detachTarget(DRAIN_LIMIT);
+                m.lostTarget("its target failed: " + cause);
+                m.retryMillis = Math.min(RETRY_MAX_MILLIS, Math.max(RETRY_MIN_MILLIS, m.retryMillis * 2));
+                later(m, m.retryMillis);
+            }
+        });
+    }
+
+    /** Once a second: replace targets that sit on a request too long; apply fail-after. */
+    private void watch() {
+        long now = System.nanoTime();
+        for (ManagedDevice m : snapshot()) {
+            UblkDevice device = m.device;
+            if (device == null) {
+                continue;
+            }
+            HoldPolicy hold = m.record.hold();
+            long oldest = device.oldestTargetRequestNanos();
+            if (m.state == ServiceState.SERVING && oldest != 0 && now - oldest > hold.targetTimeout().toNanos()) {
+                targetFailed(device, new TimeoutException("a request waited more than "
+                        + hold.targetTimeout().toSeconds() + " s for the target"));
+            }
+            if (m.state == ServiceState.WAITING_FOR_TARGET && hold.failsHeldRequests()
+                    && now - m.heldSince > hold.failAfter().toNanos()) {
+                synchronized (m) {
+                    if (m.state == ServiceState.WAITING_FOR_TARGET && m.device != null) {
+                        m.device.failHeldRequests();
+                        m.state = ServiceState.FAILING_IO;
+                        LOG.warn("ublk device {}: no target for {} s; its I/O now fails with EIO", m.id(),
+                                hold.failAfter().toSeconds());
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- serving devices again ------------------------------------------------------------------
+
+    /** On activation: every recorded device the kernel still has is taken over, or waits for its target type. */
+    private void takeOverRecordedDevices() {
+        List<Path> files;
+        try {
+            files = DeviceRecord.files(registry);
+        } catch (IOException e) {
+            LOG.error("cannot list device records in {}: {}", registry, e.getMessage());
+            return;
+        }
+        if (files.isEmpty()) {
+            return;
+        }
+        try (ControlClient control = ControlClient.open()) {
+            for (Path file : files) {
+                takeOver(control, file);
+            }
+        } catch (IOException e) {
+            LOG.error("{} recorded device(s) not taken over: {}", files.size(), e.getMessage());
+        }
+    }
+
+    private void takeOver(ControlClient control, Path file) {
+        DeviceRecord record;
+        try {
+            record = DeviceRecord.read(file);
+        } catch (IOException e) {
+            LOG.error("{}; left as it is", e.getMessage());
+            return;
+        }
+        DevInfo info;
+        try {
+            info = control.deviceInfo(record.id());
+        } catch (ErrnoException e) {
+            if (e.error() == Errno.ENODEV) {
+                LOG.info("recorded ublk device {} no longer exists in the kernel; forgetting it", record.id());
+                deleteRecord(record.id());
+            } else {
+                LOG.error("recorded ublk device {}: {}", record.id(), e.getMessage());
+            }
+            return;
+        }
+        if (info.serverFlags() != UblkDevice.SERVER_MARK) {
+            LOG.warn("ublk device {} is not jublk's now (server flags 0x{}); forgetting the old record",
+                    record.id(), Long.toHexString(info.serverFlags()));
+            deleteRecord(record.id());
+            return;
+        }
+        boolean recoverable = Feature.USER_RECOVERY.in(info.flags());
+        ManagedDevice m = new ManagedDevice(record, recoverable ? ServiceState.RECOVERABLE : ServiceState.ORPHANED,
+                recoverable ? "waiting for a '" + record.targetType() + "' target" : "added without user recovery");
+        synchronized (devices) {
+            if (devices.putIfAbsent(record.id(), m) != null) {
+                return;
+            }
+        }
+        if (recoverable) {
+            LOG.info("ublk device {} ({}) was left by a previous server; taking it over", record.id(), info.state());
+            later(m, 0);
+        } else {
+            LOG.warn("ublk device {} was left by a previous server without user recovery; delete it", record.id());
+        }
+    }
+
+    private void later(ManagedDevice m, long delayMillis) {
+        if (worker.isShutdown()) {
+            return;
+        }
+        try {
+            worker.schedule(() -> serveAgain(m), delayMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("device {}: core stopping, no retry", m.id());
+        }
+    }
+
+    private void submit(Runnable task) {
+        if (!worker.isShutdown()) {
+            worker.execute(task);
+        }
+    }
+
+    /**
+     * Gives a device that has no working target a fresh one from the current factory of its type: attached
+     * to its running queues, or, for a device left by a previous server, through user recovery.
+     */
+    private void serveAgain(ManagedDevice m) {
+        synchronized (m) {
+            if (m.state == ServiceState.SERVING || m.state == ServiceState.ORPHANED || managed(m.id()) != m) {
+                return;
+            }
+            TargetFactory factory = factory(m.type());
+            if (factory == null) {
+                m.reason = "waiting for a '" + m.type() + "' target";
+                return;
+            }
+            Target target;
+            try {
+                target = factory.open(m.record.options());
+            } catch (TargetException | RuntimeException e) {
+                m.reason = "the " + m.type() + " target would not open: " + e.getMessage();
+                LOG.warn("ublk device {}: {}", m.id(), m.reason);
+                m.retryMillis = Math.min(RETRY_MAX_MILLIS, Math.max(RETRY_MIN_MILLIS, m.retryMillis * 2));
+                later(m, m.retryMillis);
+                return;
+            }
+            try {
+                if (m.device != null) {
+                    m.device.attachTarget(target);
+                } else {
+                    ServiceState before = m.state;
+                    m.state = ServiceState.RECOVERING;
+                    try (ControlClient control = ControlClient.open()) {
+                        m.device = UblkDevice.recover(control, m.record.toSpec(), target, this::targetFailed);
+                    } catch (IOException | RuntimeException e) {
+                        m.state = before;
+                        throw e;
+                    }
+                }
+                m.serving(m.device, factory);
+            } catch (IOException | RuntimeException e) {
+                target.close();
+                m.reason = e.getMessage();
+                LOG.error("ublk device {}: {}", m.id(), e.getMessage());
+            }
+        }
+    }
+
+    // ---- the service ------------------------------------------------------------------------------
 
     @Override
     public long kernelFeatures() throws IOException {
@@ -81,81 +329,192 @@ public class DeviceManager implements UblkService {
 
     @Override
     public Collection<TargetFactory> targets() {
-        return new TreeMap<>(factories).values();
+        Map<String, TargetFactory> current = new TreeMap<>();
+        for (String type : factories.keySet()) {
+            TargetFactory f = factory(type);
+            if (f != null) {
+                current.put(type, f);
+            }
+        }
+        return current.values();
     }
 
     @Override
-    public synchronized DeviceStatus add(DeviceSpec spec) throws IOException {
-        TargetFactory factory = factories.get(spec.targetType());
+    public DeviceStatus add(DeviceSpec spec) throws IOException {
+        TargetFactory factory = factory(spec.targetType());
         if (factory == null) {
             throw new IOException("unknown target type '" + spec.targetType() + "' (available: "
                     + String.join(", ", new TreeMap<>(factories).keySet()) + ")");
         }
-        if (spec.id() >= 0 && devices.containsKey(spec.id())) {
-            throw new IOException("device " + spec.id() + " exists already");
-        }
-        Target target;
-        try {
-            target = factory.open(spec.options());
-        } catch (TargetException e) {
-            throw new IOException(spec.targetType() + ": " + e.getMessage(), e);
-        }
-        int[] recorded = {-1};
-        try (ControlClient control = ControlClient.open()) {
-            UblkDevice device = UblkDevice.create(control, spec, target, added -> {
-                record(spec, added).writeTo(registry);
-                recorded[0] = added.devId();
-            });
-            devices.put(device.id(), device);
-            return status(control, device);
-        } catch (IOException | RuntimeException e) {
-            target.close();
-            if (recorded[0] >= 0) {
-                // the kernel device is gone again (UblkDevice.create undid it): so must its record be
-                Files.deleteIfExists(DeviceRecord.file(registry, recorded[0]));
+        synchronized (devices) {
+            if (spec.id() >= 0 && devices.containsKey(spec.id())) {
+                throw new IOException("device " + spec.id() + " exists already");
             }
-            throw e;
+            Target target;
+            try {
+                target = factory.open(spec.options());
+            } catch (TargetException e) {
+                throw new IOException(spec.targetType() + ": " + e.getMessage(), e);
+            }
+            int[] recorded = {-1};
+            try (ControlClient control = ControlClient.open()) {
+                UblkDevice device = UblkDevice.create(control, spec, target, added -> {
+                    record(spec, added).writeTo(registry);
+                    recorded[0] = added.devId();
+                }, this::targetFailed);
+                ManagedDevice m = new ManagedDevice(record(spec, device.info()), ServiceState.SERVING, null);
+                m.serving(device, factory);
+                devices.put(device.id(), m);
+                return status(control, m);
+            } catch (IOException | RuntimeException e) {
+                target.close();
+                if (recorded[0] >= 0) {
+                    // the kernel device is gone again (UblkDevice.create undid it): so must its record be
+                    deleteRecord(recorded[0]);
+                }
+                throw e;
+            }
         }
     }
 
     @Override
-    public synchronized void delete(int id) throws IOException {
-        UblkDevice device = devices.get(id);
-        if (device == null) {
-            throw new IOException("no device " + id + " served here");
+    public void delete(int id) throws IOException {
+        ManagedDevice m = managed(id);
+        if (m == null) {
+            throw new IOException("no device " + id + " known here");
         }
+        synchronized (m) {
+            if (m.device != null) {
+                deleteServed(m);
+            } else {
+                try (ControlClient control = ControlClient.open()) {
+                    deleteUnserved(control, id);
+                }
+            }
+            synchronized (devices) {
+                devices.remove(id);
+            }
+            deleteRecord(id);
+        }
+    }
+
+    private void deleteServed(ManagedDevice m) throws IOException {
+        UblkDevice device = m.device;
         try (ControlClient control = ControlClient.open()) {
             device.delete(control);
         }
-        devices.remove(id);
-        device.target().close();
-        Files.deleteIfExists(DeviceRecord.file(registry, id));
+        m.device = null;
+        Target target = device.target();
+        if (target != null) {
+            target.close();
+        }
+    }
+
+    /** A device no thread of ours serves (left by a previous server): STOP_DEV fails its waiting I/O, then DEL_DEV. */
+    private static void deleteUnserved(ControlClient control, int id) throws IOException {
+        try {
+            control.stopDevice(id);
+            control.deleteDevice(id);
+        } catch (ErrnoException e) {
+            if (e.error() != Errno.ENODEV) {
+                throw e;
+            }
+        }
+        LOG.info("ublk device {} (not served) deleted", id);
+    }
+
+    /**
+     * Serves device {@code id} again now: a device left by a previous server is recovered, one whose target
+     * is away gets a fresh target. Returns once it is served; otherwise says why.
+     */
+    @Override
+    public DeviceStatus recover(int id) throws IOException {
+        ManagedDevice m = managed(id);
+        if (m == null) {
+            throw new IOException("no record of device " + id + ": jublk does not know its target");
+        }
+        if (m.state == ServiceState.ORPHANED) {
+            throw new IOException("device " + id + " was added without user recovery; it cannot be served again");
+        }
+        if (factory(m.type()) == null) {
+            throw new IOException("device " + id + " waits for a '" + m.type() + "' target, and none is installed");
+        }
+        m.retryMillis = 0;
+        Future<?> attempt = worker.submit(() -> serveAgain(m));
+        try {
+            attempt.get(RECOVER_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException("recovery of device " + id + " did not finish: " + e, e);
+        }
+        if (m.state != ServiceState.SERVING) {
+            throw new IOException("device " + id + " is not served: " + m.reason);
+        }
+        try (ControlClient control = ControlClient.open()) {
+            return status(control, m);
+        }
     }
 
     @Override
-    public synchronized List<DeviceStatus> list() throws IOException {
+    public List<DeviceStatus> list() throws IOException {
         List<DeviceStatus> out = new ArrayList<>();
         try (ControlClient control = ControlClient.open()) {
-            for (UblkDevice device : devices.values()) {
-                out.add(status(control, device));
+            for (ManagedDevice m : snapshot()) {
+                try {
+                    out.add(status(control, m));
+                } catch (ErrnoException e) {
+                    LOG.debug("device {} vanished while listing: {}", m.id(), e.getMessage());
+                }
             }
         }
         return out;
     }
 
-    private static DeviceStatus status(ControlClient control, UblkDevice device) throws ErrnoException {
+    private static DeviceStatus status(ControlClient control, ManagedDevice m) throws ErrnoException {
         Params params;
         try {
-            params = control.params(device.id());
+            params = control.params(m.id());
         } catch (ErrnoException e) {
             params = null;
         }
-        return new DeviceStatus(control.deviceInfo(device.id()), params, device.spec().targetType(),
-                device.target().describeJson(), device.queueThreadIds());
+        UblkDevice device = m.device;
+        Target target = device == null ? null : device.target();
+        String service = m.state.label() + (m.reason == null ? "" : ": " + m.reason);
+        return new DeviceStatus(control.deviceInfo(m.id()), params, m.type(),
+                target == null ? "{}" : target.describeJson(),
+                device == null ? new int[0] : device.queueThreadIds(), m.state, service);
     }
 
-    private static DeviceRecord record(DeviceSpec spec, io.jublk.core.uapi.DevInfo added) {
+    private List<ManagedDevice> snapshot() {
+        synchronized (devices) {
+            return new ArrayList<>(devices.values());
+        }
+    }
+
+    private ManagedDevice managed(int id) {
+        synchronized (devices) {
+            return devices.get(id);
+        }
+    }
+
+    private void deleteRecord(int id) {
+        try {
+            Files.deleteIfExists(DeviceRecord.file(registry, id));
+        } catch (IOException e) {
+            LOG.error("could not delete the record of ublk device {}: {}", id, e.getMessage());
+        }
+    }
+
+    private static DeviceRecord record(DeviceSpec spec, DevInfo added) {
         return new DeviceRecord(added.devId(), spec.targetType(), spec.options(), added.queues(), added.queueDepth(),
-                added.maxIoBufBytes(), added.flags());
+                added.maxIoBufBytes(), added.flags(), spec.hold());
+    }
+
+    /** For tests: whether device {@code id} is in {@code state}. */
+    ServiceState state(int id) {
+        ManagedDevice m = managed(id);
+        return m == null ? null : m.state;
     }
 }

@@ -5,6 +5,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import io.jublk.core.uapi.IoDesc;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -14,7 +17,17 @@ import java.util.TreeMap;
  * One small JSON file a device, {@code <id>.json}, written atomically.
  */
 public record DeviceRecord(int id, String targetType, TargetOptions options, int queues, int depth,
-                           int maxIoBytes, long flags) {
+                           int maxIoBytes, long flags, HoldPolicy hold) {
+
+    public DeviceRecord(int id, String targetType, TargetOptions options, int queues, int depth, int maxIoBytes,
+                        long flags) {
+        this(id, targetType, options, queues, depth, maxIoBytes, flags, HoldPolicy.DEFAULT);
+    }
+
+    /** The spec that serves this device again (queues, depth and flags as the kernel accepted them). */
+    public DeviceSpec toSpec() {
+        return new DeviceSpec(id, queues, depth, maxIoBytes, RecoveryMode.of(flags), targetType, options, hold);
+    }
 
     public String toJson() {
         StringBuilder b = new StringBuilder("{\n");
@@ -30,7 +43,9 @@ public record DeviceRecord(int id, String targetType, TargetOptions options, int
         b.append("  \"queues\": ").append(queues).append(",\n");
         b.append("  \"depth\": ").append(depth).append(",\n");
         b.append("  \"maxIoBytes\": ").append(maxIoBytes).append(",\n");
-        b.append("  \"flags\": ").append(flags).append("\n");
+        b.append("  \"flags\": ").append(flags).append(",\n");
+        b.append("  \"failAfterSeconds\": ").append(hold.failAfter().toSeconds()).append(",\n");
+        b.append("  \"targetTimeoutSeconds\": ").append(hold.targetTimeout().toSeconds()).append("\n");
         return b.append("}\n").toString();
     }
 
@@ -43,6 +58,68 @@ public record DeviceRecord(int id, String targetType, TargetOptions options, int
             ch.force(true);
         }
         Files.move(tmp, file(dir, id), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * Reads {@code file} and checks every field; a damaged or foreign file is an IOException naming the file
+     * and the field, never a half-filled record.
+     */
+    public static DeviceRecord read(Path file) throws IOException {
+        try {
+            Map<String, Object> json = JsonReader.object(Files.readString(file));
+            int id = (int) number(json, "id", 0, DeviceSpec.MAX_ID);
+            if (!file.getFileName().toString().equals(id + ".json")) {
+                throw new IOException("it says device " + id);
+            }
+            Object target = json.get("target");
+            if (!(target instanceof String type) || !type.matches("[a-z0-9][a-z0-9_-]*")) {
+                throw new IOException("\"target\" must be a target type name");
+            }
+            Map<String, String> options = new TreeMap<>();
+            if (!(json.get("options") instanceof Map<?, ?> given)) {
+                throw new IOException("\"options\" must be an object");
+            }
+            for (Map.Entry<?, ?> e : given.entrySet()) {
+                if (!(e.getValue() instanceof String value)) {
+                    throw new IOException("option \"" + e.getKey() + "\" must be a string");
+                }
+                options.put((String) e.getKey(), value);
+            }
+            HoldPolicy hold = new HoldPolicy(
+                    Duration.ofSeconds(optional(json, "failAfterSeconds", 0, HoldPolicy.MAX_SECONDS,
+                            HoldPolicy.DEFAULT.failAfter().toSeconds())),
+                    Duration.ofSeconds(optional(json, "targetTimeoutSeconds", 1, HoldPolicy.MAX_SECONDS,
+                            HoldPolicy.DEFAULT.targetTimeout().toSeconds())));
+            return new DeviceRecord(id, type, new TargetOptions(options),
+                    (int) number(json, "queues", 1, DeviceSpec.MAX_QUEUES),
+                    (int) number(json, "depth", 1, IoDesc.MAX_QUEUE_DEPTH),
+                    (int) number(json, "maxIoBytes", 4096, 1 << 25),
+                    number(json, "flags", 0, Long.MAX_VALUE), hold);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IOException("device record " + file + " is damaged: " + e.getMessage(), e);
+        }
+    }
+
+    private static long number(Map<String, Object> json, String name, long min, long max) throws IOException {
+        if (!(json.get(name) instanceof Long value) || value < min || value > max) {
+            throw new IOException("\"" + name + "\" must be an integer " + min + ".." + max);
+        }
+        return value;
+    }
+
+    private static long optional(Map<String, Object> json, String name, long min, long max, long absent)
+            throws IOException {
+        return json.containsKey(name) ? number(json, name, min, max) : absent;
+    }
+
+    /** The record files in {@code dir} ({@code <id>.json}), by name; none when dir is missing. */
+    public static List<Path> files(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (var listing = Files.list(dir)) {
+            return listing.filter(p -> p.getFileName().toString().matches("[0-9]{1,7}\\.json")).sorted().toList();
+        }
     }
 
     public static Path file(Path dir, int id) {

@@ -14,9 +14,10 @@ import java.util.Objects;
  * @param recovery   what the kernel does when the server goes away
  * @param targetType the target's type name
  * @param options    the target's options
+ * @param hold       what the device does while its target is away
  */
 public record DeviceSpec(int id, int queues, int depth, int maxIoBytes, RecoveryMode recovery, String targetType,
-                         TargetOptions options) {
+                         TargetOptions options, HoldPolicy hold) {
     public static final int DEFAULT_QUEUES = 1;
     public static final int DEFAULT_DEPTH = 128;
     public static final int DEFAULT_MAX_IO_BYTES = 512 << 10;
@@ -28,6 +29,7 @@ public record DeviceSpec(int id, int queues, int depth, int maxIoBytes, Recovery
         Objects.requireNonNull(recovery, "recovery");
         Objects.requireNonNull(targetType, "targetType");
         Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(hold, "hold");
         if (id < -1 || id > MAX_ID) {
             throw new IllegalArgumentException("device id must be 0.." + MAX_ID + " (or -1 for any): " + id);
         }
@@ -40,5 +42,11 @@ public record DeviceSpec(int id, int queues, int depth, int maxIoBytes, Recovery
         if (maxIoBytes < 4096 || Integer.bitCount(maxIoBytes) != 1 || maxIoBytes > (1 << 25)) {
             throw new IllegalArgumentException("max I/O size must be a power of two from 4K to 32M: " + maxIoBytes);
         }
+    }
+
+    /** A device with the default {@link HoldPolicy}. */
+    public DeviceSpec(int id, int queues, int depth, int maxIoBytes, RecoveryMode recovery, String targetType,
+                      TargetOptions options) {
+        this(id, queues, depth, maxIoBytes, recovery, targetType, options, HoldPolicy.DEFAULT);
     }
 }

@@ -11,9 +11,18 @@ import io.jublk.core.uapi.Params;
  * @param params         GET_PARAMS, or null when the kernel would not say
  * @param targetType     the target's type, or null for a device jublk does not serve
  * @param targetJson     the target's own description
- * @param queueThreadIds Linux thread ids of the queue threads, by queue
+ * @param queueThreadIds Linux thread ids of the queue threads, by queue (none while not served)
+ * @param state          what jublk does for the device
+ * @param service        {@code state} in words, with the reason when it is not serving
  */
-public record DeviceStatus(DevInfo info, Params params, String targetType, String targetJson, int[] queueThreadIds) {
+public record DeviceStatus(DevInfo info, Params params, String targetType, String targetJson, int[] queueThreadIds,
+                           ServiceState state, String service) {
+
+    /** A device jublk serves. */
+    public DeviceStatus(DevInfo info, Params params, String targetType, String targetJson, int[] queueThreadIds) {
+        this(info, params, targetType, targetJson, queueThreadIds, ServiceState.SERVING,
+                ServiceState.SERVING.label());
+    }
 
     public int id() {
         return info.devId();

@@ -6,6 +6,7 @@ import io.jublk.core.queue.QueueSpec;
 import io.jublk.core.uapi.DevInfo;
 import io.jublk.core.uapi.Feature;
 import io.jublk.core.uapi.Params;
+import io.jublk.uring.sys.Errno;
 import io.jublk.target.DiskGeometry;
 import io.jublk.target.Target;
 import io.jublk.uring.sys.ErrnoException;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -25,22 +27,43 @@ import org.slf4j.LoggerFactory;
 /**
  * One served ublk device: the kernel device, its /dev/ublkcN handle, a queue thread per hardware
  * queue and the target behind them. {@link #create} either returns a LIVE device or leaves nothing
- * behind in the kernel.
+ * behind in the kernel; {@link #recover} takes over a QUIESCED device from a server that went away and
+ * either makes it LIVE or leaves it as recoverable as it was.
+ *
+ * <p>The target may come and go while the device lives ({@link #detachTarget}, {@link #attachTarget}):
+ * meanwhile the queues hold the requests, and the kernel waits for them.
  */
 public final class UblkDevice {
     private static final Logger LOG = LoggerFactory.getLogger(UblkDevice.class);
     private static final long NODE_WAIT_MILLIS = 10_000;
     private static final long QUEUE_WAIT_SECONDS = 30;
+    /** START_USER_RECOVERY says EBUSY until the kernel has quiesced the device: up to the 30 s request timeout. */
+    private static final long RECOVERY_BUSY_MILLIS = 45_000;
+    /** How long a detached target's queues get to close once their requests were taken back. */
+    private static final long FORCED_DETACH_SECONDS = 10;
+    /** ublksrv_flags of jublk's devices ("jublk" and a format number): recovery takes over only its own. */
+    public static final long SERVER_MARK = 0x6a75626c6b000001L;
+
+    /** Told when the device's target failed (threw or was closed under it); called on a queue thread. */
+    @FunctionalInterface
+    public interface FailureListener {
+        void targetFailed(UblkDevice device, Throwable cause);
+
+        FailureListener LOG_ONLY = (device, cause) -> LOG.error("target of ublk device {} failed", device.id(), cause);
+    }
 
     private final DeviceSpec spec;
-    private final Target target;
+    private final FailureListener failureListener;
+    private volatile Target target;
     private DevInfo info;
     private int charFd = -1;
+    private long deviceSectors;
     private final List<QueueRunner> queues = new ArrayList<>();
 
-    private UblkDevice(DeviceSpec spec, Target target) {
+    private UblkDevice(DeviceSpec spec, Target target, FailureListener failureListener) {
         this.spec = spec;
         this.target = target;
+        this.failureListener = failureListener;
     }
 
     /**
@@ -48,7 +71,7 @@ public final class UblkDevice {
      * deleted again and the target stays open (the caller owns it).
      */
     public static UblkDevice create(ControlClient control, DeviceSpec spec, Target target) throws IOException {
-        return create(control, spec, target, info -> { });
+        return create(control, spec, target, info -> { }, FailureListener.LOG_ONLY);
     }
 
     /** What must happen once the kernel gave the device its id and before it goes live (persisting it). */
@@ -58,8 +81,8 @@ public final class UblkDevice {
     }
 
     /** Like {@link #create(ControlClient, DeviceSpec, Target)}, running {@code beforeStart} before START_DEV. */
-    public static UblkDevice create(ControlClient control, DeviceSpec spec, Target target, BeforeStart beforeStart)
-            throws IOException {
+    public static UblkDevice create(ControlClient control, DeviceSpec spec, Target target, BeforeStart beforeStart,
+                                    FailureListener failureListener) throws IOException {
         long kernel = control.features();
         long flags = spec.recovery().flags();
         long missing = flags & ~kernel;
@@ -70,9 +93,9 @@ public final class UblkDevice {
         if (Feature.CMD_IOCTL_ENCODE.in(kernel)) {
             flags |= Feature.CMD_IOCTL_ENCODE.mask();
         }
-        UblkDevice device = new UblkDevice(spec, target);
+        UblkDevice device = new UblkDevice(spec, target, failureListener);
         device.info = control.addDevice(DevInfo.request(spec.id(), spec.queues(), spec.depth(), spec.maxIoBytes(),
-                flags, 0));
+                flags, SERVER_MARK));
         try {
             device.start(control, beforeStart);
             return device;
@@ -82,21 +105,66 @@ public final class UblkDevice {
         }
     }
 
+    /**
+     * Serves again a device whose previous server went away (a crash, a kill -9, a core restart): waits for
+     * the kernel to quiesce it, START_USER_RECOVERY, queues that fetch every tag, END_USER_RECOVERY. On
+     * failure the device is left QUIESCED for another try, and the target stays open (the caller owns it).
+     *
+     * @param spec the device as it was added (queues, depth and flags are taken from the kernel)
+     */
+    public static UblkDevice recover(ControlClient control, DeviceSpec spec, Target target,
+                                     FailureListener failureListener) throws IOException {
+        int id = spec.id();
+        DevInfo found = control.deviceInfo(id);
+        if (found.serverFlags() != SERVER_MARK) {
+            throw new IOException("device " + id + " was not made by jublk (server flags 0x"
+                    + Long.toHexString(found.serverFlags()) + ")");
+        }
+        if (!Feature.USER_RECOVERY.in(found.flags())) {
+            throw new IOException("device " + id + " was added without user recovery; it cannot be served again"
+                    + " (delete it)");
+        }
+        long sizeBytes = control.params(id).basic().devSectors() << 9;
+        if (target.geometry().sizeBytes() != sizeBytes) {
+            throw new IOException("device " + id + " has " + sizeBytes + " bytes but its " + spec.targetType()
+                    + " target now offers " + target.geometry().sizeBytes());
+        }
+        startRecoveryWhenQuiesced(control, id);
+        UblkDevice device = new UblkDevice(spec, target, failureListener);
+        device.info = found;
+        try {
+            device.openQueues();
+            control.endUserRecovery(id, (int) ProcessHandle.current().pid());
+            device.info = control.deviceInfo(id);
+        } catch (IOException | RuntimeException e) {
+            device.releaseQueues();
+            throw new IOException("recovery of device " + id + " failed, it stays recoverable: " + e.getMessage(), e);
+        }
+        LOG.info("ublk device {} recovered: {} with {} queue(s)", id, device.info.state(), device.info.queues());
+        return device;
+    }
+
+    private static void startRecoveryWhenQuiesced(ControlClient control, int id) throws IOException {
+        long deadline = System.currentTimeMillis() + RECOVERY_BUSY_MILLIS;
+        while (true) {
+            try {
+                control.startUserRecovery(id);
+                return;
+            } catch (ErrnoException e) {
+                if (e.error() != Errno.EBUSY || System.currentTimeMillis() > deadline) {
+                    throw new IOException("START_USER_RECOVERY of device " + id + " (state "
+                            + control.deviceInfo(id).state() + "): " + e.getMessage(), e);
+                }
+            }
+            sleep(100);
+        }
+    }
+
     private void start(ControlClient control, BeforeStart beforeStart) throws IOException {
         int id = info.devId();
         control.setParams(id, params(target.geometry(), info.maxIoBufBytes()));
         beforeStart.accept(info);
-        charFd = Linux.open(waitForNode(charDevice(id)).toString(), Linux.O_RDWR | Linux.O_CLOEXEC);
-        long sectors = target.geometry().sizeBytes() >> 9;
-        for (int q = 0; q < info.queues(); q++) {
-            QueueRunner runner = new QueueRunner(new QueueSpec(id, q, info.queueDepth(), info.maxIoBufBytes(), sectors),
-                    charFd, target);
-            queues.add(runner);
-            runner.start();
-        }
-        for (QueueRunner runner : queues) {
-            await(runner.fetched(), "queue set-up");
-        }
+        openQueues();
         control.startDevice(id, (int) ProcessHandle.current().pid());
         waitForNode(blockDevice(id));
         info = control.deviceInfo(id);
@@ -104,13 +172,131 @@ public final class UblkDevice {
                 info.queueDepth());
     }
 
-    /** STOP_DEV, end the queue threads, release /dev/ublkcN, then DEL_DEV. */
+    /** Opens /dev/ublkcN and starts a queue thread per queue; returns once every tag is fetched. */
+    private void openQueues() throws IOException {
+        int id = info.devId();
+        charFd = Linux.open(waitForNode(charDevice(id)).toString(), Linux.O_RDWR | Linux.O_CLOEXEC);
+        deviceSectors = target.geometry().sizeBytes() >> 9;
+        for (int q = 0; q < info.queues(); q++) {
+            QueueRunner runner = new QueueRunner(new QueueSpec(id, q, info.queueDepth(), info.maxIoBufBytes(),
+                    deviceSectors),
+                    charFd, target, (queue, cause) -> failureListener.targetFailed(this, cause));
+            queues.add(runner);
+            runner.start();
+        }
+        for (QueueRunner runner : queues) {
+            await(runner.fetched(), "queue set-up");
+        }
+    }
+
+    /** STOP_DEV, end the queue threads, release /dev/ublkcN, then DEL_DEV. Held requests fail with EIO. */
     public void delete(ControlClient control) throws IOException {
         int id = info.devId();
+        for (QueueRunner runner : queues) {
+            await(runner.failHeld(), "failing held requests");
+        }
         control.stopDevice(id);
         stopQueues();
         control.deleteDevice(id);
         LOG.info("ublk device {} deleted", id);
+    }
+
+    /**
+     * Lets the next server take the device over (a core restart): the target answers what it has, new
+     * requests wait, and the queues and /dev/ublkcN are let go. With user recovery the kernel quiesces the
+     * device and keeps the waiting requests for the next server. The target is closed.
+     */
+    public void release(Duration drainLimit) {
+        detachTarget(drainLimit);
+        releaseQueues();
+        LOG.info("ublk device {} released for recovery", info.devId());
+    }
+
+    /**
+     * Stops giving requests to the target, waits up to {@code drainLimit} for it to answer the ones it has,
+     * takes back the rest, closes the target and returns it (null when there was none). The device's
+     * requests are held until {@link #attachTarget}.
+     */
+    public Target detachTarget(Duration drainLimit) {
+        List<CompletableFuture<Void>> detached = new ArrayList<>();
+        for (QueueRunner runner : queues) {
+            detached.add(runner.detachTarget());
+        }
+        CompletableFuture<Void> all = CompletableFuture.allOf(detached.toArray(CompletableFuture[]::new));
+        try {
+            all.get(drainLimit.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.warn("the target of ublk device {} did not answer its requests within {} s; taking them back",
+                    info.devId(), drainLimit.toSeconds());
+            queues.forEach(QueueRunner::forceDetach);
+            awaitQuietly(all, FORCED_DETACH_SECONDS);
+        } catch (ExecutionException e) {
+            LOG.warn("detaching the target of ublk device {}: {}", info.devId(), e.getCause().toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Target old = target;
+        target = null;
+        if (old != null) {
+            try {
+                old.close();
+            } catch (RuntimeException e) {
+                LOG.warn("closing the detached target of ublk device {}", info.devId(), e);
+            }
+        }
+        return old;
+    }
+
+    /** Gives the device to {@code replacement} (of the same size), with every held request. */
+    public void attachTarget(Target replacement) throws IOException {
+        long sectors = replacement.geometry().sizeBytes() >> 9;
+        if (sectors != deviceSectors) {
+            throw new IOException("device " + info.devId() + " has " + (deviceSectors << 9) + " bytes but the new "
+                    + spec.targetType() + " target offers " + (sectors << 9));
+        }
+        if (target != null) {
+            throw new IllegalStateException("device " + info.devId() + " still has a target");
+        }
+        List<CompletableFuture<Void>> attached = new ArrayList<>();
+        for (QueueRunner runner : queues) {
+            attached.add(runner.attachTarget(replacement));
+        }
+        IOException failure = null;
+        for (CompletableFuture<Void> f : attached) {
+            try {
+                await(f, "attaching the new target");
+            } catch (IOException e) {
+                failure = failure == null ? e : failure;
+            }
+        }
+        target = replacement;
+        if (failure != null) {
+            detachTarget(Duration.ofSeconds(FORCED_DETACH_SECONDS)); // the queues that took it give it up again
+            throw failure;
+        }
+        LOG.info("ublk device {} is served by a new {} target", info.devId(), spec.targetType());
+    }
+
+    /** Fails every held request (and new ones while no target is attached) with EIO: the hold policy's end. */
+    public void failHeldRequests() {
+        for (QueueRunner runner : queues) {
+            awaitQuietly(runner.failHeld(), QUEUE_WAIT_SECONDS);
+        }
+    }
+
+    /**
+     * When the longest-waiting request now with the target was handed to it (System.nanoTime()), or 0 when
+     * the target has none: for the watchdog that finds hung targets.
+     */
+    public long oldestTargetRequestNanos() {
+        long oldest = 0;
+        for (QueueRunner runner : queues) {
+            long at = runner.oldestTargetRequestNanos();
+            if (at != 0 && (oldest == 0 || at - oldest < 0)) {
+                oldest = at;
+            }
+        }
+        return oldest;
     }
 
     /** Best-effort undo of a failed {@link #create}: nothing of the device may stay in the kernel. */
@@ -130,12 +316,20 @@ public final class UblkDevice {
     }
 
     private void stopQueues() {
-        for (QueueRunner runner : queues) {
-            runner.requestStop();
-        }
+        queues.forEach(QueueRunner::requestStop);
+        endQueues();
+    }
+
+    private void releaseQueues() {
+        queues.forEach(QueueRunner::requestRelease);
+        endQueues();
+    }
+
+    private void endQueues() {
         for (QueueRunner runner : queues) {
             try {
                 runner.finished().get(QUEUE_WAIT_SECONDS, TimeUnit.SECONDS);
+                runner.freeBuffersAfterExit(QUEUE_WAIT_SECONDS * 1000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -166,6 +360,7 @@ public final class UblkDevice {
         return spec;
     }
 
+    /** The target serving the device now, or null while it has none. */
     public Target target() {
         return target;
     }
@@ -214,6 +409,25 @@ public final class UblkDevice {
             }
         }
         return node;
+    }
+
+    private static void sleep(long millis) throws IOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    private static void awaitQuietly(CompletableFuture<?> step, long seconds) {
+        try {
+            step.get(seconds, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("queue step did not finish: {}", e.toString());
+        }
     }
 
     private static void await(CompletableFuture<Void> step, String what) throws IOException {

@@ -23,6 +23,12 @@ public interface UblkService {
     /** Stops and deletes device {@code id}. */
     void delete(int id) throws IOException;
 
-    /** The devices this server serves, by id. */
+    /**
+     * Serves device {@code id} again: one left QUIESCED by a previous server (crash, kill -9) is taken over
+     * with user recovery; one whose target is away gets a fresh target. Returns once it is served.
+     */
+    DeviceStatus recover(int id) throws IOException;
+
+    /** The devices this server serves or knows from its records, by id. */
     List<DeviceStatus> list() throws IOException;
 }

@@ -16,9 +16,14 @@ import io.jublk.uring.sys.ErrnoException;
 import io.jublk.uring.sys.Linux;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,57 +36,94 @@ import org.slf4j.LoggerFactory;
  * <p>Targets may do their own I/O on this ring ({@link #ring()}): completions whose user data has
  * {@link QueueContext#TARGET_USER_DATA} set go to {@link TargetQueue#onCompletion}; the others are the
  * ublk commands, whose user data is the tag. The ring is sized for both: SQ twice the depth, CQ four times.
+ *
+ * <p>The target can be swapped while the queue runs ({@link #detachTarget}, {@link #attachTarget}): in
+ * between, requests are {@link TagState#HELD} here and the kernel keeps waiting for them, so the disk's
+ * users see a pause, not an error. Other threads reach the queue thread through posted control actions.
  */
 public final class QueueRunner implements Runnable, CompletionHandler, QueueContext {
     private static final Logger LOG = LoggerFactory.getLogger(QueueRunner.class);
     private static final int SECTOR_SHIFT = 9;
+    private static final VarHandle DISPATCHED_AT = MethodHandles.arrayElementVarHandle(long[].class);
     /** Fixed-file slots after /dev/ublkcN (slot 0) that targets may fill with {@link #registerFile}. */
     static final int TARGET_FILE_SLOTS = 4;
 
+    /** Told, on the queue thread, when the target failed; the queue holds its requests from then on. */
+    @FunctionalInterface
+    public interface TargetFailureListener {
+        void targetFailed(QueueRunner queue, Throwable cause);
+    }
+
     private final QueueSpec spec;
     private final int charFd;
-    private final Target target;
+    private final TargetFailureListener failureListener;
     private final TagState[] states;
-    private final TagRequest[] requests;
+    /** The answer of each tag's request, written before the tag is posted (or committed) by the answerer. */
+    private final int[] results;
+    /** System.nanoTime() (never 0) when each tag went to the target, 0 when it is not with the target. */
+    private final long[] dispatchedAt;
     private final CompletionMailbox mailbox;
+    private final ConcurrentLinkedQueue<Control> controls = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private final CompletableFuture<Void> fetched = new CompletableFuture<>();
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
+    /** The per-tag buffers: freed once no kernel command can write them any more. */
     private final Arena arena = Arena.ofShared();
+    /** The descriptor mapping of /dev/ublkcN: the kernel writes its own pages, never through this mapping. */
+    private final Arena descriptorArena = Arena.ofShared();
     private final MemorySegment buffers;
+    private volatile boolean buffersFreed;
 
     private volatile Thread thread;
     private volatile boolean stopRequested;
+    private volatile boolean releaseRequested;
     private volatile int threadId = -1;
     private Ring ring;
     private Waker waker;
     private MemorySegment descriptors;
+
+    // queue thread only
+    private Target initialTarget;
     private TargetQueue targetQueue;
+    private TagRequest[] requests;
+    private DispatchMode mode;
+    private CompletableFuture<Void> detaching;
+    private boolean failureReported;
     private int aborted;
-    private int serving;
+    private int withTarget;
+    private int held;
     private int targetFiles;
 
     /**
      * @param charFd the device's /dev/ublkcN, open for reading and writing; stays open until {@link #finished()}
+     * @param target the first target, or null to start holding requests until {@link #attachTarget}
      */
-    public QueueRunner(QueueSpec spec, int charFd, Target target) throws ErrnoException {
+    public QueueRunner(QueueSpec spec, int charFd, Target target, TargetFailureListener failureListener)
+            throws ErrnoException {
         if (spec.depth() < 1 || spec.depth() > IoDesc.MAX_QUEUE_DEPTH) {
             throw new IllegalArgumentException("queue depth must be 1.." + IoDesc.MAX_QUEUE_DEPTH + ": " + spec.depth());
         }
         this.spec = spec;
         this.charFd = charFd;
-        this.target = target;
+        this.initialTarget = target;
+        this.failureListener = failureListener;
         this.states = new TagState[spec.depth()];
-        this.requests = new TagRequest[spec.depth()];
+        this.results = new int[spec.depth()];
+        this.dispatchedAt = new long[spec.depth()];
         this.mailbox = new CompletionMailbox(spec.depth());
         // Anonymous mapping: pages are only backed once the kernel copies data into them.
         this.buffers = Linux.mmap((long) spec.depth() * spec.maxIoBytes(), Linux.PROT_READ | Linux.PROT_WRITE,
                 Linux.MAP_PRIVATE | Linux.MAP_ANONYMOUS, -1, 0, arena);
+        Arrays.fill(states, TagState.IDLE);
+        this.requests = newRequests();
+    }
+
+    private TagRequest[] newRequests() {
+        TagRequest[] fresh = new TagRequest[spec.depth()];
         for (int tag = 0; tag < spec.depth(); tag++) {
-            states[tag] = TagState.IDLE;
-            requests[tag] = new TagRequest(this, tag,
-                    buffers.asSlice((long) tag * spec.maxIoBytes(), spec.maxIoBytes()));
+            fresh[tag] = new TagRequest(this, tag, buffers.asSlice((long) tag * spec.maxIoBytes(), spec.maxIoBytes()));
         }
+        return fresh;
     }
 
     /** Starts the queue's platform thread. */
@@ -102,13 +144,111 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
         return finished;
     }
 
-    /** Asks the thread to finish once no request is with the target; the kernel's aborts end it sooner. */
+    /** Asks the thread to finish once no request is with the target or held; the kernel's aborts end it sooner. */
     public void requestStop() {
         stopRequested = true;
-        Waker w = waker;
-        if (w != null) {
-            w.wake();
+        wakeQueueThread();
+    }
+
+    /**
+     * Asks the thread to finish once the target holds no request, leaving held requests and the fetches to
+     * the kernel: with user recovery it quiesces the device and gives them to the next server.
+     */
+    public void requestRelease() {
+        releaseRequested = true;
+        wakeQueueThread();
+    }
+
+    /**
+     * Stops sending requests to the target (new ones are held) and completes once the target has answered
+     * what it has and its queue handler is closed. {@link #forceDetach} takes back what it does not answer.
+     */
+    public CompletableFuture<Void> detachTarget() {
+        return onQueueThread(done -> {
+            if (mode == DispatchMode.TARGET) {
+                mode = DispatchMode.HOLD;
+            }
+            if (detaching != null) {
+                detaching.whenComplete((v, e) -> done.complete(null));
+                return;
+            }
+            detaching = done;
+            finishDetachIfIdle();
+        });
+    }
+
+    /** Takes back every request a detaching target has not answered; they are held for the next target. */
+    public void forceDetach() {
+        onQueueThread(done -> {
+            for (int tag = 0; tag < states.length; tag++) {
+                if (states[tag] == TagState.SERVING && dispatchedAt[tag] != 0 && requests[tag].revoke()) {
+                    leftTarget(tag);
+                    hold(tag);
+                }
+            }
+            finishDetachIfIdle();
+            done.complete(null);
+        });
+    }
+
+    /** Opens {@code target}'s queue handler on the queue thread and hands it every held request. */
+    public CompletableFuture<Void> attachTarget(Target target) {
+        return onQueueThread(done -> {
+            if (targetQueue != null || detaching != null) {
+                done.completeExceptionally(new IllegalStateException("queue " + spec.queueId()
+                        + " still has a target"));
+                return;
+            }
+            try {
+                targetQueue = target.openQueue(this);
+            } catch (Exception e) {
+                done.completeExceptionally(e);
+                return;
+            }
+            requests = newRequests();
+            failureReported = false;
+            mode = DispatchMode.TARGET;
+            for (int tag = 0; tag < states.length; tag++) {
+                if (states[tag] == TagState.HELD) {
+                    held--;
+                    move(tag, TagState.SERVING);
+                    describe(requests[tag], tag); // valid: it was checked when it arrived
+                    send(tag);
+                }
+            }
+            done.complete(null);
+        });
+    }
+
+    /**
+     * Fails every held request with EIO, and, while no target is attached, every new one too (the device's
+     * policy gave up waiting). Attaching a target ends that.
+     */
+    public CompletableFuture<Void> failHeld() {
+        return onQueueThread(done -> {
+            if (targetQueue == null || mode == DispatchMode.HOLD) {
+                mode = DispatchMode.FAIL;
+            }
+            for (int tag = 0; tag < states.length; tag++) {
+                if (states[tag] == TagState.HELD) {
+                    held--;
+                    commit(tag, -Errno.EIO.number());
+                }
+            }
+            done.complete(null);
+        });
+    }
+
+    /** When the longest-waiting request now with the target was handed to it (System.nanoTime()), or 0. */
+    public long oldestTargetRequestNanos() {
+        long oldest = 0;
+        for (int tag = 0; tag < dispatchedAt.length; tag++) {
+            long at = (long) DISPATCHED_AT.getOpaque(dispatchedAt, tag);
+            if (at != 0 && (oldest == 0 || at - oldest < 0)) {
+                oldest = at;
+            }
         }
+        return oldest;
     }
 
     /** The Linux thread id serving this queue, -1 before it runs. */
@@ -128,6 +268,7 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
         } finally {
             tearDown();
             finished.complete(null);
+            runControls(); // fails the actions posted while the thread was ending
         }
     }
 
@@ -140,7 +281,9 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
                     e.getMessage(), spec.queueId(), spec.deviceId());
         }
         // Room for every tag's command plus a target operation or two per tag (backing-file I/O).
-        ring = Ring.open(RingConfig.builder(2 * spec.depth()).cqEntries(4 * spec.depth()).wakeable(true).build());
+        // A released queue's fetches are cancelled only when the ring goes (not by ASYNC_CANCEL): wait briefly.
+        ring = Ring.open(RingConfig.builder(2 * spec.depth()).cqEntries(4 * spec.depth()).wakeable(true)
+                .closeTimeout(Duration.ofSeconds(2)).build());
         waker = ring.waker();
         int[] files = new int[1 + TARGET_FILE_SLOTS];
         Arrays.fill(files, -1);
@@ -148,8 +291,15 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
         ring.registerFiles(files);
         long page = Linux.pageSize();
         descriptors = Linux.mmap(IoDesc.mmapLength(spec.depth(), page), Linux.PROT_READ,
-                Linux.MAP_SHARED | Linux.MAP_POPULATE, charFd, IoDesc.mmapOffset(spec.queueId(), page), arena);
-        targetQueue = target.openQueue(this);
+                Linux.MAP_SHARED | Linux.MAP_POPULATE, charFd, IoDesc.mmapOffset(spec.queueId(), page),
+                descriptorArena);
+        if (initialTarget != null) {
+            targetQueue = initialTarget.openQueue(this);
+            mode = DispatchMode.TARGET;
+        } else {
+            mode = DispatchMode.HOLD;
+        }
+        initialTarget = null;
         for (int tag = 0; tag < spec.depth(); tag++) {
             queueCommand(IoCmd.FETCH_REQ, tag, 0);
         }
@@ -158,30 +308,122 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
     }
 
     private void serve() throws ErrnoException {
-        while (aborted < spec.depth() && !(stopRequested && serving == 0)) {
+        while (aborted < spec.depth()) {
+            if (withTarget == 0 && (releaseRequested || (stopRequested && held == 0))) {
+                return;
+            }
             ring.submitAndWait(1);
             ring.drain(this);
             takeCompletions();
+            runControls();
         }
     }
 
     private void tearDown() {
-        if (targetQueue != null) {
-            try {
-                targetQueue.close();
-            } catch (RuntimeException e) {
-                LOG.warn("target queue {} of device {} failed to close", spec.queueId(), spec.deviceId(), e);
-            }
-        }
+        closeTargetQueue();
         if (ring != null) {
             // cancels fetches still in the kernel and waits for them before the buffers go
             ring.close();
         }
+        // The mapping holds a reference to /dev/ublkcN, which must go for the kernel to quiesce the device.
+        descriptorArena.close();
         if (ring == null || ring.closedCleanly()) {
-            arena.close();
+            freeBuffers();
         } else {
-            LOG.error("queue {} of device {}: the kernel still holds commands; keeping their buffers mapped",
-                    spec.queueId(), spec.deviceId());
+            LOG.debug("queue {} of device {}: fetches were still in the kernel at close; buffers are freed once"
+                    + " the thread has ended", spec.queueId(), spec.deviceId());
+        }
+    }
+
+    /**
+     * Frees the tag buffers after the queue thread has ended: the kernel copies request data only in that
+     * thread's context, so once it is gone nothing can write them. Idempotent.
+     */
+    public void freeBuffersAfterExit(long waitMillis) throws InterruptedException {
+        Thread t = thread;
+        if (t != null && !t.join(Duration.ofMillis(waitMillis))) {
+            LOG.error("queue {} of device {}: thread still running; keeping its buffers", spec.queueId(),
+                    spec.deviceId());
+            return;
+        }
+        freeBuffers();
+    }
+
+    private synchronized void freeBuffers() {
+        if (!buffersFreed) {
+            buffersFreed = true;
+            arena.close();
+        }
+    }
+
+    private void closeTargetQueue() {
+        if (targetQueue == null) {
+            return;
+        }
+        try {
+            targetQueue.close();
+        } catch (RuntimeException e) {
+            LOG.warn("target queue {} of device {} failed to close", spec.queueId(), spec.deviceId(), e);
+        }
+        targetQueue = null;
+        // the next target gets the slots again; operations in flight keep their own file references
+        for (; targetFiles > 0; targetFiles--) {
+            try {
+                ring.updateRegisteredFile(targetFiles, -1);
+            } catch (ErrnoException e) {
+                LOG.debug("queue {}: clearing file slot {}: {}", spec.queueId(), targetFiles, e.getMessage());
+            }
+        }
+    }
+
+    // ---- control actions from other threads ---------------------------------------------------
+
+    /** An action for the queue thread and the future it completes. */
+    private record Control(Consumer<CompletableFuture<Void>> action, CompletableFuture<Void> done) {
+    }
+
+    private CompletableFuture<Void> onQueueThread(Consumer<CompletableFuture<Void>> action) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        controls.add(new Control(action, done));
+        if (finished.isDone()) {
+            runControls(); // the thread is gone: fail what it will never run
+        } else {
+            wakeQueueThread();
+        }
+        return done;
+    }
+
+    private void runControls() {
+        for (Control c = controls.poll(); c != null; c = controls.poll()) {
+            if (finished.isDone()) {
+                c.done().completeExceptionally(new IllegalStateException("queue " + spec.queueId()
+                        + " of device " + spec.deviceId() + " has ended"));
+                continue;
+            }
+            try {
+                c.action().accept(c.done());
+            } catch (RuntimeException e) {
+                c.done().completeExceptionally(e);
+            }
+        }
+        if (!finished.isDone()) {
+            finishDetachIfIdle();
+        }
+    }
+
+    private void finishDetachIfIdle() {
+        if (detaching != null && withTarget == 0) {
+            closeTargetQueue();
+            CompletableFuture<Void> done = detaching;
+            detaching = null;
+            done.complete(null);
+        }
+    }
+
+    private void wakeQueueThread() {
+        Waker w = waker;
+        if (w != null) {
+            w.wake();
         }
     }
 
@@ -201,8 +443,7 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
         }
         if (res == IoCmd.RES_OK) {
             move(tag, TagState.SERVING);
-            serving++;
-            dispatch(tag);
+            accept(tag);
         } else if (res == -Errno.ENODEV.number()) {
             move(tag, TagState.ABORTED);
             aborted++;
@@ -215,11 +456,15 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
     }
 
     private void targetCompletion(long userData, int res, int flags) {
+        if (targetQueue == null) {
+            LOG.debug("queue {} of device {}: completion 0x{} of a detached target dropped", spec.queueId(),
+                    spec.deviceId(), Long.toHexString(userData));
+            return;
+        }
         try {
             targetQueue.onCompletion(userData, res, flags);
         } catch (RuntimeException e) {
-            LOG.error("target of queue {} of device {} failed on the completion of its operation 0x{} (res {})",
-                    spec.queueId(), spec.deviceId(), Long.toHexString(userData), res, e);
+            targetFailed(e);
         }
     }
 
@@ -228,28 +473,65 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
         wakePending.set(false);
     }
 
-    private void dispatch(int tag) {
-        TagRequest request = requests[tag];
-        int opFlags = IoDesc.opFlags(descriptors, tag);
-        int sectors = IoDesc.sectors(descriptors, tag);
-        long start = IoDesc.startSector(descriptors, tag);
-        int error = describe(request, opFlags & 0xff, opFlags, sectors, start);
-        request.arm();
+    /** A request the kernel just handed over: check it, then serve, hold or fail it as the mode says. */
+    private void accept(int tag) {
+        int error = describe(requests[tag], tag);
         if (error != 0) {
-            request.complete(-error);
+            commit(tag, -error);
             return;
         }
-        try {
-            targetQueue.submit(request);
-        } catch (RuntimeException e) {
-            LOG.error("target failed on {} of queue {} of device {}", request, spec.queueId(), spec.deviceId(), e);
-            completeQuietly(request, -Errno.EIO.number());
+        switch (mode) {
+            case TARGET -> send(tag);
+            case HOLD -> hold(tag);
+            case FAIL -> commit(tag, -Errno.EIO.number());
         }
     }
 
-    /** Fills {@code request} from a descriptor; returns 0, or the errno that fails a request we must not serve. */
-    private int describe(TagRequest request, int op, int opFlags, int sectors, long start) {
-        IoOperation operation = switch (op) {
+    private void send(int tag) {
+        TagRequest request = requests[tag];
+        request.arm();
+        withTarget++;
+        DISPATCHED_AT.setOpaque(dispatchedAt, tag, System.nanoTime() | 1);
+        try {
+            targetQueue.submit(request);
+        } catch (RuntimeException e) {
+            if (request.revoke()) {
+                leftTarget(tag);
+                hold(tag);
+            }
+            targetFailed(e);
+        }
+    }
+
+    private void hold(int tag) {
+        move(tag, TagState.HELD);
+        held++;
+    }
+
+    private void leftTarget(int tag) {
+        withTarget--;
+        DISPATCHED_AT.setOpaque(dispatchedAt, tag, 0L);
+    }
+
+    /** The target threw: stop sending to it, keep the requests, and tell the device (once per attachment). */
+    private void targetFailed(RuntimeException e) {
+        if (mode == DispatchMode.TARGET) {
+            mode = DispatchMode.HOLD;
+        }
+        if (!failureReported) {
+            failureReported = true;
+            LOG.error("target of queue {} of device {} failed; holding its requests", spec.queueId(),
+                    spec.deviceId(), e);
+            failureListener.targetFailed(this, e);
+        }
+    }
+
+    /** Fills {@code request} from the tag's descriptor; returns 0, or the errno that fails a request we must not serve. */
+    private int describe(TagRequest request, int tag) {
+        int opFlags = IoDesc.opFlags(descriptors, tag);
+        int sectors = IoDesc.sectors(descriptors, tag);
+        long start = IoDesc.startSector(descriptors, tag);
+        IoOperation operation = switch (opFlags & 0xff) {
             case IoOp.READ -> IoOperation.READ;
             case IoOp.WRITE -> IoOperation.WRITE;
             case IoOp.FLUSH -> IoOperation.FLUSH;
@@ -280,20 +562,13 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
         return 0;
     }
 
-    private static void completeQuietly(TagRequest request, int res) {
-        try {
-            request.complete(res);
-        } catch (IllegalStateException alreadyCompleted) {
-            // the target completed before it threw; that answer stands
-        }
-    }
-
     // ---- completions from the target (any thread) -----------------------------------------------
 
     /** Called by {@link TagRequest#complete} on whatever thread the target used. */
-    void completed(int tag) {
+    void completed(int tag, int res) {
+        results[tag] = res;
         if (Thread.currentThread() == thread) {
-            commit(tag);
+            answered(tag);
             return;
         }
         mailbox.post(tag);
@@ -302,16 +577,26 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
         }
     }
 
+    /** A detached target answered a request the core had taken back and handed on: the answer is void. */
+    void lateCompletion(int tag, int res) {
+        LOG.debug("queue {} of device {}: late answer {} for tag {} from a detached target ignored",
+                spec.queueId(), spec.deviceId(), res, tag);
+    }
+
     private void takeCompletions() {
         for (int tag = mailbox.poll(); tag >= 0; tag = mailbox.poll()) {
-            commit(tag);
+            answered(tag);
         }
     }
 
-    private void commit(int tag) {
+    private void answered(int tag) {
+        leftTarget(tag);
+        commit(tag, results[tag]);
+    }
+
+    private void commit(int tag, int result) {
         move(tag, TagState.COMPLETED);
-        serving--;
-        queueCommand(IoCmd.COMMIT_AND_FETCH_REQ, tag, requests[tag].result);
+        queueCommand(IoCmd.COMMIT_AND_FETCH_REQ, tag, result);
     }
 
     private void queueCommand(int cmdOp, int tag, int result) {

@@ -7,8 +7,10 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * The {@link IoRequest} of one tag, reused for every request of that tag. The queue thread fills it
- * from the kernel's descriptor; the target completes it exactly once, from any thread.
+ * The {@link IoRequest} of one tag, reused for every request of that tag while one target is attached
+ * (a replacement target gets fresh objects, so a late answer from the old one cannot complete a request
+ * that was handed on). The queue thread fills it from the kernel's descriptor; the target completes it
+ * exactly once, from any thread.
  */
 final class TagRequest implements IoRequest {
     private static final VarHandle OUTSTANDING;
@@ -30,10 +32,10 @@ final class TagRequest implements IoRequest {
     boolean noUnmap;
     long offset;
     int length;
-    /** Written by {@link #complete}, read by the queue thread after the mailbox hand-over. */
-    int result;
     @SuppressWarnings("unused") // through OUTSTANDING
     private volatile boolean outstanding;
+    /** Set once the core took this request back from a target it detached. */
+    private volatile boolean revoked;
 
     TagRequest(QueueRunner queue, int tag, MemorySegment buffer) {
         this.queue = queue;
@@ -46,14 +48,29 @@ final class TagRequest implements IoRequest {
         OUTSTANDING.setRelease(this, true);
     }
 
+    /**
+     * Queue thread: takes the request back from the target. False when the target completed it first (its
+     * answer is then on the way to the queue thread and stands).
+     */
+    boolean revoke() {
+        if (!OUTSTANDING.compareAndSet(this, true, false)) {
+            return false;
+        }
+        revoked = true;
+        return true;
+    }
+
     @Override
     public void complete(int res) {
         if (!OUTSTANDING.compareAndSet(this, true, false)) {
+            if (revoked) {
+                queue.lateCompletion(tag, res);
+                return;
+            }
             throw new IllegalStateException("tag " + tag + " of queue " + queue.queueId()
                     + " completed twice, or after it was handed back");
         }
-        result = res;
-        queue.completed(tag);
+        queue.completed(tag, res);
     }
 
     @Override

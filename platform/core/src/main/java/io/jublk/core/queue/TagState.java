@@ -8,6 +8,8 @@ package io.jublk.core.queue;
  * <pre>
  * IDLE --fetch--&gt; FETCHING --request--&gt; SERVING --target done--&gt; COMPLETED --commit+fetch--&gt; FETCHING
  *                    FETCHING --abort (queue going away)--&gt; ABORTED
+ *                    SERVING --no target (swapped, crashed)--&gt; HELD --target back--&gt; SERVING
+ *                    HELD --failed by policy (EIO)--&gt; COMPLETED
  * </pre>
  */
 public enum TagState {
@@ -17,7 +19,9 @@ public enum TagState {
     FETCHING,
     /** The kernel handed over a request; the target has it. */
     SERVING,
-    /** The target answered; the commit has not been queued yet. */
+    /** The core keeps the request while no target serves the device (swap, crash); the kernel still waits. */
+    HELD,
+    /** The target answered (or the core failed a held request); the commit has not been queued yet. */
     COMPLETED,
     /** The kernel aborted the fetch: the queue is going away, and this tag is never fetched again. */
     ABORTED;
@@ -27,7 +31,8 @@ public enum TagState {
         return switch (this) {
             case IDLE -> next == FETCHING;
             case FETCHING -> next == SERVING || next == ABORTED;
-            case SERVING -> next == COMPLETED;
+            case SERVING -> next == COMPLETED || next == HELD;
+            case HELD -> next == SERVING || next == COMPLETED;
             case COMPLETED -> next == FETCHING;
             case ABORTED -> false;
         };

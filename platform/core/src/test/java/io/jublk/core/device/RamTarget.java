@@ -13,10 +13,19 @@ final class RamTarget implements Target {
     final Arena arena = Arena.ofShared();
     final MemorySegment disk;
     private final DiskGeometry geometry;
+    private final boolean ownsDisk;
 
     RamTarget(long size) {
         disk = arena.allocate(size, 4096);
         geometry = new DiskGeometry(size, 512, 4096, false, false, true, false, 0, 0);
+        ownsDisk = true;
+    }
+
+    /** A target over {@code disk}, which outlives it: replacements of one another share the data. */
+    RamTarget(MemorySegment disk) {
+        this.disk = disk;
+        geometry = new DiskGeometry(disk.byteSize(), 512, 4096, false, false, true, false, 0, 0);
+        ownsDisk = false;
     }
 
     @Override
@@ -45,6 +54,8 @@ final class RamTarget implements Target {
 
     @Override
     public void close() {
-        arena.close();
+        if (ownsDisk) {
+            arena.close();
+        }
     }
 }

@@ -1,0 +1,52 @@
+package io.jublk.core.device;
+
+import io.jublk.target.TargetFactory;
+
+/**
+ * A device jublk is responsible for: its record, and, while it serves it, the running {@link UblkDevice}.
+ * Changes happen under the object's monitor; listings read the volatile fields without it.
+ */
+final class ManagedDevice {
+    final DeviceRecord record;
+    volatile UblkDevice device;
+    /** The factory whose target serves the device now. */
+    volatile TargetFactory factory;
+    volatile ServiceState state;
+    /** Why the device is not serving, for listings; null while it serves. */
+    volatile String reason;
+    /** System.nanoTime() when the device last lost its target. */
+    volatile long heldSince;
+    /** Back-off before the next attempt to re-open a failing target. */
+    long retryMillis;
+
+    ManagedDevice(DeviceRecord record, ServiceState state, String reason) {
+        this.record = record;
+        this.state = state;
+        this.reason = reason;
+    }
+
+    int id() {
+        return record.id();
+    }
+
+    String type() {
+        return record.targetType();
+    }
+
+    void serving(UblkDevice served, TargetFactory from) {
+        device = served;
+        factory = from;
+        state = ServiceState.SERVING;
+        reason = null;
+        retryMillis = 0;
+    }
+
+    void lostTarget(String why) {
+        factory = null;
+        if (state != ServiceState.FAILING_IO) {
+            state = ServiceState.WAITING_FOR_TARGET;
+            heldSince = System.nanoTime();
+        }
+        reason = why;
+    }
+}

@@ -1,0 +1,239 @@
+package io.jublk.core.device;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assume.assumeTrue;
+
+import io.jublk.core.control.ControlClient;
+import io.jublk.core.testing.UblkKernel;
+import io.jublk.core.uapi.DeviceState;
+import io.jublk.core.uapi.Feature;
+import io.jublk.target.IoRequest;
+import io.jublk.target.OptionSpec;
+import io.jublk.target.QueueContext;
+import io.jublk.target.Target;
+import io.jublk.target.TargetFactory;
+import io.jublk.target.TargetOptions;
+import io.jublk.target.TargetQueue;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+
+/**
+ * "No lost device" on a real ublk kernel (the test VM), through the core's own DeviceManager: while fio
+ * writes and verifies through the disk, the target service is replaced three times, a target throws, and
+ * the core itself is stopped and a new one takes the device over with user recovery. fio must see no
+ * error and read back what it wrote.
+ */
+public class DeviceManagerKernelTest {
+    private static final long SIZE = 64L << 20;
+
+    private final Arena arena = Arena.ofShared();
+    private final List<DeviceManager> managers = new ArrayList<>();
+    private MemorySegment disk;
+    private Path data;
+
+    @Before
+    public void setUp() throws Exception {
+        UblkKernel.require();
+        assumeTrue("fio not installed", Files.isExecutable(Path.of("/usr/bin/fio")));
+        disk = arena.allocate(SIZE, 4096);
+        data = Files.createTempDirectory("jublk-data");
+        System.setProperty("karaf.data", data.toString());
+    }
+
+    @After
+    public void tearDown() {
+        for (DeviceManager m : managers) {
+            for (DeviceStatus d : listQuietly(m)) {
+                try {
+                    m.delete(d.id());
+                } catch (Exception e) {
+                    // best effort: the next test's devices get other ids
+                }
+            }
+        }
+        System.clearProperty("karaf.data");
+    }
+
+    @Test
+    public void replacingTheTargetServiceThreeTimesLosesNoIo() throws Exception {
+        DeviceManager core = newCore();
+        RamFactory first = new RamFactory(disk, -1);
+        core.addTarget(first);
+        int id = core.add(spec(RecoveryMode.NONE)).id();
+        Process fio = startFio(id);
+        TargetFactory current = first;
+        for (int swap = 0; swap < 3; swap++) {
+            Thread.sleep(500);
+            assertTrue("fio still running at swap " + swap, fio.isAlive());
+            RamFactory next = new RamFactory(disk, -1);
+            core.removeTarget(current); // the old bundle stops: the device holds its I/O
+            assertEquals(ServiceState.WAITING_FOR_TARGET, core.state(id));
+            Thread.sleep(300);
+            core.addTarget(next); // the new bundle starts
+            awaitState(core, id, ServiceState.SERVING);
+            current = next;
+        }
+        assertFioClean(fio);
+    }
+
+    @Test
+    public void aTargetThatThrowsIsReplacedByAFreshInstance() throws Exception {
+        DeviceManager core = newCore();
+        RamFactory factory = new RamFactory(disk, 500); // the first instance throws on its 500th request
+        core.addTarget(factory);
+        int id = core.add(spec(RecoveryMode.NONE)).id();
+        Process fio = startFio(id);
+        assertFioClean(fio);
+        assertTrue("the faulty target threw", factory.threw.get() > 0);
+        assertTrue("a fresh target was opened", factory.opened.get() >= 2);
+        assertEquals(ServiceState.SERVING, core.state(id));
+    }
+
+    @Test
+    public void aNewCoreTakesTheDeviceOverTwiceWithUserRecovery() throws Exception {
+        try (ControlClient control = ControlClient.open()) {
+            assumeTrue("kernel without USER_RECOVERY_REISSUE",
+                    Feature.USER_RECOVERY_REISSUE.in(control.features()));
+        }
+        DeviceManager core = newCore();
+        core.addTarget(new RamFactory(disk, -1));
+        int id = core.add(spec(RecoveryMode.REISSUE)).id();
+        assertTrue("record written", Files.exists(DeviceRecord.file(data.resolve("jublk/devices"), id)));
+        Process fio = startFio(id);
+        for (int restart = 0; restart < 2; restart++) {
+            Thread.sleep(500);
+            assertTrue("fio still running at restart " + restart, fio.isAlive());
+            core.deactivate(); // the core bundle stops: the device is released, the kernel quiesces it
+            managers.remove(core);
+            core = newCore(); // a new core finds the record and recovers the device
+            core.addTarget(new RamFactory(disk, -1));
+            awaitState(core, id, ServiceState.SERVING);
+            try (ControlClient control = ControlClient.open()) {
+                assertEquals(DeviceState.LIVE, control.deviceInfo(id).state());
+                assertEquals(ProcessHandle.current().pid(), control.deviceInfo(id).serverPid());
+            }
+        }
+        assertFioClean(fio);
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------
+
+    private DeviceManager newCore() {
+        DeviceManager core = new DeviceManager();
+        core.activate(null);
+        managers.add(core);
+        return core;
+    }
+
+    private static DeviceSpec spec(RecoveryMode recovery) {
+        return new DeviceSpec(-1, 2, 32, DeviceSpec.DEFAULT_MAX_IO_BYTES, recovery, "ram", TargetOptions.empty(),
+                new HoldPolicy(Duration.ZERO, Duration.ofSeconds(30)));
+    }
+
+    private static Process startFio(int id) throws Exception {
+        return new ProcessBuilder("/usr/bin/fio", "--name=verify", "--filename=/dev/ublkb" + id,
+                "--rw=randwrite", "--bs=4k", "--size=32M", "--direct=1", "--ioengine=io_uring", "--iodepth=32",
+                "--verify=crc32c", "--verify_fatal=1", "--do_verify=1", "--verify_state_save=0")
+                .redirectErrorStream(true).start();
+    }
+
+    private static void assertFioClean(Process fio) throws Exception {
+        assertTrue("fio finished", fio.waitFor(600, TimeUnit.SECONDS));
+        String out = new String(fio.getInputStream().readAllBytes());
+        assertEquals(out, 0, fio.exitValue());
+        assertTrue(out, out.contains("err= 0"));
+    }
+
+    private static void awaitState(DeviceManager core, int id, ServiceState wanted) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (core.state(id) != wanted) {
+            assertTrue("device " + id + " is " + core.state(id) + ", not " + wanted, System.nanoTime() < deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    private static List<DeviceStatus> listQuietly(DeviceManager m) {
+        try {
+            return m.list();
+        } catch (Exception e) {
+            return List.of();
+        }
+    }
+
+    /** Makes RAM targets over one shared disk; the first one throws on request number {@code failAt}. */
+    static final class RamFactory implements TargetFactory {
+        final AtomicInteger opened = new AtomicInteger();
+        final AtomicInteger threw = new AtomicInteger();
+        private final MemorySegment disk;
+        private final int failAt;
+
+        RamFactory(MemorySegment disk, int failAt) {
+            this.disk = disk;
+            this.failAt = failAt;
+        }
+
+        @Override
+        public String type() {
+            return "ram";
+        }
+
+        @Override
+        public String description() {
+            return "RAM (test)";
+        }
+
+        @Override
+        public List<OptionSpec> options() {
+            return List.of();
+        }
+
+        @Override
+        public Target open(TargetOptions options) {
+            boolean faulty = opened.incrementAndGet() == 1 && failAt > 0;
+            RamTarget ram = new RamTarget(disk);
+            if (!faulty) {
+                return ram;
+            }
+            AtomicInteger requests = new AtomicInteger();
+            return new Target() {
+                @Override
+                public io.jublk.target.DiskGeometry geometry() {
+                    return ram.geometry();
+                }
+
+                @Override
+                public TargetQueue openQueue(QueueContext queue) {
+                    TargetQueue inner = ram.openQueue(queue);
+                    return (IoRequest r) -> {
+                        if (requests.incrementAndGet() == failAt) {
+                            threw.incrementAndGet();
+                            throw new IllegalStateException("test fault on request " + failAt);
+                        }
+                        inner.submit(r);
+                    };
+                }
+
+                @Override
+                public String describeJson() {
+                    return "{}";
+                }
+
+                @Override
+                public void close() {
+                    ram.close();
+                }
+            };
+        }
+    }
+}
