@@ -98,7 +98,8 @@ usage_case "-i 1 and -e 1 exclude each other" add -t null -i 1 -e 1
 usage_case "usercopy.*not supported" add -t null --usercopy
 usage_case "ZERO_COPY.*not supported" add -t null -z
 usage_case "unprivileged.*not supported" add -t null --unprivileged
-usage_case "recover.*not supported" recover -n 0
+usage_case "recover: -n DEV_ID is needed" recover
+usage_case "recover: unknown argument" recover -x
 usage_case "list -v.*not supported" list -v
 usage_case "unexpected argument" features now
 usage_case "quote" add -t null -f "it's.img"

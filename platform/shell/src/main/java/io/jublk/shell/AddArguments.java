@@ -1,10 +1,12 @@
 package io.jublk.shell;
 
 import io.jublk.core.device.DeviceSpec;
+import io.jublk.core.device.HoldPolicy;
 import io.jublk.core.device.RecoveryMode;
 import io.jublk.target.OptionSpec;
 import io.jublk.target.TargetFactory;
 import io.jublk.target.TargetOptions;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,13 +18,16 @@ import java.util.Map;
  * {@code --name VALUE}, {@code --name=VALUE} or {@code -x VALUE}. Every mistake is one line of error.
  */
 final class AddArguments {
+    /** A week: longer hold or timeout values are typing mistakes. */
+    private static final int MAX_SECONDS = 7 * 24 * 3600;
+
     private AddArguments() {
     }
 
     static DeviceSpec parse(List<String> args, Collection<TargetFactory> targets, RecoveryMode defaultRecovery)
             throws UsageException {
         if (args.isEmpty() || args.get(0).startsWith("-")) {
-            throw new UsageException("usage: ublk:add TYPE [-n ID] [-q QUEUES] [-d DEPTH] [--recovery MODE] [target options]"
+            throw new UsageException("usage: ublk:add TYPE [-n ID] [-q QUEUES] [-d DEPTH] [--recovery MODE] [--fail-after S] [--target-timeout S] [target options]"
                     + " (types: " + typeNames(targets) + ")");
         }
         String type = args.get(0);
@@ -33,6 +38,8 @@ final class AddArguments {
         int queues = DeviceSpec.DEFAULT_QUEUES;
         int depth = DeviceSpec.DEFAULT_DEPTH;
         RecoveryMode recovery = defaultRecovery;
+        int failAfter = (int) HoldPolicy.DEFAULT.failAfter().toSeconds();
+        int targetTimeout = (int) HoldPolicy.DEFAULT.targetTimeout().toSeconds();
         Map<String, String> options = new LinkedHashMap<>();
         for (int i = 1; i < args.size(); i++) {
             String arg = args.get(i);
@@ -47,6 +54,9 @@ final class AddArguments {
                 case "-q", "--queues" -> queues = number(arg, value(args, ++i, arg, inlineValue), 1, DeviceSpec.MAX_QUEUES);
                 case "-d", "--depth" -> depth = number(arg, value(args, ++i, arg, inlineValue), 1, 4096);
                 case "--recovery" -> recovery = recovery(value(args, ++i, arg, inlineValue));
+                case "--fail-after" -> failAfter = number(arg, value(args, ++i, arg, inlineValue), 0, MAX_SECONDS);
+                case "--target-timeout" -> targetTimeout = number(arg, value(args, ++i, arg, inlineValue), 1,
+                        MAX_SECONDS);
                 default -> {
                     OptionSpec spec = targetOption(factory, arg);
                     if (spec.isFlag()) {
@@ -58,7 +68,7 @@ final class AddArguments {
             }
         }
         return new DeviceSpec(id, queues, depth, DeviceSpec.DEFAULT_MAX_IO_BYTES, recovery, type,
-                new TargetOptions(options));
+                new TargetOptions(options), new HoldPolicy(Duration.ofSeconds(failAfter), Duration.ofSeconds(targetTimeout)));
     }
 
     private static OptionSpec targetOption(TargetFactory factory, String arg) throws UsageException {

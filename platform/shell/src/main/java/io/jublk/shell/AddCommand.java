@@ -18,7 +18,7 @@ public class AddCommand {
     private UblkService ublk;
 
     @Descriptor("add a ublk device: ublk:add TYPE [-n ID] [-q QUEUES] [-d DEPTH] [--recovery none|recovery|reissue|fail-io]"
-            + " [target options]; ublk:targets lists the types and their options")
+            + " [--fail-after SECONDS (0: hold I/O until the target is back)] [--target-timeout SECONDS] [target options]; ublk:targets lists the types and their options")
     public void add(@Descriptor("TYPE and options") String... args) throws IOException {
         DeviceSpec spec;
         try {
@@ -32,7 +32,7 @@ public class AddCommand {
         if (missing != 0 && wanted == RecoveryMode.REISSUE && !mentions(args, "--recovery")) {
             // the default is a wish, not a demand: a kernel without recovery still gets a device
             spec = new DeviceSpec(spec.id(), spec.queues(), spec.depth(), spec.maxIoBytes(), RecoveryMode.NONE,
-                    spec.targetType(), spec.options());
+                    spec.targetType(), spec.options(), spec.hold());
         }
         DeviceStatus status = ublk.add(spec);
         System.out.println("dev id " + status.id() + ": /dev/ublkb" + status.id() + " " + status.info().state());

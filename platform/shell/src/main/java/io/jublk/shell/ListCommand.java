@@ -62,7 +62,12 @@ public class ListCommand {
         for (int q = 0; q < tids.length; q++) {
             out.append(String.format("\tqueue %d: tid %d affinity( )%n", q, tids[q]));
         }
-        out.append(String.format("\ttarget {\"name\":\"%s\",\"recovery\":\"%s\",\"backend\":%s}%n", d.targetType(),
-                d.recovery().name().toLowerCase(java.util.Locale.ROOT), d.targetJson()));
+        out.append(String.format("\ttarget {\"name\":\"%s\",\"recovery\":\"%s\",\"service\":%s,\"backend\":%s}%n",
+                d.targetType(), d.recovery().name().toLowerCase(java.util.Locale.ROOT), quote(d.service()),
+                d.targetJson()));
+    }
+
+    private static String quote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 }
