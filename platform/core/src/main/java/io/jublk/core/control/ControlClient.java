@@ -110,6 +110,15 @@ public final class ControlClient implements AutoCloseable {
         execute(ControlCommand.STOP_DEV, devId, MemorySegment.NULL, 0);
     }
 
+    /**
+     * QUIESCE_DEV (6.16+, devices added with UBLK_F_QUIESCE): the planned hand-over. The kernel stops
+     * dispatching, waits up to {@code timeoutMillis} for the requests the server holds, then aborts every
+     * fetch, so the queues end; the device waits QUIESCED for the next server.
+     */
+    public void quiesceDevice(int devId, long timeoutMillis) throws ErrnoException {
+        execute(ControlCommand.QUIESCE_DEV, devId, MemorySegment.NULL, timeoutMillis);
+    }
+
     /** DEL_DEV; blocks until the last reference to /dev/ublkcN is gone. */
     public void deleteDevice(int devId) throws ErrnoException {
         execute(ControlCommand.DEL_DEV, devId, MemorySegment.NULL, 0);

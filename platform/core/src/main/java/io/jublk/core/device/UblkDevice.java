@@ -93,6 +93,9 @@ public final class UblkDevice {
         if (Feature.CMD_IOCTL_ENCODE.in(kernel)) {
             flags |= Feature.CMD_IOCTL_ENCODE.mask();
         }
+        if (spec.recovery() != RecoveryMode.NONE && Feature.QUIESCE.in(kernel)) {
+            flags |= Feature.QUIESCE.mask(); // lets a core restart hand the device over with QUIESCE_DEV
+        }
         UblkDevice device = new UblkDevice(spec, target, failureListener);
         device.info = control.addDevice(DevInfo.request(spec.id(), spec.queues(), spec.depth(), spec.maxIoBytes(),
                 flags, SERVER_MARK));
@@ -207,9 +210,27 @@ public final class UblkDevice {
      * device and keeps the waiting requests for the next server. The target is closed.
      */
     public void release(Duration drainLimit) {
+        int id = info.devId();
+        if (Feature.QUIESCE.in(info.flags()) && target != null && quiesce(id, drainLimit)) {
+            releaseQueues(); // the kernel aborted every fetch: the queues end by themselves
+            closeTarget();
+            LOG.info("ublk device {} quiesced (QUIESCE_DEV) and released for recovery", id);
+            return;
+        }
         detachTarget(drainLimit);
         releaseQueues();
-        LOG.info("ublk device {} released for recovery", info.devId());
+        LOG.info("ublk device {} released for recovery", id);
+    }
+
+    /** QUIESCE_DEV with the target still serving, so it answers what it holds; false if the kernel refused. */
+    private static boolean quiesce(int id, Duration drainLimit) {
+        try (ControlClient control = ControlClient.open()) {
+            control.quiesceDevice(id, drainLimit.toMillis());
+            return true;
+        } catch (IOException e) {
+            LOG.warn("QUIESCE_DEV of device {} failed ({}); releasing it by closing its queues", id, e.getMessage());
+            return false;
+        }
     }
 
     /**
@@ -235,6 +256,10 @@ public final class UblkDevice {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        return closeTarget();
+    }
+
+    private Target closeTarget() {
         Target old = target;
         target = null;
         if (old != null) {

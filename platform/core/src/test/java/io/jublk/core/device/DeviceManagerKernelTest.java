@@ -84,7 +84,7 @@ public class DeviceManagerKernelTest {
             awaitState(core, id, ServiceState.SERVING);
             current = next;
         }
-        assertFioClean(fio);
+        assertFioClean(fio, "3 target swaps");
     }
 
     @Test
@@ -94,7 +94,7 @@ public class DeviceManagerKernelTest {
         core.addTarget(factory);
         int id = core.add(spec(RecoveryMode.NONE)).id();
         Process fio = startFio(id);
-        assertFioClean(fio);
+        assertFioClean(fio, "a throwing target replaced");
         assertTrue("the faulty target threw", factory.threw.get() > 0);
         assertTrue("a fresh target was opened", factory.opened.get() >= 2);
         assertEquals(ServiceState.SERVING, core.state(id));
@@ -124,7 +124,7 @@ public class DeviceManagerKernelTest {
                 assertEquals(ProcessHandle.current().pid(), control.deviceInfo(id).serverPid());
             }
         }
-        assertFioClean(fio);
+        assertFioClean(fio, "2 core restarts");
     }
 
     // ---- helpers --------------------------------------------------------------------------------
@@ -148,11 +148,13 @@ public class DeviceManagerKernelTest {
                 .redirectErrorStream(true).start();
     }
 
-    private static void assertFioClean(Process fio) throws Exception {
+    private static void assertFioClean(Process fio, String events) throws Exception {
         assertTrue("fio finished", fio.waitFor(600, TimeUnit.SECONDS));
         String out = new String(fio.getInputStream().readAllBytes());
         assertEquals(out, 0, fio.exitValue());
         assertTrue(out, out.contains("err= 0"));
+        // bench/nolost collects these lines: the pause the events caused, as fio's longest I/O latency
+        System.out.println("pause: " + events + ": longest I/O latency " + FioLatency.maxMillis(out) + " ms");
     }
 
     private static void awaitState(DeviceManager core, int id, ServiceState wanted) throws InterruptedException {
