@@ -17,9 +17,17 @@ public final class Images {
     private Images() {
     }
 
+    /** The L2 cache of an image unless told otherwise: 4 MiB (with 64 KiB clusters, 32 GiB of disk). */
+    public static final int DEFAULT_L2_CACHE = 4 << 20;
+
     /** Opens a qcow2 image and its backing chain (always read-only). */
     public static Qcow2Image open(Path file, boolean readOnly) throws Qcow2Exception {
-        return Qcow2Image.open(file, readOnly, 0);
+        return open(file, readOnly, DEFAULT_L2_CACHE);
+    }
+
+    /** As {@link #open(Path, boolean)} with an L2 cache of {@code l2CacheBytes} (at least 2 tables). */
+    public static Qcow2Image open(Path file, boolean readOnly, long l2CacheBytes) throws Qcow2Exception {
+        return Qcow2Image.open(file, readOnly, 0, l2CacheBytes);
     }
 
     /** The backing file of {@code image}, named {@code name} in its header, in {@code format} (or probed). */
@@ -38,7 +46,7 @@ public final class Images {
         }
         String f = format != null ? format : probe(backing);
         return switch (f) {
-            case "qcow2" -> Qcow2Image.open(backing, true, depth + 1);
+            case "qcow2" -> Qcow2Image.open(backing, true, depth + 1, DEFAULT_L2_CACHE);
             case "raw" -> RawImage.open(backing);
             default -> throw new Qcow2Exception("backing file " + backing + " has format " + f
                     + "; only qcow2 and raw are supported");

@@ -61,7 +61,7 @@ public final class Qcow2Image implements ImageSource {
     private boolean closed;
 
     private Qcow2Image(Path path, Storage file, Header header, boolean readOnly, long[] l1, ImageSource backing,
-                       List<Snapshot> snapshots) {
+                       List<Snapshot> snapshots, int l2CacheTables) {
         this.path = path;
         this.file = file;
         this.header = header;
@@ -72,25 +72,26 @@ public final class Qcow2Image implements ImageSource {
         this.l2Bits = clusterBits - (extL2 ? 4 : 3);
         this.subclusterSize = clusterSize / 32;
         this.l1 = l1;
-        this.l2Cache = new LruCache<>(Math.max(16, (4 << 20) / clusterSize));
+        this.l2Cache = new LruCache<>(l2CacheTables);
         this.backing = backing;
         this.snapshots = snapshots;
         this.scratch = new byte[clusterSize];
         this.decompressed = new byte[clusterSize];
     }
 
-    static Qcow2Image open(Path path, boolean readOnly, int depth) throws Qcow2Exception {
+    static Qcow2Image open(Path path, boolean readOnly, int depth, long l2CacheBytes) throws Qcow2Exception {
         Storage file;
         try {
             file = FileStorage.open(path, readOnly);
         } catch (IOException e) {
             throw Images.ioError("cannot open " + path, e);
         }
-        return open(path, file, readOnly, depth);
+        return open(path, file, readOnly, depth, l2CacheBytes);
     }
 
     /** Opens the image in {@code file} (which it then owns), named {@code path} for messages and backing files. */
-    static Qcow2Image open(Path path, Storage file, boolean readOnly, int depth) throws Qcow2Exception {
+    static Qcow2Image open(Path path, Storage file, boolean readOnly, int depth, long l2CacheBytes)
+            throws Qcow2Exception {
         ImageSource backing = null;
         try {
             long size = file.size();
@@ -116,7 +117,8 @@ public final class Qcow2Image implements ImageSource {
             if (h.backingFile != null) {
                 backing = Images.openBacking(path, h.backingFile, h.backingFormat, depth);
             }
-            Qcow2Image image = new Qcow2Image(path, file, h, readOnly, l1, backing, snapshots);
+            Qcow2Image image = new Qcow2Image(path, file, h, readOnly, l1, backing, snapshots,
+                    (int) Math.max(2, Math.min(1 << 16, l2CacheBytes / h.clusterSize())));
             if (!readOnly) {
                 image.openForWrite();
             }
