@@ -11,19 +11,19 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** QEMU's own tools (Debian's qemu-utils) as the oracle: qemu-img and qemu-io, run as processes. */
-final class Qemu {
+public final class Qemu {
     private Qemu() {
     }
 
-    record Result(int exit, String output) {
+    public record Result(int exit, String output) {
     }
 
-    static void assumeInstalled() {
+    public static void assumeInstalled() {
         assumeTrue("qemu-img is not installed (apt-get install qemu-utils)",
                 Files.isExecutable(Path.of("/usr/bin/qemu-img")) && Files.isExecutable(Path.of("/usr/bin/qemu-io")));
     }
 
-    static Result run(String... command) throws IOException, InterruptedException {
+    public static Result run(String... command) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
@@ -34,7 +34,7 @@ final class Qemu {
     }
 
     /** Runs a command that must succeed; returns its output. */
-    static String ok(String... command) throws IOException, InterruptedException {
+    public static String ok(String... command) throws IOException, InterruptedException {
         Result r = run(command);
         if (r.exit() != 0) {
             throw new AssertionError(String.join(" ", command) + " failed (" + r.exit() + "): " + r.output());
@@ -42,14 +42,14 @@ final class Qemu {
         return r.output();
     }
 
-    static void img(String... args) throws IOException, InterruptedException {
+    public static void img(String... args) throws IOException, InterruptedException {
         List<String> c = new ArrayList<>(List.of("qemu-img"));
         c.addAll(List.of(args));
         ok(c.toArray(String[]::new));
     }
 
     /** qemu-io on a qcow2 image, each of {@code commands} one -c. */
-    static void io(Path image, String... commands) throws IOException, InterruptedException {
+    public static void io(Path image, String... commands) throws IOException, InterruptedException {
         List<String> c = new ArrayList<>(List.of("qemu-io", "-f", "qcow2"));
         for (String command : commands) {
             c.add("-c");
@@ -63,7 +63,7 @@ final class Qemu {
     }
 
     /** The disk's bytes as QEMU reads them ({@code qemu-img convert -O raw}). */
-    static byte[] raw(Path image, Path scratch) throws IOException, InterruptedException {
+    public static byte[] raw(Path image, Path scratch) throws IOException, InterruptedException {
         Path out = scratch.resolve("oracle-" + System.nanoTime() + ".raw");
         img("convert", "-O", "raw", image.toString(), out.toString());
         byte[] b = Files.readAllBytes(out);
@@ -74,7 +74,7 @@ final class Qemu {
     /**
      * {@code qemu-img check}: exit 0 clean, 3 leaks only; anything else (2: corruption) fails with its report.
      */
-    static Result check(Path image) throws IOException, InterruptedException {
+    public static Result check(Path image) throws IOException, InterruptedException {
         Result r = run("qemu-img", "check", "-f", "qcow2", image.toString());
         if (r.exit() != 0 && r.exit() != 3) {
             throw new AssertionError("qemu-img check " + image + " found corruption (" + r.exit() + "):\n"
