@@ -47,7 +47,7 @@ public final class Qcow2Checker {
         }
     }
 
-    static CheckResult check(Qcow2Image image) throws Qcow2Exception {
+    public static CheckResult check(Qcow2Image image) throws Qcow2Exception {
         try {
             Storage file = image.storage();
             Qcow2Checker c = new Qcow2Checker(file, image.header(), file.size());
