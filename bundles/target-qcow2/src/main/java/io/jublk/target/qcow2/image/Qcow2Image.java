@@ -11,8 +11,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.DataFormatException;
-import java.util.zip.Inflater;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +46,7 @@ public final class Qcow2Image implements ImageSource {
     private final ImageSource backing;
     private final List<Snapshot> snapshots;
     private final byte[] scratch;
-    private final Inflater inflater = new Inflater(true);
+    private final ClusterDecompressor decompressor;
     private Refcounts refcounts;
     /** Byte ranges to free once the entries that dropped them are durable: offset, length pairs. */
     private long[] pendingFrees = new long[64];
@@ -77,6 +75,7 @@ public final class Qcow2Image implements ImageSource {
         this.snapshots = snapshots;
         this.scratch = new byte[clusterSize];
         this.decompressed = new byte[clusterSize];
+        this.decompressor = header.zstd() ? new ZstdClusters() : ClusterDecompressor.deflate();
     }
 
     static Qcow2Image open(Path path, boolean readOnly, int depth, long l2CacheBytes) throws Qcow2Exception {
@@ -102,9 +101,6 @@ public final class Qcow2Image implements ImageSource {
             if (!readOnly && h.corrupt()) {
                 throw new Qcow2Exception(path + " is marked corrupt: repair it (qemu-img check -r all) or open it"
                         + " read-only");
-            }
-            if (h.zstd()) {
-                throw new Qcow2Exception(path + " uses zstd compression, which is not supported");
             }
             long[] l1 = readL1(file, h);
             List<Snapshot> snapshots = List.of();
@@ -327,25 +323,10 @@ public final class Qcow2Image implements ImageSource {
         }
         byte[] in = new byte[bytes];
         file.read(ByteBuffer.wrap(in), at);
-        inflater.reset();
-        inflater.setInput(in);
-        try {
-            int n = 0;
-            while (n < clusterSize && !inflater.finished()) {
-                int got = inflater.inflate(decompressed, n, clusterSize - n);
-                if (got == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
-                    break;
-                }
-                n += got;
-            }
-            if (n != clusterSize) {
-                decompressedEntry = -1;
-                throw corrupt("compressed cluster at 0x" + Long.toHexString(at) + " decompresses to " + n
-                        + " bytes, not " + clusterSize);
-            }
-        } catch (DataFormatException e) {
-            decompressedEntry = -1;
-            throw corrupt("compressed cluster at 0x" + Long.toHexString(at) + " is not valid deflate data");
+        decompressedEntry = -1;
+        if (!decompressor.decompress(in, decompressed)) {
+            throw corrupt("compressed cluster at 0x" + Long.toHexString(at) + " does not decompress to "
+                    + clusterSize + " bytes of " + (header.zstd() ? "zstd" : "deflate") + " data");
         }
         decompressedEntry = entry;
         return decompressed;

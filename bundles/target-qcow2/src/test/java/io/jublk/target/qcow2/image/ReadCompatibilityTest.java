@@ -107,11 +107,13 @@ public class ReadCompatibilityTest {
                     .charAt(i % 18));
         }
         Files.write(raw, data);
-        for (String cluster : new String[] {"65536", "4096", "512"}) {
-            Path img = dir.resolve("c" + cluster + ".qcow2");
-            Qemu.img("convert", "-c", "-O", "qcow2", "-o", "cluster_size=" + cluster, raw.toString(),
-                    img.toString());
-            assertReadsLikeQemu(img);
+        for (String type : new String[] {"zlib", "zstd"}) {
+            for (String cluster : new String[] {"65536", "4096", "512"}) {
+                Path img = dir.resolve(type + cluster + ".qcow2");
+                Qemu.img("convert", "-c", "-O", "qcow2", "-o", "cluster_size=" + cluster + ",compression_type="
+                        + type, raw.toString(), img.toString());
+                assertReadsLikeQemu(img);
+            }
         }
     }
 

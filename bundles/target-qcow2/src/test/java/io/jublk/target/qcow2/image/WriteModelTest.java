@@ -130,9 +130,12 @@ public class WriteModelTest {
             data[i] = (byte) text.charAt(i % text.length());
         }
         Files.write(raw, data);
-        Path img = dir.resolve("comp.qcow2");
-        Qemu.img("convert", "-c", "-O", "qcow2", "-o", "cluster_size=4k", raw.toString(), img.toString());
-        assertMatches(img, exercise(img, 300, 16, 20 << 10));
+        for (String type : new String[] {"zlib", "zstd"}) {
+            Path img = dir.resolve(type + ".qcow2");
+            Qemu.img("convert", "-c", "-O", "qcow2", "-o", "cluster_size=4k,compression_type=" + type,
+                    raw.toString(), img.toString());
+            assertMatches(img, exercise(img, 300, 16, 20 << 10));
+        }
     }
 
     @Test
