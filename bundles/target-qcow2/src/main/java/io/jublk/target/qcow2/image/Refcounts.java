@@ -135,7 +135,8 @@ final class Refcounts {
     long allocate() throws Qcow2Exception, IOException {
         for (;;) {
             long c = freeHint;
-            while (c < end && get(c) != 0) {
+            // past the end of the file too: a crash may have left counted clusters there (leaks)
+            while (get(c) != 0) {
                 c++;
             }
             freeHint = c;

@@ -35,30 +35,7 @@ public class WriteModelTest {
         Random r = new Random(seed);
         // odd seeds run with a two-table L2 cache, so dirty tables are evicted (written back) all the time
         try (Qcow2Image img = Images.open(image, false, seed % 2 == 1 ? 1 : Images.DEFAULT_L2_CACHE)) {
-            long size = img.virtualSize();
-            for (int i = 0; i < ops; i++) {
-                int len = 512 * (1 + r.nextInt(maxLength / 512));
-                long at = 512L * r.nextInt((int) ((size - len) / 512));
-                int kind = r.nextInt(10);
-                if (kind < 7) {
-                    byte[] data = new byte[len];
-                    r.nextBytes(data);
-                    img.write(at, ByteBuffer.wrap(data));
-                    System.arraycopy(data, 0, model, (int) at, len);
-                } else if (kind < 9) {
-                    img.zeroRange(at, len);
-                    java.util.Arrays.fill(model, (int) at, (int) at + len, (byte) 0);
-                } else {
-                    img.flush();
-                }
-                if (i % 16 == 0) {
-                    long probe = 512L * r.nextInt((int) (size / 512));
-                    byte[] got = new byte[512];
-                    img.read(probe, ByteBuffer.wrap(got));
-                    assertArrayEquals("read back at " + probe + " after op " + i, 
-                            java.util.Arrays.copyOfRange(model, (int) probe, (int) probe + 512), got);
-                }
-            }
+            Workload.apply(img, r, ops, maxLength, model);
         }
         return model;
     }
