@@ -307,6 +307,12 @@ public final class Qcow2Image implements ImageSource {
     }
 
     private static void zero(ByteBuffer dst, int n) {
+        if (dst.hasArray()) {
+            int at = dst.arrayOffset() + dst.position();
+            java.util.Arrays.fill(dst.array(), at, at + n, (byte) 0);
+            dst.position(dst.position() + n);
+            return;
+        }
         for (int i = 0; i < n; i++) {
             dst.put((byte) 0);
         }
@@ -482,8 +488,24 @@ public final class Qcow2Image implements ImageSource {
             file.write(src, host + inCluster);
             return;
         }
-        // copy-on-write: the whole cluster as it reads now, with the new bytes over it
         long start = offset - inCluster;
+        if (!own && n < clusterSize && readsAsZero(start)) {
+            long target = refcounts.allocate();
+            if (target >= file.size()) {
+                // a new cluster past the end of the file reads as zeroes already: write just the new bytes
+                file.write(src, target + inCluster);
+                setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
+                freeEntryLater(entry);
+                return;
+            }
+            java.util.Arrays.fill(scratch, (byte) 0);
+            src.get(scratch, inCluster, n);
+            file.write(ByteBuffer.wrap(scratch), target);
+            setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
+            freeEntryLater(entry);
+            return;
+        }
+        // copy-on-write: the whole cluster as it reads now, with the new bytes over it
         ByteBuffer whole = ByteBuffer.wrap(scratch);
         if (n < clusterSize) {
             readPiece(start, whole);
