@@ -5,17 +5,12 @@ import io.jublk.core.device.DeviceSpec;
 import io.jublk.core.device.RecoveryMode;
 import io.jublk.core.device.UblkDevice;
 import io.jublk.target.TargetOptions;
-import io.jublk.uring.sys.AlignedMemory;
-import io.jublk.uring.sys.Linux;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * The server that {@link Qcow2DeviceKernelTest} kills with SIGKILL: serves a qcow2 device over the image in
- * args[0] on two queues, prints {@code READY <id>}, then writes random blocks through the device (with an
- * fsync now and then) until it is killed.
+ * args[0] on two queues, prints {@code READY <id>}, and serves until it is killed. (It must not write to its
+ * own device itself: a process blocked on its own ublk disk cannot be killed cleanly.)
  */
 public final class KillChild {
     private KillChild() {
@@ -29,20 +24,7 @@ public final class KillChild {
                 RecoveryMode.NONE, "qcow2", opts), target);
         System.out.println("READY " + device.id());
         System.out.flush();
-        int fd = Linux.open(UblkDevice.blockDevice(device.id()).toString(),
-                Linux.O_RDWR | Linux.O_DIRECT | Linux.O_CLOEXEC);
-        Random r = new Random(9);
-        long blocks = target.geometry().sizeBytes() / 4096;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = AlignedMemory.allocate(arena, 65536, 4096);
-            for (long i = 0; ; i++) {
-                buf.fill((byte) i);
-                int len = 4096 * (1 + r.nextInt(16));
-                Linux.pwrite(fd, buf.asSlice(0, len), 4096L * r.nextLong(blocks - 16));
-                if (i % 64 == 0) {
-                    Linux.fsync(fd);
-                }
-            }
-        }
+        // serve until killed: the writer is another process, as it would be for a real disk
+        Thread.sleep(Long.MAX_VALUE);
     }
 }

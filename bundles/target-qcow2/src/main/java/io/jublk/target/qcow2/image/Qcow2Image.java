@@ -52,7 +52,8 @@ public final class Qcow2Image implements ImageSource {
     private long[] pendingFrees = new long[64];
     private int pendingCount;
     /** Data I/O handed out by {@link #mapDirect} and not yet finished: frees wait for none. */
-    private int directInFlight;
+    private final java.util.concurrent.atomic.AtomicInteger directInFlight =
+            new java.util.concurrent.atomic.AtomicInteger();
     private long decompressedEntry = -1;
     private final byte[] decompressed;
     private boolean setDirty;
@@ -634,7 +635,7 @@ public final class Qcow2Image implements ImageSource {
         try {
             writeBackTables();
             file.sync();
-            if (directInFlight == 0 && pendingCount > 0) {
+            if (directInFlight.get() == 0 && pendingCount > 0) {
                 for (int i = 0; i < pendingCount; i++) {
                     refcounts.add(pendingFrees[i * 2], pendingFrees[i * 2 + 1], -1);
                 }
@@ -688,15 +689,15 @@ public final class Qcow2Image implements ImageSource {
                 }
                 at += n;
             }
-            directInFlight++;
+            directInFlight.incrementAndGet();
             return first;
         } catch (IOException e) {
             throw Images.ioError("cannot read " + path, e);
         }
     }
 
-    public synchronized void directDone() {
-        directInFlight--;
+    public void directDone() {
+        directInFlight.decrementAndGet();
     }
 
     @Override
