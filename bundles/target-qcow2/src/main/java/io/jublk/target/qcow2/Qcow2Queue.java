@@ -1,0 +1,179 @@
+package io.jublk.target.qcow2;
+
+import io.jublk.target.DiskGeometry;
+import io.jublk.target.IoOperation;
+import io.jublk.target.IoRequest;
+import io.jublk.target.QueueContext;
+import io.jublk.target.TargetQueue;
+import io.jublk.target.qcow2.format.Qcow2Exception;
+import io.jublk.target.qcow2.image.Qcow2Image;
+import io.jublk.uring.Ring;
+import io.jublk.uring.Sqe;
+import io.jublk.uring.sys.Errno;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One queue's requests on the shared {@link Qcow2Image}.
+ *
+ * <ul>
+ * <li>READ / WRITE inside clusters that are allocated, contiguous and (for a write) the image's own: one
+ *     IORING_OP_READ / WRITE on the queue's ring, at the host offset {@link Qcow2Image#mapDirect} gives.
+ *     Frees of clusters wait while such I/O is in flight, so a cluster is never reused under it.</li>
+ * <li>Everything else (allocation, copy-on-write, backing files, compressed and zero clusters, FUA writes,
+ *     DISCARD / WRITE_ZEROES, FLUSH) is done synchronously on the queue thread under the image's lock.</li>
+ * </ul>
+ */
+final class Qcow2Queue implements TargetQueue {
+    private static final Logger LOG = LoggerFactory.getLogger(Qcow2Queue.class);
+    private static final byte READ = 1;
+    private static final byte WRITE = 2;
+    private static final int EIO = Errno.EIO.number();
+    private static final int EROFS = Errno.EROFS.number();
+    private static final int EOPNOTSUPP = Errno.EOPNOTSUPP.number();
+
+    private final Qcow2Image image;
+    private final Ring ring;
+    private final int file;
+    private final boolean fixed;
+    private final boolean readOnly;
+    private final IoRequest[] requests;
+    private final int[] done;
+    private final long[] host;
+    private final byte[] kind;
+    /** Requests that went straight to the ring, for tests. */
+    long direct;
+
+    Qcow2Queue(Qcow2Image image, Ring ring, int file, boolean fixed, int depth, DiskGeometry geometry) {
+        this.image = image;
+        this.ring = ring;
+        this.file = file;
+        this.fixed = fixed;
+        this.readOnly = geometry.readOnly();
+        this.requests = new IoRequest[depth];
+        this.done = new int[depth];
+        this.host = new long[depth];
+        this.kind = new byte[depth];
+    }
+
+    @Override
+    public void submit(IoRequest request) {
+        int tag = request.tag();
+        if (tag < 0 || tag >= requests.length || requests[tag] != null) {
+            LOG.error("qcow2 queue: {} arrived for a tag that is out of range or busy", request);
+            request.complete(-EIO);
+            return;
+        }
+        IoOperation op = request.operation();
+        boolean writes = op == IoOperation.WRITE || op == IoOperation.DISCARD || op == IoOperation.WRITE_ZEROES;
+        if (writes && readOnly) {
+            request.complete(-EROFS);
+            return;
+        }
+        try {
+            switch (op) {
+                case READ, WRITE -> transfer(tag, request, op == IoOperation.WRITE);
+                case FLUSH -> {
+                    image.flush();
+                    request.complete(0);
+                }
+                case DISCARD, WRITE_ZEROES -> {
+                    image.zeroRange(request.offset(), request.length());
+                    request.complete(request.length());
+                }
+                default -> request.complete(-EOPNOTSUPP);
+            }
+        } catch (Qcow2Exception e) {
+            LOG.error("qcow2: {} failed: {}", request, e.getMessage());
+            request.complete(-EIO);
+        }
+    }
+
+    private void transfer(int tag, IoRequest request, boolean write) throws Qcow2Exception {
+        int length = request.length();
+        if (length == 0) {
+            request.complete(0);
+            return;
+        }
+        long at = write && request.forceUnitAccess() ? -1 : image.mapDirect(request.offset(), length, write);
+        if (at >= 0) {
+            direct++;
+            requests[tag] = request;
+            done[tag] = 0;
+            host[tag] = at;
+            kind[tag] = write ? WRITE : READ;
+            try {
+                queueTransfer(tag);
+            } catch (RuntimeException e) {
+                forget(tag);
+                throw e;
+            }
+            return;
+        }
+        var buffer = request.buffer().asSlice(0, length).asByteBuffer();
+        if (write) {
+            image.write(request.offset(), buffer);
+            if (request.forceUnitAccess()) {
+                image.flush();
+            }
+        } else {
+            image.read(request.offset(), buffer);
+        }
+        request.complete(length);
+    }
+
+    private void queueTransfer(int tag) {
+        IoRequest request = requests[tag];
+        int from = done[tag];
+        Sqe sqe = kind[tag] == READ
+                ? ring.sqe().read(file, request.buffer(), from, request.length() - from, host[tag] + from)
+                : ring.sqe().write(file, request.buffer(), from, request.length() - from, host[tag] + from);
+        if (fixed) {
+            sqe.fixedFile();
+        }
+        sqe.userData(QueueContext.TARGET_USER_DATA | tag);
+    }
+
+    @Override
+    public void onCompletion(long userData, int res, int flags) {
+        long t = userData & ~QueueContext.TARGET_USER_DATA;
+        if (t < 0 || t >= requests.length || requests[(int) t] == null) {
+            LOG.error("qcow2 queue: completion for user data 0x{} with no request", Long.toHexString(userData));
+            return;
+        }
+        int tag = (int) t;
+        IoRequest request = requests[tag];
+        int length = request.length();
+        if (res < 0 || res == 0 && kind[tag] == WRITE) {
+            finish(tag, res < 0 ? res : -EIO);
+            return;
+        }
+        done[tag] += res;
+        if (done[tag] >= length) {
+            finish(tag, length);
+        } else if (res == 0) {
+            // a read past the end of the file (a cluster preallocated by truncation): zeroes
+            request.buffer().asSlice(done[tag], length - done[tag]).fill((byte) 0);
+            finish(tag, length);
+        } else {
+            try {
+                queueTransfer(tag);
+            } catch (RuntimeException e) {
+                LOG.error("qcow2 queue: continuing {} failed", request, e);
+                finish(tag, -EIO);
+            }
+        }
+    }
+
+    private void finish(int tag, int result) {
+        IoRequest request = requests[tag];
+        forget(tag);
+        request.complete(result);
+    }
+
+    private void forget(int tag) {
+        requests[tag] = null;
+        kind[tag] = 0;
+        image.directDone();
+    }
+}

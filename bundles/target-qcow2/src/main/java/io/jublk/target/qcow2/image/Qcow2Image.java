@@ -1,0 +1,729 @@
+package io.jublk.target.qcow2.image;
+
+import io.jublk.target.qcow2.cache.LruCache;
+import io.jublk.target.qcow2.cache.Table;
+import io.jublk.target.qcow2.format.Entries;
+import io.jublk.target.qcow2.format.Header;
+import io.jublk.target.qcow2.format.Qcow2Exception;
+import io.jublk.target.qcow2.format.Snapshot;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A qcow2 image open for reading, or reading and writing. Thread-safe: one lock serialises mapping and
+ * metadata; {@link #mapDirect} lets a caller do data I/O on already-allocated clusters outside it.
+ *
+ * <p>Crash safety (a crash anywhere leaves at worst leaked clusters):
+ * <ul>
+ * <li>a new cluster's refcount is written before its data, and both are synced before any L1 or L2 entry
+ *     pointing at it reaches the file (L2 tables are written back, after a sync, on {@link #flush}, on
+ *     eviction from the cache and on {@link #close});</li>
+ * <li>a cluster no longer referenced (discard, copy-on-write) is only freed once the entry that dropped it
+ *     is durable, so it can never be handed out while the file still points at it;</li>
+ * <li>clusters with a refcount above one (snapshots, L2 tables without the COPIED flag) are copied, never
+ *     written in place.</li>
+ * </ul>
+ */
+public final class Qcow2Image implements ImageSource {
+    private static final Logger LOG = LoggerFactory.getLogger(Qcow2Image.class);
+
+    private final Path path;
+    private final Storage file;
+    private final Header header;
+    private final boolean readOnly;
+    private final int clusterBits;
+    private final int clusterSize;
+    private final int l2Bits;
+    private final boolean extL2;
+    private final int subclusterSize;
+    private final long[] l1;
+    private final LruCache<Long, Table> l2Cache;
+    private final ImageSource backing;
+    private final List<Snapshot> snapshots;
+    private final byte[] scratch;
+    private final ClusterDecompressor decompressor;
+    private Refcounts refcounts;
+    /** Byte ranges to free once the entries that dropped them are durable: offset, length pairs. */
+    private long[] pendingFrees = new long[64];
+    private int pendingCount;
+    /** Data I/O handed out by {@link #mapDirect} and not yet finished: frees wait for none. */
+    private final java.util.concurrent.atomic.AtomicInteger directInFlight =
+            new java.util.concurrent.atomic.AtomicInteger();
+    private long decompressedEntry = -1;
+    private final byte[] decompressed;
+    private boolean setDirty;
+    private boolean closed;
+
+    private Qcow2Image(Path path, Storage file, Header header, boolean readOnly, long[] l1, ImageSource backing,
+                       List<Snapshot> snapshots, int l2CacheTables) {
+        this.path = path;
+        this.file = file;
+        this.header = header;
+        this.readOnly = readOnly;
+        this.clusterBits = header.clusterBits;
+        this.clusterSize = header.clusterSize();
+        this.extL2 = header.extendedL2();
+        this.l2Bits = clusterBits - (extL2 ? 4 : 3);
+        this.subclusterSize = clusterSize / 32;
+        this.l1 = l1;
+        this.l2Cache = new LruCache<>(l2CacheTables);
+        this.backing = backing;
+        this.snapshots = snapshots;
+        this.scratch = new byte[clusterSize];
+        this.decompressed = new byte[clusterSize];
+        this.decompressor = header.zstd() ? new ZstdClusters() : ClusterDecompressor.deflate();
+    }
+
+    static Qcow2Image open(Path path, boolean readOnly, int depth, long l2CacheBytes) throws Qcow2Exception {
+        Storage file;
+        try {
+            file = FileStorage.open(path, readOnly);
+        } catch (IOException e) {
+            throw Images.ioError("cannot open " + path, e);
+        }
+        return open(path, file, readOnly, depth, l2CacheBytes);
+    }
+
+    /** Opens the image in {@code file} (which it then owns), named {@code path} for messages and backing files. */
+    static Qcow2Image open(Path path, Storage file, boolean readOnly, int depth, long l2CacheBytes)
+            throws Qcow2Exception {
+        ImageSource backing = null;
+        try {
+            long size = file.size();
+            ByteBuffer first = ByteBuffer.allocate((int) Math.min(size, 1 << Header.MAX_CLUSTER_BITS));
+            file.read(first, 0);
+            first.flip();
+            Header h = Header.parse(first, size);
+            if (!readOnly && h.corrupt()) {
+                throw new Qcow2Exception(path + " is marked corrupt: repair it (qemu-img check -r all) or open it"
+                        + " read-only");
+            }
+            long[] l1 = readL1(file, h);
+            List<Snapshot> snapshots = List.of();
+            if (h.snapshotCount > 0) {
+                int bytes = (int) Math.min(size - h.snapshotsOffset, (long) h.snapshotCount * Snapshot.MAX_ENTRY);
+                ByteBuffer t = ByteBuffer.allocate(bytes);
+                file.read(t, h.snapshotsOffset);
+                snapshots = Snapshot.parseAll(t, h.snapshotCount, h, size);
+            }
+            if (h.backingFile != null) {
+                backing = Images.openBacking(path, h.backingFile, h.backingFormat, depth);
+            }
+            Qcow2Image image = new Qcow2Image(path, file, h, readOnly, l1, backing, snapshots,
+                    (int) Math.max(2, Math.min(1 << 16, l2CacheBytes / h.clusterSize())));
+            if (!readOnly) {
+                image.openForWrite();
+            }
+            return image;
+        } catch (Qcow2Exception e) {
+            closeQuietly(file, backing);
+            throw e;
+        } catch (IOException e) {
+            closeQuietly(file, backing);
+            throw Images.ioError("cannot read " + path, e);
+        }
+    }
+
+    private static void closeQuietly(Storage file, ImageSource backing) {
+        if (backing != null) {
+            backing.close();
+        }
+        try {
+            file.close();
+        } catch (IOException ignored) {
+            // already failing
+        }
+    }
+
+    private static long[] readL1(Storage file, Header h) throws IOException, Qcow2Exception {
+        ByteBuffer b = ByteBuffer.allocate(h.l1Size * 8);
+        file.read(b, h.l1TableOffset);
+        long[] l1 = new long[h.l1Size];
+        for (int i = 0; i < l1.length; i++) {
+            long e = b.getLong(i * 8);
+            if ((e & Entries.L1_RESERVED) != 0 || ((e & Entries.OFFSET_MASK) & (h.clusterSize() - 1)) != 0) {
+                throw new Qcow2Exception("L1 entry " + i + " is invalid: 0x" + Long.toHexString(e));
+            }
+            l1[i] = e;
+        }
+        return l1;
+    }
+
+    /** Loads the refcounts, clears autoclear bits (bitmaps become stale), sets the dirty bit for lazy refcounts. */
+    private void openForWrite() throws Qcow2Exception, IOException {
+        if (header.dirty()) {
+            CheckResult check = Qcow2Checker.check(this);
+            if (check.corruptions() > 0) {
+                throw new Qcow2Exception(path + " was not closed cleanly and its refcounts are wrong ("
+                        + check.corruptions() + " errors): repair it with qemu-img check -r all");
+            }
+        }
+        refcounts = Refcounts.load(file, header);
+        long incompatible = header.incompatible;
+        if (header.autoclear != 0) {
+            file.write(ByteBuffer.allocate(8), Header.OFF_AUTOCLEAR);
+            file.sync();
+        }
+        if (header.lazyRefcounts()) {
+            incompatible |= Header.INCOMPAT_DIRTY;
+            setDirty = true;
+        } else {
+            incompatible &= ~Header.INCOMPAT_DIRTY;
+        }
+        if (incompatible != header.incompatible) {
+            file.write(ByteBuffer.allocate(8).putLong(0, incompatible), Header.OFF_INCOMPAT);
+            file.sync();
+        }
+    }
+
+    // ---- reading ----------------------------------------------------------------------------------
+
+    public Header header() {
+        return header;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public List<Snapshot> snapshots() {
+        return snapshots;
+    }
+
+    public ImageSource backing() {
+        return backing;
+    }
+
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    @Override
+    public long virtualSize() {
+        return header.size;
+    }
+
+    public int clusterSize() {
+        return clusterSize;
+    }
+
+    Storage storage() {
+        return file;
+    }
+
+    long[] l1() {
+        return l1;
+    }
+
+    @Override
+    public synchronized void read(long offset, ByteBuffer dst) throws Qcow2Exception {
+        checkOpen();
+        try {
+            while (dst.hasRemaining()) {
+                if (offset >= header.size) {
+                    zero(dst, dst.remaining());
+                    return;
+                }
+                int n = (int) Math.min(dst.remaining(), clusterSize - (offset & (clusterSize - 1)));
+                n = (int) Math.min(n, header.size - offset);
+                int limit = dst.limit();
+                dst.limit(dst.position() + n);
+                readPiece(offset, dst);
+                dst.limit(limit);
+                offset += n;
+            }
+        } catch (IOException e) {
+            throw Images.ioError("cannot read " + path, e);
+        }
+    }
+
+    /** Reads {@code dst.remaining()} bytes, all inside one cluster. */
+    private void readPiece(long offset, ByteBuffer dst) throws Qcow2Exception, IOException {
+        Table l2 = l2For(offset, false);
+        if (l2 == null) {
+            unallocated(offset, dst, dst.remaining());
+            return;
+        }
+        int index = l2Index(offset);
+        long entry = entry(l2, index);
+        int inCluster = (int) (offset & (clusterSize - 1));
+        if (Entries.compressed(entry)) {
+            byte[] data = decompress(entry);
+            dst.put(data, inCluster, dst.remaining());
+            return;
+        }
+        long host = hostOffset(entry, offset);
+        if (!extL2) {
+            if ((entry & Entries.ZERO) != 0) {
+                zero(dst, dst.remaining());
+            } else if (host == 0) {
+                unallocated(offset, dst, dst.remaining());
+            } else {
+                file.read(dst, host + inCluster);
+            }
+            return;
+        }
+        long bitmap = l2.getLong(index * 2 + 1);
+        while (dst.hasRemaining()) {
+            int sub = inCluster / subclusterSize;
+            int n = Math.min(dst.remaining(), (sub + 1) * subclusterSize - inCluster);
+            int limit = dst.limit();
+            dst.limit(dst.position() + n);
+            boolean allocated = (bitmap & (1L << sub)) != 0;
+            boolean zero = (bitmap & (1L << (32 + sub))) != 0;
+            if (allocated && zero) {
+                throw corrupt("subcluster " + sub + " of the cluster at 0x" + Long.toHexString(offset)
+                        + " is both allocated and zero");
+            } else if (allocated) {
+                if (host == 0) {
+                    throw corrupt("allocated subclusters without a host cluster at 0x" + Long.toHexString(offset));
+                }
+                file.read(dst, host + inCluster);
+            } else if (zero) {
+                zero(dst, n);
+            } else {
+                unallocated(offset - (offset & (clusterSize - 1)) + inCluster, dst, n);
+            }
+            dst.limit(limit);
+            inCluster += n;
+        }
+    }
+
+    private void unallocated(long offset, ByteBuffer dst, int n) throws Qcow2Exception {
+        if (backing == null || offset >= backing.virtualSize()) {
+            zero(dst, n);
+            return;
+        }
+        int fromBacking = (int) Math.min(n, backing.virtualSize() - offset);
+        int limit = dst.limit();
+        dst.limit(dst.position() + fromBacking);
+        backing.read(offset, dst);
+        dst.limit(limit);
+        zero(dst, n - fromBacking);
+    }
+
+    private static void zero(ByteBuffer dst, int n) {
+        if (dst.hasArray()) {
+            int at = dst.arrayOffset() + dst.position();
+            java.util.Arrays.fill(dst.array(), at, at + n, (byte) 0);
+            dst.position(dst.position() + n);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            dst.put((byte) 0);
+        }
+    }
+
+    private byte[] decompress(long entry) throws Qcow2Exception, IOException {
+        if (entry == decompressedEntry) {
+            return decompressed;
+        }
+        long at = Entries.compressedOffset(entry, clusterBits);
+        int bytes = Entries.compressedBytes(entry, clusterBits);
+        if (at + bytes > file.size() + 512 || at < clusterSize) {
+            throw corrupt("compressed cluster at 0x" + Long.toHexString(at) + " lies outside the file");
+        }
+        byte[] in = new byte[bytes];
+        file.read(ByteBuffer.wrap(in), at);
+        decompressedEntry = -1;
+        if (!decompressor.decompress(in, decompressed)) {
+            throw corrupt("compressed cluster at 0x" + Long.toHexString(at) + " does not decompress to "
+                    + clusterSize + " bytes of " + (header.zstd() ? "zstd" : "deflate") + " data");
+        }
+        decompressedEntry = entry;
+        return decompressed;
+    }
+
+    // ---- table access -----------------------------------------------------------------------------
+
+    private int l1Index(long offset) {
+        return (int) (offset >>> (clusterBits + l2Bits));
+    }
+
+    private int l2Index(long offset) {
+        return (int) ((offset >>> clusterBits) & ((1 << l2Bits) - 1));
+    }
+
+    private long entry(Table l2, int index) {
+        return l2.getLong(extL2 ? index * 2 : index);
+    }
+
+    /** The host cluster of a standard entry, after checking its reserved bits. */
+    private long hostOffset(long entry, long offset) throws Qcow2Exception {
+        long host = entry & Entries.OFFSET_MASK;
+        long reserved = entry & ~(Entries.COPIED | Entries.OFFSET_MASK | (extL2 || header.version == 2 ? 0
+                : Entries.ZERO));
+        if (reserved != 0 || (host & (clusterSize - 1)) != 0) {
+            throw corrupt("invalid L2 entry 0x" + Long.toHexString(entry) + " for offset 0x"
+                    + Long.toHexString(offset));
+        }
+        return host;
+    }
+
+    /** The L2 table of {@code offset}; for a write it exists and is the image's own (COPIED). */
+    private Table l2For(long offset, boolean write) throws Qcow2Exception, IOException {
+        int i = l1Index(offset);
+        long e = l1[i];
+        long at = e & Entries.OFFSET_MASK;
+        if (!write) {
+            return at == 0 ? null : loadL2(at);
+        }
+        if (at != 0 && (e & Entries.COPIED) != 0) {
+            return loadL2(at);
+        }
+        // a new table, or a copy of one shared with a snapshot: durable before the L1 entry points at it
+        byte[] bytes = new byte[clusterSize];
+        if (at != 0) {
+            System.arraycopy(loadL2(at).bytes(), 0, bytes, 0, clusterSize);
+        }
+        long host = refcounts.allocate();
+        file.write(ByteBuffer.wrap(bytes), host);
+        file.sync();
+        l1[i] = host | Entries.COPIED;
+        file.write(ByteBuffer.allocate(8).putLong(0, l1[i]), header.l1TableOffset + i * 8L);
+        if (at != 0) {
+            freeLater(at, clusterSize);
+        }
+        Table t = new Table(host, bytes);
+        cacheL2(t);
+        return t;
+    }
+
+    private Table loadL2(long at) throws Qcow2Exception, IOException {
+        Table t = l2Cache.get(at);
+        if (t != null) {
+            return t;
+        }
+        if (at + clusterSize > file.size()) {
+            throw corrupt("L2 table at 0x" + Long.toHexString(at) + " lies beyond the end of the file");
+        }
+        byte[] bytes = new byte[clusterSize];
+        file.read(ByteBuffer.wrap(bytes), at);
+        t = new Table(at, bytes);
+        cacheL2(t);
+        return t;
+    }
+
+    private void cacheL2(Table t) throws IOException {
+        if (l2Cache.full()) {
+            Map.Entry<Long, Table> eldest = l2Cache.eldest();
+            if (eldest.getValue().dirty()) {
+                writeBackTables();
+            }
+            l2Cache.remove(eldest.getKey());
+        }
+        l2Cache.put(t.offset(), t);
+    }
+
+    /** Syncs (the data and refcounts they point at), then writes every dirty L2 table. */
+    private void writeBackTables() throws IOException {
+        boolean synced = false;
+        for (Table t : l2Cache.values()) {
+            if (t.dirty()) {
+                if (!synced) {
+                    file.sync();
+                    synced = true;
+                }
+                file.write(t.whole(), t.offset());
+                t.dirty(false);
+            }
+        }
+    }
+
+    private Qcow2Exception corrupt(String what) {
+        return new Qcow2Exception(path + " is corrupt: " + what);
+    }
+
+    private void checkOpen() throws Qcow2Exception {
+        if (closed) {
+            throw new Qcow2Exception(path + " is closed");
+        }
+    }
+
+    private void checkWritable(long offset, long length) throws Qcow2Exception {
+        checkOpen();
+        if (readOnly) {
+            throw new Qcow2Exception(path + " is open read-only");
+        }
+        if (offset < 0 || length < 0 || offset + length > header.size) {
+            throw new Qcow2Exception("range " + offset + "+" + length + " is outside the disk (" + header.size
+                    + " bytes)");
+        }
+    }
+
+    // ---- writing ----------------------------------------------------------------------------------
+
+    /** Writes {@code src.remaining()} bytes at {@code offset}, allocating and copying clusters as needed. */
+    public synchronized void write(long offset, ByteBuffer src) throws Qcow2Exception {
+        checkWritable(offset, src.remaining());
+        try {
+            while (src.hasRemaining()) {
+                int n = Math.min(src.remaining(), clusterSize - (int) (offset & (clusterSize - 1)));
+                int limit = src.limit();
+                src.limit(src.position() + n);
+                writePiece(offset, src);
+                src.limit(limit);
+                offset += n;
+            }
+        } catch (IOException e) {
+            throw Images.ioError("cannot write " + path, e);
+        }
+    }
+
+    private void writePiece(long offset, ByteBuffer src) throws Qcow2Exception, IOException {
+        int inCluster = (int) (offset & (clusterSize - 1));
+        int n = src.remaining();
+        Table l2 = l2For(offset, true);
+        int index = l2Index(offset);
+        long entry = entry(l2, index);
+        long bitmap = extL2 ? l2.getLong(index * 2 + 1) : 0;
+        boolean compressed = Entries.compressed(entry);
+        long host = compressed ? 0 : hostOffset(entry, offset);
+        boolean own = !compressed && host != 0 && (entry & Entries.COPIED) != 0;
+        if (own && writesInPlace(entry, bitmap, inCluster, n)) {
+            file.write(src, host + inCluster);
+            return;
+        }
+        long start = offset - inCluster;
+        if (!own && n < clusterSize && readsAsZero(start)) {
+            long target = refcounts.allocate();
+            if (target >= file.size()) {
+                // a new cluster past the end of the file reads as zeroes already: write just the new bytes
+                file.write(src, target + inCluster);
+                setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
+                freeEntryLater(entry);
+                return;
+            }
+            java.util.Arrays.fill(scratch, (byte) 0);
+            src.get(scratch, inCluster, n);
+            file.write(ByteBuffer.wrap(scratch), target);
+            setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
+            freeEntryLater(entry);
+            return;
+        }
+        // copy-on-write: the whole cluster as it reads now, with the new bytes over it
+        ByteBuffer whole = ByteBuffer.wrap(scratch);
+        if (n < clusterSize) {
+            readPiece(start, whole);
+            whole.clear();
+        }
+        src.get(scratch, inCluster, n);
+        long target = own ? host : refcounts.allocate();
+        file.write(whole, target);
+        setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
+        if (!own) {
+            freeEntryLater(entry);
+        }
+    }
+
+    private boolean writesInPlace(long entry, long bitmap, int inCluster, int n) {
+        if (!extL2) {
+            return (entry & Entries.ZERO) == 0;
+        }
+        int first = inCluster / subclusterSize;
+        int last = (inCluster + n - 1) / subclusterSize;
+        long mask = (last == 31 ? 0xffffffffL : (1L << (last + 1)) - 1) & ~((1L << first) - 1);
+        return (bitmap & mask) == mask;
+    }
+
+    private void setEntry(Table l2, int index, long entry, long bitmap) {
+        if (extL2) {
+            l2.setLong(index * 2, entry);
+            l2.setLong(index * 2 + 1, bitmap);
+        } else {
+            l2.setLong(index, entry);
+        }
+        l2.dirty(true);
+    }
+
+    /** Frees what {@code entry} pointed at, once its replacement is durable. */
+    private void freeEntryLater(long entry) {
+        if (Entries.compressed(entry)) {
+            freeLater(Entries.compressedOffset(entry, clusterBits), Entries.compressedBytes(entry, clusterBits));
+        } else {
+            long host = entry & Entries.OFFSET_MASK;
+            if (host != 0) {
+                freeLater(host, clusterSize);
+            }
+        }
+    }
+
+    private void freeLater(long offset, long bytes) {
+        if (pendingCount * 2 == pendingFrees.length) {
+            pendingFrees = java.util.Arrays.copyOf(pendingFrees, pendingFrees.length * 2);
+        }
+        pendingFrees[pendingCount * 2] = offset;
+        pendingFrees[pendingCount * 2 + 1] = bytes;
+        pendingCount++;
+    }
+
+    /**
+     * Makes {@code length} bytes from {@code offset} read as zeroes, deallocating whole clusters (a zero
+     * cluster where a backing file would show through, where the version has them). For DISCARD and
+     * WRITE_ZEROES alike.
+     */
+    public synchronized void zeroRange(long offset, long length) throws Qcow2Exception {
+        checkWritable(offset, length);
+        try {
+            long end = offset + length;
+            while (offset < end) {
+                int inCluster = (int) (offset & (clusterSize - 1));
+                int n = (int) Math.min(end - offset, clusterSize - inCluster);
+                if (n == clusterSize || offset + n == header.size && inCluster == 0) {
+                    zeroCluster(offset);
+                } else if (!readsAsZero(offset)) {
+                    ByteBuffer zeroes = ByteBuffer.allocate(n);
+                    writePiece(offset, zeroes);
+                }
+                offset += n;
+            }
+        } catch (IOException e) {
+            throw Images.ioError("cannot write " + path, e);
+        }
+    }
+
+    private boolean readsAsZero(long offset) throws Qcow2Exception, IOException {
+        Table l2 = l2For(offset, false);
+        if (l2 == null) {
+            return backing == null;
+        }
+        int index = l2Index(offset);
+        long entry = entry(l2, index);
+        if (extL2) {
+            long bitmap = l2.getLong(index * 2 + 1);
+            return !Entries.compressed(entry) && (bitmap == Entries.ALL_ZERO || bitmap == 0 && backing == null);
+        }
+        return !Entries.compressed(entry)
+                && ((entry & Entries.ZERO) != 0 || (entry & Entries.OFFSET_MASK) == 0 && backing == null);
+    }
+
+    private void zeroCluster(long offset) throws Qcow2Exception, IOException {
+        if (readsAsZero(offset)) {
+            return;
+        }
+        if (header.version == 2 && backing != null) {
+            writePiece(offset, ByteBuffer.allocate(clusterSize)); // v2 has no zero clusters
+            return;
+        }
+        Table l2 = l2For(offset, true);
+        int index = l2Index(offset);
+        long old = entry(l2, index);
+        if (backing == null) {
+            setEntry(l2, index, 0, 0);
+        } else if (extL2) {
+            setEntry(l2, index, 0, Entries.ALL_ZERO);
+        } else {
+            setEntry(l2, index, Entries.ZERO, 0);
+        }
+        freeEntryLater(old);
+    }
+
+    /**
+     * Makes everything written so far durable: data and refcounts synced, then the L2 tables that point at
+     * them written and synced; then frees what dropped entries pointed at.
+     */
+    public synchronized void flush() throws Qcow2Exception {
+        checkOpen();
+        if (readOnly) {
+            return;
+        }
+        try {
+            writeBackTables();
+            file.sync();
+            if (directInFlight.get() == 0 && pendingCount > 0) {
+                for (int i = 0; i < pendingCount; i++) {
+                    refcounts.add(pendingFrees[i * 2], pendingFrees[i * 2 + 1], -1);
+                }
+                pendingCount = 0;
+            }
+        } catch (IOException e) {
+            throw Images.ioError("cannot flush " + path, e);
+        }
+    }
+
+    /**
+     * The host offset of {@code length} bytes at {@code offset} when they lie in clusters that are allocated,
+     * contiguous in the file and (for a write) the image's own, so the caller may read or write them directly;
+     * -1 otherwise. A direct I/O handed out must be ended with {@link #directDone()}.
+     */
+    public synchronized long mapDirect(long offset, int length, boolean write) throws Qcow2Exception {
+        checkOpen();
+        if (length <= 0 || offset < 0 || offset + length > header.size || write && readOnly) {
+            return -1;
+        }
+        try {
+            long first = -1;
+            long at = offset;
+            long end = offset + length;
+            while (at < end) {
+                Table l2 = l2For(at, false);
+                if (l2 == null) {
+                    return -1;
+                }
+                int index = l2Index(at);
+                long entry = entry(l2, index);
+                if (Entries.compressed(entry)) {
+                    return -1;
+                }
+                long host = hostOffset(entry, at);
+                int inCluster = (int) (at & (clusterSize - 1));
+                int n = (int) Math.min(end - at, clusterSize - inCluster);
+                if (host == 0 || write && (entry & Entries.COPIED) == 0 || write
+                        && (l1[l1Index(at)] & Entries.COPIED) == 0) {
+                    return -1;
+                }
+                boolean plain = extL2 ? writesInPlace(entry, l2.getLong(index * 2 + 1), inCluster, n)
+                        : (entry & Entries.ZERO) == 0;
+                if (!plain) {
+                    return -1;
+                }
+                if (first < 0) {
+                    first = host + inCluster;
+                } else if (host != first + (at - offset)) {
+                    return -1;
+                }
+                at += n;
+            }
+            directInFlight.incrementAndGet();
+            return first;
+        } catch (IOException e) {
+            throw Images.ioError("cannot read " + path, e);
+        }
+    }
+
+    public void directDone() {
+        directInFlight.decrementAndGet();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        try {
+            if (!readOnly) {
+                flush();
+                if (setDirty) {
+                    file.write(ByteBuffer.allocate(8).putLong(0, header.incompatible & ~Header.INCOMPAT_DIRTY),
+                            Header.OFF_INCOMPAT);
+                    file.sync();
+                }
+            }
+        } catch (Qcow2Exception | IOException e) {
+            LOG.error("qcow2: closing {} failed: {}", path, e.getMessage());
+        } finally {
+            closed = true;
+            closeQuietly(file, backing);
+        }
+    }
+
+    /** Refcounts for the checker; loaded on demand for read-only images. */
+    synchronized Refcounts refcounts() throws Qcow2Exception, IOException {
+        return refcounts != null ? refcounts : Refcounts.load(file, header);
+    }
+}

@@ -1,0 +1,268 @@
+package io.jublk.target.qcow2.image;
+
+import io.jublk.target.qcow2.cache.LruCache;
+import io.jublk.target.qcow2.cache.Table;
+import io.jublk.target.qcow2.format.Entries;
+import io.jublk.target.qcow2.format.Header;
+import io.jublk.target.qcow2.format.Qcow2Exception;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Map;
+
+/**
+ * The refcount table (all of it in memory) and its blocks (a bounded cache), and cluster allocation.
+ * Every change is written to the file at once (write-through) but not synced: whoever then points
+ * at a newly counted cluster syncs first, so a refcount is always durable before any reference to it.
+ * Growth of the table writes the new blocks and table, syncs, switches the header, syncs, and only then
+ * frees the old table. Callers hold the image's lock.
+ */
+final class Refcounts {
+    private final Storage file;
+    private final int clusterBits;
+    private final int clusterSize;
+    private final int bits;
+    private final long max;
+    private final int blockEntries;
+    private final LruCache<Long, Table> blocks;
+    private long[] table;
+    private long tableOffset;
+    private int tableClusters;
+    /** First cluster past every cluster the file holds or that was allocated. */
+    private long end;
+    /** No free cluster below this one. */
+    private long freeHint;
+
+    private Refcounts(Storage file, Header h, long[] table, long fileSize) {
+        this.file = file;
+        this.clusterBits = h.clusterBits;
+        this.clusterSize = h.clusterSize();
+        this.bits = h.refcountBits();
+        this.max = bits == 64 ? Long.MAX_VALUE : (1L << bits) - 1;
+        this.blockEntries = (int) ((long) clusterSize * 8 / bits);
+        this.blocks = new LruCache<>(Math.max(8, (1 << 20) / clusterSize));
+        this.table = table;
+        this.tableOffset = h.refcountTableOffset;
+        this.tableClusters = h.refcountTableClusters;
+        this.end = (fileSize + clusterSize - 1) >> clusterBits;
+    }
+
+    static Refcounts load(Storage file, Header h) throws Qcow2Exception, IOException {
+        long fileSize = file.size();
+        int entries = (h.refcountTableClusters << h.clusterBits) / 8;
+        ByteBuffer b = ByteBuffer.allocate(entries * 8);
+        file.read(b, h.refcountTableOffset);
+        long[] table = new long[entries];
+        for (int i = 0; i < entries; i++) {
+            long e = b.getLong(i * 8);
+            if (e != 0) {
+                long off = e & Entries.OFFSET_MASK;
+                if (e != off || (off & (h.clusterSize() - 1)) != 0) {
+                    throw new Qcow2Exception("refcount table entry " + i + " is invalid: 0x" + Long.toHexString(e));
+                }
+                if (off >= fileSize) {
+                    throw new Qcow2Exception("refcount block " + i + " at 0x" + Long.toHexString(off)
+                            + " lies beyond the end of the file");
+                }
+            }
+            table[i] = e;
+        }
+        return new Refcounts(file, h, table, fileSize);
+    }
+
+    int blockEntries() {
+        return blockEntries;
+    }
+
+    long[] table() {
+        return table;
+    }
+
+    long tableOffset() {
+        return tableOffset;
+    }
+
+    int tableClusters() {
+        return tableClusters;
+    }
+
+    /** The refcount of {@code cluster} (0 where no block covers it). */
+    long get(long cluster) throws Qcow2Exception, IOException {
+        long index = cluster / blockEntries;
+        if (index >= table.length || table[(int) index] == 0) {
+            return 0;
+        }
+        return block(table[(int) index]).getBits((int) (cluster % blockEntries), bits);
+    }
+
+    /** Adds {@code delta} to the refcount of each cluster of the byte range; writes through. */
+    void add(long offset, long bytes, int delta) throws Qcow2Exception, IOException {
+        long first = offset >> clusterBits;
+        long last = (offset + bytes - 1) >> clusterBits;
+        for (long c = first; c <= last; c++) {
+            addOne(c, delta);
+        }
+    }
+
+    private void addOne(long cluster, int delta) throws Qcow2Exception, IOException {
+        long index = cluster / blockEntries;
+        if (index >= table.length || table[(int) index] == 0) {
+            throw new Qcow2Exception("cluster 0x" + Long.toHexString(cluster << clusterBits)
+                    + " has no refcount block: the image is corrupt");
+        }
+        Table block = block(table[(int) index]);
+        int at = (int) (cluster % blockEntries);
+        long value = block.getBits(at, bits) + delta;
+        if (value < 0) {
+            throw new Qcow2Exception("refcount of cluster 0x" + Long.toHexString(cluster << clusterBits)
+                    + " would drop below zero: the image is corrupt");
+        }
+        if (value > max) {
+            throw new Qcow2Exception("refcount of cluster 0x" + Long.toHexString(cluster << clusterBits)
+                    + " would overflow " + bits + " bits");
+        }
+        block.setBits(at, bits, value);
+        int pos = Table.bytePosition(at, bits);
+        file.write(block.slice(pos, Table.byteCount(bits)), block.offset() + pos);
+        if (value == 0 && cluster < freeHint) {
+            freeHint = cluster;
+        }
+    }
+
+    /**
+     * A free cluster, now counted once (written, not synced). Makes a refcount block, or grows the table,
+     * when the free cluster has none.
+     */
+    long allocate() throws Qcow2Exception, IOException {
+        for (;;) {
+            long c = freeHint;
+            // past the end of the file too: a crash may have left counted clusters there (leaks)
+            while (get(c) != 0) {
+                c++;
+            }
+            freeHint = c;
+            long index = c / blockEntries;
+            if (index >= table.length) {
+                grow(c);
+                continue;
+            }
+            if (table[(int) index] == 0) {
+                newBlockAt(c, index);
+                continue;
+            }
+            addOne(c, 1);
+            end = Math.max(end, c + 1);
+            freeHint = c + 1;
+            return c << clusterBits;
+        }
+    }
+
+    /** A refcount block at free cluster {@code c} that covers itself: written, synced, then linked. */
+    private void newBlockAt(long c, long index) throws IOException {
+        byte[] bytes = new byte[clusterSize];
+        Table block = new Table(c << clusterBits, bytes);
+        block.setBits((int) (c % blockEntries), bits, 1);
+        file.write(block.whole(), block.offset());
+        file.sync();
+        table[(int) index] = block.offset();
+        ByteBuffer e = ByteBuffer.allocate(8).putLong(0, block.offset());
+        file.write(e, tableOffset + index * 8);
+        cache(block);
+        end = Math.max(end, c + 1);
+    }
+
+    /**
+     * A larger refcount table that covers {@code needed}, in a fresh region at the end of the file holding
+     * the new table and the new blocks that count the region itself.
+     */
+    private void grow(long needed) throws Qcow2Exception, IOException {
+        long start = end;
+        long entries = Math.max(table.length * 2L, needed / blockEntries + 1);
+        int newBlocks = 0;
+        long tableBytes;
+        for (;;) {
+            tableBytes = ((entries * 8 + clusterSize - 1) >> clusterBits) << clusterBits;
+            long regionEnd = start + newBlocks + (tableBytes >> clusterBits);
+            long lastIndex = (regionEnd - 1) / blockEntries;
+            if (lastIndex >= entries) {
+                entries = lastIndex + 1;
+                continue;
+            }
+            int blocksNeeded = 0;
+            for (long i = start / blockEntries; i <= lastIndex; i++) {
+                if (i >= table.length || table[(int) i] == 0) {
+                    blocksNeeded++;
+                }
+            }
+            if (blocksNeeded == newBlocks) {
+                break;
+            }
+            newBlocks = blocksNeeded;
+        }
+        if (tableBytes > 8L << 20) {
+            throw new Qcow2Exception("the refcount table would exceed 8 MiB: the image is too large");
+        }
+        long tableAt = (start + newBlocks) << clusterBits;
+        long regionEnd = start + newBlocks + (tableBytes >> clusterBits);
+        long[] grown = new long[(int) (tableBytes / 8)];
+        System.arraycopy(table, 0, grown, 0, table.length);
+        // the region's blocks (new ones first in the region, then existing ones), each counting its clusters
+        Map<Long, Table> regionBlocks = new java.util.TreeMap<>();
+        long next = start;
+        for (long i = start / blockEntries; i <= (regionEnd - 1) / blockEntries; i++) {
+            if (i < table.length && table[(int) i] != 0) {
+                regionBlocks.put(i, block(table[(int) i]));
+            } else {
+                Table block = new Table(next << clusterBits, new byte[clusterSize]);
+                grown[(int) i] = block.offset();
+                next++;
+                regionBlocks.put(i, block);
+            }
+        }
+        for (long c = start; c < regionEnd; c++) {
+            regionBlocks.get(c / blockEntries).setBits((int) (c % blockEntries), bits, 1);
+        }
+        for (Table block : regionBlocks.values()) {
+            file.write(block.whole(), block.offset());
+            cache(block);
+        }
+        ByteBuffer t = ByteBuffer.allocate((int) tableBytes);
+        for (long e : grown) {
+            t.putLong(e);
+        }
+        t.flip();
+        file.write(t, tableAt);
+        file.sync();
+        ByteBuffer h = ByteBuffer.allocate(12).putLong(0, tableAt).putInt(8, (int) (tableBytes >> clusterBits));
+        file.write(h, Header.OFF_REFTABLE);
+        file.sync();
+        long oldOffset = tableOffset;
+        int oldClusters = tableClusters;
+        table = grown;
+        tableOffset = tableAt;
+        tableClusters = (int) (tableBytes >> clusterBits);
+        end = regionEnd;
+        add(oldOffset, (long) oldClusters << clusterBits, -1);
+    }
+
+    private Table block(long offset) throws Qcow2Exception, IOException {
+        Table b = blocks.get(offset);
+        if (b == null) {
+            if ((offset & (clusterSize - 1)) != 0) {
+                throw new Qcow2Exception("refcount block at unaligned offset 0x" + Long.toHexString(offset));
+            }
+            byte[] bytes = new byte[clusterSize];
+            file.read(ByteBuffer.wrap(bytes), offset);
+            b = new Table(offset, bytes);
+            cache(b);
+        }
+        return b;
+    }
+
+    private void cache(Table block) {
+        if (blocks.full()) {
+            Map.Entry<Long, Table> eldest = blocks.eldest();
+            blocks.remove(eldest.getKey()); // never dirty: blocks are written through
+        }
+        blocks.put(block.offset(), block);
+    }
+}

@@ -1,0 +1,49 @@
+package io.jublk.target.qcow2.image;
+
+import static org.junit.Assert.assertArrayEquals;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Random;
+
+/** Random writes, zeroings and flushes on an image, mirrored on a raw model when one is given. */
+final class Workload {
+    private Workload() {
+    }
+
+    /**
+     * Applies {@code ops} operations of up to {@code maxLength} bytes at 512-byte granularity: 60 % writes of
+     * random bytes, 30 % zero ranges (DISCARD / WRITE_ZEROES), 10 % flushes. With a model, every 16th
+     * operation also reads a random sector back and compares.
+     */
+    static void apply(Qcow2Image img, Random r, int ops, int maxLength, byte[] model) throws Exception {
+        long size = img.virtualSize();
+        for (int i = 0; i < ops; i++) {
+            int len = 512 * (1 + r.nextInt(maxLength / 512));
+            long at = 512L * r.nextInt((int) ((size - len) / 512));
+            int kind = r.nextInt(10);
+            if (kind < 6) {
+                byte[] data = new byte[len];
+                r.nextBytes(data);
+                img.write(at, ByteBuffer.wrap(data));
+                if (model != null) {
+                    System.arraycopy(data, 0, model, (int) at, len);
+                }
+            } else if (kind < 9) {
+                img.zeroRange(at, len);
+                if (model != null) {
+                    Arrays.fill(model, (int) at, (int) at + len, (byte) 0);
+                }
+            } else {
+                img.flush();
+            }
+            if (model != null && i % 16 == 0) {
+                long probe = 512L * r.nextInt((int) (size / 512));
+                byte[] got = new byte[512];
+                img.read(probe, ByteBuffer.wrap(got));
+                assertArrayEquals("read back at " + probe + " after op " + i,
+                        Arrays.copyOfRange(model, (int) probe, (int) probe + 512), got);
+            }
+        }
+    }
+}
