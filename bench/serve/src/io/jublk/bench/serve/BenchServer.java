@@ -1,0 +1,89 @@
+package io.jublk.bench.serve;
+
+import io.jublk.core.control.ControlClient;
+import io.jublk.core.device.DeviceSpec;
+import io.jublk.core.device.RecoveryMode;
+import io.jublk.core.device.UblkDevice;
+import io.jublk.target.Target;
+import io.jublk.target.TargetFactory;
+import io.jublk.target.TargetOptions;
+import io.jublk.target.loop.LoopTargetFactory;
+import io.jublk.target.nullblk.NullTargetFactory;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Serves one ublk device from a plain JVM, for the benchmarks: a Karaf boot under TCG takes minutes.
+ * It makes the device exactly as the console does (a target from the target's factory, then
+ * {@link UblkDevice#create}), so requests go through the same queue threads and target code; only the
+ * OSGi wiring and the device record of {@code DeviceManager} are left out. Prints {@code ready ID PID}
+ * once the device is LIVE, deletes it on SIGTERM (or SIGINT) and exits.
+ *
+ * <pre>
+ * BenchServer null|loop [-n ID] [-q QUEUES] [-d DEPTH] [--NAME VALUE | --FLAG]...   (target options)
+ * </pre>
+ */
+public final class BenchServer {
+    private BenchServer() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            usage();
+        }
+        TargetFactory factory = switch (args[0]) {
+            case "null" -> new NullTargetFactory();
+            case "loop" -> new LoopTargetFactory();
+            default -> usage();
+        };
+        int id = -1;
+        int queues = DeviceSpec.DEFAULT_QUEUES;
+        int depth = DeviceSpec.DEFAULT_DEPTH;
+        Map<String, String> options = new HashMap<>();
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "-n" -> id = Integer.parseInt(args[++i]);
+                case "-q" -> queues = Integer.parseInt(args[++i]);
+                case "-d" -> depth = Integer.parseInt(args[++i]);
+                default -> {
+                    if (!a.startsWith("--")) {
+                        usage();
+                    }
+                    boolean flag = i + 1 == args.length || args[i + 1].startsWith("-");
+                    options.put(a.substring(2), flag ? "true" : args[++i]);
+                }
+            }
+        }
+        TargetOptions targetOptions = new TargetOptions(options);
+        DeviceSpec spec = new DeviceSpec(id, queues, depth, DeviceSpec.DEFAULT_MAX_IO_BYTES, RecoveryMode.NONE,
+                factory.type(), targetOptions);
+        Target target = factory.open(targetOptions);
+        UblkDevice device;
+        try (ControlClient control = ControlClient.open()) {
+            device = UblkDevice.create(control, spec, target);
+        }
+        CountDownLatch deleted = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
+            // a control ring belongs to the thread that opened it: this hook opens its own
+            try (ControlClient control = ControlClient.open()) {
+                device.delete(control);
+            } catch (Exception e) {
+                System.err.println("deleting ublk device " + device.id() + ": " + e.getMessage());
+            } finally {
+                target.close();
+                deleted.countDown();
+            }
+        }));
+        System.out.println("ready " + device.id() + " " + ProcessHandle.current().pid());
+        System.out.flush();
+        deleted.await();
+    }
+
+    private static TargetFactory usage() {
+        System.err.println("usage: BenchServer null|loop [-n ID] [-q QUEUES] [-d DEPTH] [--OPTION VALUE | --FLAG]...");
+        System.exit(2);
+        return null;
+    }
+}
