@@ -10,23 +10,23 @@ here=`cd "$(dirname "$0")" && pwd`
 [ -e /dev/ublk-control ] || { echo "kill9: no ublk driver on this machine (run it in vm/run)" >&2; exit 2; }
 command -v fio >/dev/null || { echo "kill9: fio is not installed" >&2; exit 2; }
 
-# bin/client keeps known hosts under $HOME, which is read-only in the VM
-HOME="${work}/home"; export HOME; mkdir -p "${HOME}"
-client() { "${home}/bin/client" "$@" 2>&1; }
-wait_console() { # up to 15 minutes: a Karaf boot under TCG on a busy machine is slow
-    for i in `seq 1 900`; do
-        client ublk:features >/dev/null && return 0
-        sleep 1
-    done
+HOME="${work}/home"; export HOME; mkdir -p "${HOME}" # the VM's /root is read-only
+JUBLK_START_TIMEOUT=900; export JUBLK_START_TIMEOUT # a Karaf boot under TCG on a busy machine is slow
+client() { # a console command over ssh, as bin/ublk sends it
+    ssh -n -T -p 8101 -i "${home}/etc/admin.key" -o BatchMode=yes -o StrictHostKeyChecking=no \
+        -o UserKnownHostsFile=/dev/null -o LogLevel=QUIET -o ConnectTimeout=5 karaf@127.0.0.1 "$*" 2>&1 | tr -d "\r"
+}
+wait_console() { # bin/ublk starts the container when none runs and waits until its commands answer
+    "${home}/bin/ublk" features > "${work}/start.out" 2>&1 && return 0
+    cat "${work}/start.out"; tail -n 20 "${home}/data/log/karaf.log"
     return 1
 }
 served() { # served ID: the device is LIVE and jublk serves it
-    out=`"${home}/bin/client" ublk:list -n "$1" 2>&1`
+    out=`client ublk:list -n "$1"`
     printf '%s\n' "${out}" | grep -q '"service":"serving"' && printf '%s\n' "${out}" | grep -q ' state LIVE'
 }
 
-"${home}/bin/start"
-check "the container answers" wait_console
+check "bin/ublk starts the container" wait_console
 img="${work}/backing.img"
 truncate -s 64M "${img}"
 out=`client ublk:add loop -q 2 -f "${img}"`
@@ -47,8 +47,7 @@ killed_at=`date +%s`
 for i in `seq 1 30`; do kill -0 "${pid}" 2>/dev/null || break; sleep 1; done
 check "the Karaf JVM ${pid} is gone" sh -c "! kill -0 ${pid} 2>/dev/null"
 
-"${home}/bin/start"
-check "the container answers again" wait_console
+check "bin/ublk starts the container again" wait_console
 for i in `seq 1 300`; do served "${id}" && break; sleep 1; done
 check "device ${id} is served and LIVE again, `expr \`date +%s\` - ${killed_at}` s after the kill" served "${id}"
 out=`"${home}/bin/ublk" recover -n "${id}" 2>&1`
