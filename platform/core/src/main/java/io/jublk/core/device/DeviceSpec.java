@@ -14,9 +14,10 @@ import java.util.Objects;
  * @param recovery   what the kernel does when the server goes away
  * @param targetType the target's type name
  * @param options    the target's options
+ * @param transfer   how request data moves between the kernel and the target
  */
 public record DeviceSpec(int id, int queues, int depth, int maxIoBytes, RecoveryMode recovery, String targetType,
-                         TargetOptions options) {
+                         TargetOptions options, DataTransfer transfer) {
     public static final int DEFAULT_QUEUES = 1;
     public static final int DEFAULT_DEPTH = 128;
     public static final int DEFAULT_MAX_IO_BYTES = 512 << 10;
@@ -28,6 +29,7 @@ public record DeviceSpec(int id, int queues, int depth, int maxIoBytes, Recovery
         Objects.requireNonNull(recovery, "recovery");
         Objects.requireNonNull(targetType, "targetType");
         Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(transfer, "transfer");
         if (id < -1 || id > MAX_ID) {
             throw new IllegalArgumentException("device id must be 0.." + MAX_ID + " (or -1 for any): " + id);
         }
@@ -40,5 +42,16 @@ public record DeviceSpec(int id, int queues, int depth, int maxIoBytes, Recovery
         if (maxIoBytes < 4096 || Integer.bitCount(maxIoBytes) != 1 || maxIoBytes > (1 << 25)) {
             throw new IllegalArgumentException("max I/O size must be a power of two from 4K to 32M: " + maxIoBytes);
         }
+    }
+
+    /** A spec with {@link DataTransfer#AUTO}: zero copy where the kernel and the target can, else copy mode. */
+    public DeviceSpec(int id, int queues, int depth, int maxIoBytes, RecoveryMode recovery, String targetType,
+                      TargetOptions options) {
+        this(id, queues, depth, maxIoBytes, recovery, targetType, options, DataTransfer.AUTO);
+    }
+
+    /** This spec with another data transfer. */
+    public DeviceSpec withTransfer(DataTransfer other) {
+        return new DeviceSpec(id, queues, depth, maxIoBytes, recovery, targetType, options, other);
     }
 }

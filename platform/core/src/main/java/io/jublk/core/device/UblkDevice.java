@@ -70,16 +70,42 @@ public final class UblkDevice {
         if (Feature.CMD_IOCTL_ENCODE.in(kernel)) {
             flags |= Feature.CMD_IOCTL_ENCODE.mask();
         }
+        flags |= transferFlags(spec.transfer(), kernel, target.acceptsRegisteredBuffers());
         UblkDevice device = new UblkDevice(spec, target);
         device.info = control.addDevice(DevInfo.request(spec.id(), spec.queues(), spec.depth(), spec.maxIoBytes(),
                 flags, 0));
         try {
+            if (spec.transfer() == DataTransfer.USER_COPY && !Feature.USER_COPY.in(device.info.flags())) {
+                throw new IOException("the kernel did not accept USER_COPY for device " + device.info.devId()
+                        + " (accepted flags 0x" + Long.toHexString(device.info.flags()) + ")");
+            }
             device.start(control, beforeStart);
             return device;
         } catch (IOException | RuntimeException e) {
             device.abandon(control);
             throw e;
         }
+    }
+
+    /**
+     * The UBLK_F_* flags that ask for {@code transfer} on a kernel with {@code kernel}'s features. AUTO asks for
+     * AUTO_BUF_REG when the target can use registered buffers, with USER_COPY beside it so that a request
+     * whose pages the kernel could not register still reaches the queue (see {@link QueueRunner}); the queues
+     * then follow what the kernel accepted, read back after ADD_DEV.
+     */
+    static long transferFlags(DataTransfer transfer, long kernel, boolean targetTakesRegisteredBuffers)
+            throws IOException {
+        return switch (transfer) {
+            case COPY -> 0;
+            case USER_COPY -> {
+                if (!Feature.USER_COPY.in(kernel)) {
+                    throw new IOException("this kernel's ublk driver lacks USER_COPY (Linux 6.5+)");
+                }
+                yield Feature.USER_COPY.mask();
+            }
+            case AUTO -> targetTakesRegisteredBuffers && Feature.AUTO_BUF_REG.in(kernel)
+                    ? Feature.AUTO_BUF_REG.mask() | (kernel & Feature.USER_COPY.mask()) : 0;
+        };
     }
 
     private void start(ControlClient control, BeforeStart beforeStart) throws IOException {
@@ -89,8 +115,8 @@ public final class UblkDevice {
         charFd = Linux.open(waitForNode(charDevice(id)).toString(), Linux.O_RDWR | Linux.O_CLOEXEC);
         long sectors = target.geometry().sizeBytes() >> 9;
         for (int q = 0; q < info.queues(); q++) {
-            QueueRunner runner = new QueueRunner(new QueueSpec(id, q, info.queueDepth(), info.maxIoBufBytes(), sectors),
-                    charFd, target);
+            QueueRunner runner = new QueueRunner(new QueueSpec(id, q, info.queueDepth(), info.maxIoBufBytes(), sectors,
+                    info.flags()), charFd, target);
             queues.add(runner);
             runner.start();
         }
@@ -100,8 +126,8 @@ public final class UblkDevice {
         control.startDevice(id, (int) ProcessHandle.current().pid());
         waitForNode(blockDevice(id));
         info = control.deviceInfo(id);
-        LOG.info("ublk device {} is {} with {} queue(s) of depth {}", id, info.state(), info.queues(),
-                info.queueDepth());
+        LOG.info("ublk device {} is {} with {} queue(s) of depth {}, {}", id, info.state(), info.queues(),
+                info.queueDepth(), transferName(info.flags()));
     }
 
     /** STOP_DEV, end the queue threads, release /dev/ublkcN, then DEL_DEV. */
@@ -173,6 +199,14 @@ public final class UblkDevice {
     /** The Linux thread ids of the queue threads, by queue. */
     public int[] queueThreadIds() {
         return queues.stream().mapToInt(QueueRunner::threadId).toArray();
+    }
+
+    /** How a device with these accepted flags moves data, in words for the log. */
+    static String transferName(long flags) {
+        if (Feature.AUTO_BUF_REG.in(flags)) {
+            return Feature.USER_COPY.in(flags) ? "zero copy (AUTO_BUF_REG, USER_COPY fallback)" : "zero copy (AUTO_BUF_REG)";
+        }
+        return Feature.USER_COPY.in(flags) ? "USER_COPY" : "copy mode";
     }
 
     public static Path charDevice(int id) {

@@ -8,6 +8,10 @@ package io.jublk.core.queue;
  * <pre>
  * IDLE --fetch--&gt; FETCHING --request--&gt; SERVING --target done--&gt; COMPLETED --commit+fetch--&gt; FETCHING
  *                    FETCHING --abort (queue going away)--&gt; ABORTED
+ * USER_COPY moves the data itself, on the queue's ring:
+ *                    FETCHING --WRITE--&gt; COPYING --data in--&gt; SERVING
+ *                    COMPLETED --READ--&gt; COPYING --data out, commit+fetch--&gt; FETCHING
+ *                    COPYING --copy failed, commit+fetch--&gt; FETCHING
  * </pre>
  */
 public enum TagState {
@@ -15,6 +19,8 @@ public enum TagState {
     IDLE,
     /** FETCH_REQ or COMMIT_AND_FETCH_REQ is in the kernel, waiting for the next request. */
     FETCHING,
+    /** USER_COPY: the queue moves the request's data between /dev/ublkcN and the tag's buffer. */
+    COPYING,
     /** The kernel handed over a request; the target has it. */
     SERVING,
     /** The target answered; the commit has not been queued yet. */
@@ -26,9 +32,10 @@ public enum TagState {
     public boolean canBecome(TagState next) {
         return switch (this) {
             case IDLE -> next == FETCHING;
-            case FETCHING -> next == SERVING || next == ABORTED;
+            case FETCHING -> next == SERVING || next == COPYING || next == ABORTED;
+            case COPYING -> next == SERVING || next == FETCHING;
             case SERVING -> next == COMPLETED;
-            case COMPLETED -> next == FETCHING;
+            case COMPLETED -> next == FETCHING || next == COPYING;
             case ABORTED -> false;
         };
     }
