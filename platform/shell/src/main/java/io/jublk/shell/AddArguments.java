@@ -1,5 +1,6 @@
 package io.jublk.shell;
 
+import io.jublk.core.device.DataTransfer;
 import io.jublk.core.device.DeviceSpec;
 import io.jublk.core.device.RecoveryMode;
 import io.jublk.target.OptionSpec;
@@ -11,8 +12,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Parses {@code ublk:add TYPE [-n ID] [-q QUEUES] [-d DEPTH] [--recovery MODE] [target options]} into a
- * {@link DeviceSpec}. Target options are those the type's {@link TargetFactory} declares, as
+ * Parses {@code ublk:add TYPE [-n ID] [-q QUEUES] [-d DEPTH] [--recovery MODE] [--user-copy | --no-zero-copy]
+ * [target options]} into a {@link DeviceSpec}. Target options are those the type's {@link TargetFactory} declares, as
  * {@code --name VALUE}, {@code --name=VALUE} or {@code -x VALUE}. Every mistake is one line of error.
  */
 final class AddArguments {
@@ -22,7 +23,8 @@ final class AddArguments {
     static DeviceSpec parse(List<String> args, Collection<TargetFactory> targets, RecoveryMode defaultRecovery)
             throws UsageException {
         if (args.isEmpty() || args.get(0).startsWith("-")) {
-            throw new UsageException("usage: ublk:add TYPE [-n ID] [-q QUEUES] [-d DEPTH] [--recovery MODE] [target options]"
+            throw new UsageException("usage: ublk:add TYPE [-n ID] [-q QUEUES] [-d DEPTH] [--recovery MODE]"
+                    + " [--user-copy | --no-zero-copy] [target options]"
                     + " (types: " + typeNames(targets) + ")");
         }
         String type = args.get(0);
@@ -33,6 +35,7 @@ final class AddArguments {
         int queues = DeviceSpec.DEFAULT_QUEUES;
         int depth = DeviceSpec.DEFAULT_DEPTH;
         RecoveryMode recovery = defaultRecovery;
+        DataTransfer transfer = DataTransfer.AUTO;
         Map<String, String> options = new LinkedHashMap<>();
         for (int i = 1; i < args.size(); i++) {
             String arg = args.get(i);
@@ -47,6 +50,8 @@ final class AddArguments {
                 case "-q", "--queues" -> queues = number(arg, value(args, ++i, arg, inlineValue), 1, DeviceSpec.MAX_QUEUES);
                 case "-d", "--depth" -> depth = number(arg, value(args, ++i, arg, inlineValue), 1, 4096);
                 case "--recovery" -> recovery = recovery(value(args, ++i, arg, inlineValue));
+                case "--user-copy" -> transfer = transfer(transfer, DataTransfer.USER_COPY);
+                case "--no-zero-copy" -> transfer = transfer(transfer, DataTransfer.COPY);
                 default -> {
                     OptionSpec spec = targetOption(factory, arg);
                     if (spec.isFlag()) {
@@ -58,7 +63,14 @@ final class AddArguments {
             }
         }
         return new DeviceSpec(id, queues, depth, DeviceSpec.DEFAULT_MAX_IO_BYTES, recovery, type,
-                new TargetOptions(options));
+                new TargetOptions(options), transfer);
+    }
+
+    private static DataTransfer transfer(DataTransfer before, DataTransfer asked) throws UsageException {
+        if (before != DataTransfer.AUTO && before != asked) {
+            throw new UsageException("--user-copy and --no-zero-copy exclude each other");
+        }
+        return asked;
     }
 
     private static OptionSpec targetOption(TargetFactory factory, String arg) throws UsageException {

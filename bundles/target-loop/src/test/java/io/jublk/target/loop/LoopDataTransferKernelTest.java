@@ -29,6 +29,7 @@ import io.jublk.uring.sys.AlignedMemory;
 import io.jublk.uring.sys.ErrnoException;
 import io.jublk.uring.sys.Linux;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -75,6 +76,7 @@ public class LoopDataTransferKernelTest {
             assertTrue("USER_COPY beside it for the fallback: " + d.flagNames(), Feature.USER_COPY.in(d.flags));
             d.fioVerify();
             d.writeReadCompare();
+            d.readsPastAShrunkEndGiveZeroes();
             assertTrue("the target served from registered buffers: " + d.counts(), d.registered.get() > 0);
             assertEquals("no request came in a copy buffer: " + d.counts(), 0, d.copied.get());
         }
@@ -98,6 +100,7 @@ public class LoopDataTransferKernelTest {
         try (Device d = new Device("loop-copy.img", DataTransfer.COPY, 0)) {
             assertFalse(d.flagNames(), Feature.AUTO_BUF_REG.in(d.flags) || Feature.USER_COPY.in(d.flags));
             d.writeReadCompare();
+            d.readsPastAShrunkEndGiveZeroes();
             assertEquals(d.counts(), 0, d.registered.get());
         }
     }
@@ -207,6 +210,26 @@ public class LoopDataTransferKernelTest {
                 MemorySegment in = AlignedMemory.allocate(arena, length, 4096);
                 assertEquals(length, Linux.pread(fd, in, at));
                 assertArrayEquals("it reads back", pattern, in.toArray(ValueLayout.JAVA_BYTE));
+            } finally {
+                Linux.close(fd);
+            }
+        }
+
+        /** The backing file loses its last 16 MiB under the disk: reads there return zeroes, before it the data. */
+        void readsPastAShrunkEndGiveZeroes() throws IOException {
+            long end = SIZE - (16L << 20);
+            int half = 256 << 10;
+            byte[] before = fileBytes(file, end - half, half);
+            try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+                f.setLength(end);
+            }
+            int fd = Linux.open(node(), Linux.O_RDONLY | Linux.O_DIRECT | Linux.O_CLOEXEC);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment in = AlignedMemory.allocate(arena, 2 * half, 4096);
+                in.fill((byte) 0x5a);
+                assertEquals(2 * half, Linux.pread(fd, in, end - half));
+                assertArrayEquals("the data before the end", before, in.asSlice(0, half).toArray(ValueLayout.JAVA_BYTE));
+                assertArrayEquals("zeroes past it", new byte[half], in.asSlice(half, half).toArray(ValueLayout.JAVA_BYTE));
             } finally {
                 Linux.close(fd);
             }
