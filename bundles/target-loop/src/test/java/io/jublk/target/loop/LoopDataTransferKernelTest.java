@@ -2,7 +2,6 @@ package io.jublk.target.loop;
 
 import static io.jublk.target.loop.LoopTargetTest.fileBytes;
 import static io.jublk.target.loop.LoopTargetTest.random;
-import static io.jublk.target.loop.LoopTargetTest.resize;
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
@@ -33,12 +32,10 @@ import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.Before;
 import org.junit.Test;
@@ -148,12 +145,7 @@ public class LoopDataTransferKernelTest {
 
         /** @param occupyEvery when not 0, the target fills the buffer-table slot of every such tag itself */
         Device(String name, DataTransfer transfer, int occupyEvery) throws Exception {
-            Path dir = Path.of("target", "kernel-test").toAbsolutePath();
-            Files.createDirectories(dir);
-            file = dir.resolve(name);
-            Files.deleteIfExists(file);
-            Files.createFile(file);
-            resize(file, SIZE);
+            file = LoopDeviceKernelTest.backing(Path.of("target", "kernel-test").toAbsolutePath(), name, SIZE);
             TargetOptions opts = new TargetOptions(Map.of("file", file.toString()));
             loop = (LoopTarget) new LoopTargetFactory().open(opts);
             ControlClient c = null;
@@ -189,7 +181,8 @@ public class LoopDataTransferKernelTest {
 
         /** fio random writes of 4K to 512K, each block verified (crc32c) when read back. */
         void fioVerify() throws Exception {
-            run(List.of("/usr/bin/fio", "--name=verify", "--filename=" + node(), "--rw=randwrite",
+            assumeTrue("fio not installed", Files.isExecutable(Path.of("/usr/bin/fio")));
+            LoopDeviceKernelTest.run(List.of("/usr/bin/fio", "--name=verify", "--filename=" + node(), "--rw=randwrite",
                     "--bsrange=4k-512k", "--size=8M", "--direct=1", "--ioengine=io_uring", "--iodepth=16",
                     "--verify=crc32c", "--verify_fatal=1", "--do_verify=1", "--verify_state_save=0"), 300);
             System.out.println("  after fio: " + counts());
@@ -310,28 +303,5 @@ public class LoopDataTransferKernelTest {
             public void close() {
             }
         }
-    }
-
-    private static void run(List<String> command, long timeoutSeconds) throws Exception {
-        assumeTrue("fio not installed", Files.isExecutable(Path.of(command.get(0))));
-        long start = System.nanoTime();
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        StringBuilder out = new StringBuilder();
-        Thread reader = Thread.ofPlatform().start(() -> {
-            try {
-                out.append(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                out.append(e);
-            }
-        });
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            reader.join(5000);
-            throw new AssertionError(command.get(0) + " took longer than " + timeoutSeconds + " s:\n" + out);
-        }
-        reader.join();
-        System.out.println("  " + String.join(" ", command) + " -> " + p.exitValue() + " in "
-                + (System.nanoTime() - start) / 1_000_000 + " ms");
-        assertEquals(command.get(0) + " failed:\n" + out, 0, p.exitValue());
     }
 }
