@@ -261,11 +261,11 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
             queueCopy(tag, true, request.length);
             return;
         }
-        serve(tag, request, error);
+        handOver(tag, request, error);
     }
 
     /** Hands a request to the target, or fails it with {@code error} when not 0. */
-    private void serve(int tag, TagRequest request, int error) {
+    private void handOver(int tag, TagRequest request, int error) {
         move(tag, TagState.SERVING);
         request.arm();
         if (error != 0) {
@@ -417,7 +417,7 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
                     request, in ? "from" : "to", spec.deviceId(), res < 0 ? Errno.nameOf(-res) : res + " bytes");
             queueCommit(tag, res < 0 ? res : -EIO);
         } else if (in) {
-            serve(tag, request, 0);
+            handOver(tag, request, 0);
         } else {
             queueCommit(tag, request.result);
         }
