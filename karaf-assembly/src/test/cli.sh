@@ -95,7 +95,6 @@ usage_case "-d must be at least 1" add -t null -d 0
 usage_case "-r takes 0 or 1" add -t null -r 2
 usage_case "needs a value" add -t null -n
 usage_case "-i 1 and -e 1 exclude each other" add -t null -i 1 -e 1
-usage_case "usercopy.*not supported" add -t null --usercopy
 usage_case "ZERO_COPY.*not supported" add -t null -z
 usage_case "unprivileged.*not supported" add -t null --unprivileged
 usage_case "recover: -n DEV_ID is needed" recover
@@ -198,6 +197,8 @@ trace "ublk:add 'null' '-n' '5' '-q' '2' '-d' '64' '--recovery' 'none' '--size' 
 trace "ublk:add 'loop' '--recovery' 'none' '-f' '/tmp/my disk\\\\.img'" add -t loop -f '/tmp/my disk\.img'
 trace "ublk:add 'loop' '--recovery' 'none' '-f' '/x' '--offset' '4096' '--buffered-io'" add -t loop -f /x -o 8 --buffered_io
 trace "'--offset' '1024' '--file' '/x'" add -t loop --offset=2 --file /x
+trace "ublk:add 'null' '--recovery' 'none' '--user-copy'" add -t null --usercopy
+trace "ublk:add 'null' '--recovery' 'none' '--user-copy'" add --user_copy -t null
 
 # ---- through a symlink, from another directory ---------------------------------------------------------------
 mkdir -p "${work}/usr/local/bin" "${work}/elsewhere"

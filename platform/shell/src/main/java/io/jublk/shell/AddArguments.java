@@ -1,5 +1,6 @@
 package io.jublk.shell;
 
+import io.jublk.core.device.DataTransfer;
 import io.jublk.core.device.DeviceSpec;
 import io.jublk.core.device.HoldPolicy;
 import io.jublk.core.device.RecoveryMode;
@@ -13,8 +14,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Parses {@code ublk:add TYPE [-n ID] [-q QUEUES] [-d DEPTH] [--recovery MODE] [target options]} into a
- * {@link DeviceSpec}. Target options are those the type's {@link TargetFactory} declares, as
+ * Parses {@code ublk:add TYPE [-n ID] [-q QUEUES] [-d DEPTH] [--recovery MODE] [--user-copy | --no-zero-copy]
+ * [target options]} into a {@link DeviceSpec}. Target options are those the type's {@link TargetFactory} declares, as
  * {@code --name VALUE}, {@code --name=VALUE} or {@code -x VALUE}. Every mistake is one line of error.
  */
 final class AddArguments {
@@ -27,7 +28,8 @@ final class AddArguments {
     static DeviceSpec parse(List<String> args, Collection<TargetFactory> targets, RecoveryMode defaultRecovery)
             throws UsageException {
         if (args.isEmpty() || args.get(0).startsWith("-")) {
-            throw new UsageException("usage: ublk:add TYPE [-n ID] [-q QUEUES] [-d DEPTH] [--recovery MODE] [--fail-after S] [--target-timeout S] [target options]"
+            throw new UsageException("usage: ublk:add TYPE [-n ID] [-q QUEUES] [-d DEPTH] [--recovery MODE]"
+                    + " [--fail-after S] [--target-timeout S] [--user-copy | --no-zero-copy] [target options]"
                     + " (types: " + typeNames(targets) + ")");
         }
         String type = args.get(0);
@@ -40,6 +42,7 @@ final class AddArguments {
         RecoveryMode recovery = defaultRecovery;
         int failAfter = (int) HoldPolicy.DEFAULT.failAfter().toSeconds();
         int targetTimeout = (int) HoldPolicy.DEFAULT.targetTimeout().toSeconds();
+        DataTransfer transfer = DataTransfer.AUTO;
         Map<String, String> options = new LinkedHashMap<>();
         for (int i = 1; i < args.size(); i++) {
             String arg = args.get(i);
@@ -57,6 +60,8 @@ final class AddArguments {
                 case "--fail-after" -> failAfter = number(arg, value(args, ++i, arg, inlineValue), 0, MAX_SECONDS);
                 case "--target-timeout" -> targetTimeout = number(arg, value(args, ++i, arg, inlineValue), 1,
                         MAX_SECONDS);
+                case "--user-copy" -> transfer = transfer(transfer, DataTransfer.USER_COPY);
+                case "--no-zero-copy" -> transfer = transfer(transfer, DataTransfer.COPY);
                 default -> {
                     OptionSpec spec = targetOption(factory, arg);
                     if (spec.isFlag()) {
@@ -68,7 +73,15 @@ final class AddArguments {
             }
         }
         return new DeviceSpec(id, queues, depth, DeviceSpec.DEFAULT_MAX_IO_BYTES, recovery, type,
-                new TargetOptions(options), new HoldPolicy(Duration.ofSeconds(failAfter), Duration.ofSeconds(targetTimeout)));
+                new TargetOptions(options), transfer,
+                new HoldPolicy(Duration.ofSeconds(failAfter), Duration.ofSeconds(targetTimeout)));
+    }
+
+    private static DataTransfer transfer(DataTransfer before, DataTransfer asked) throws UsageException {
+        if (before != DataTransfer.AUTO && before != asked) {
+            throw new UsageException("--user-copy and --no-zero-copy exclude each other");
+        }
+        return asked;
     }
 
     private static OptionSpec targetOption(TargetFactory factory, String arg) throws UsageException {

@@ -18,7 +18,10 @@ public class AddCommand {
     private UblkService ublk;
 
     @Descriptor("add a ublk device: ublk:add TYPE [-n ID] [-q QUEUES] [-d DEPTH] [--recovery none|recovery|reissue|fail-io]"
-            + " [--fail-after SECONDS (0: hold I/O until the target is back)] [--target-timeout SECONDS] [target options]; ublk:targets lists the types and their options")
+            + " [--fail-after SECONDS (0: hold I/O until the target is back)] [--target-timeout SECONDS]"
+            + " [--user-copy | --no-zero-copy] [target options]; ublk:targets lists the types and their options."
+            + " Data moves by zero copy where the kernel (6.16+) and the target can, else by copy;"
+            + " --user-copy: the server copies it through /dev/ublkcN (USER_COPY), --no-zero-copy: copy mode always")
     public void add(@Descriptor("TYPE and options") String... args) throws IOException {
         DeviceSpec spec;
         try {
@@ -32,7 +35,7 @@ public class AddCommand {
         if (missing != 0 && wanted == RecoveryMode.REISSUE && !mentions(args, "--recovery")) {
             // the default is a wish, not a demand: a kernel without recovery still gets a device
             spec = new DeviceSpec(spec.id(), spec.queues(), spec.depth(), spec.maxIoBytes(), RecoveryMode.NONE,
-                    spec.targetType(), spec.options(), spec.hold());
+                    spec.targetType(), spec.options(), spec.transfer(), spec.hold());
         }
         DeviceStatus status = ublk.add(spec);
         System.out.println("dev id " + status.id() + ": /dev/ublkb" + status.id() + " " + status.info().state());

@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
+import io.jublk.core.device.DataTransfer;
 import io.jublk.core.device.DeviceSpec;
 import io.jublk.core.device.RecoveryMode;
 import io.jublk.target.OptionSpec;
@@ -24,6 +25,7 @@ public class AddArgumentsTest {
         assertEquals(1, s.queues());
         assertEquals(128, s.depth());
         assertEquals(RecoveryMode.REISSUE, s.recovery());
+        assertEquals(DataTransfer.AUTO, s.transfer());
         s = AddArguments.parse(List.of("null", "-n", "3", "-q", "2", "-d", "64", "--recovery", "none", "-s", "1G"),
                 TARGETS, RecoveryMode.REISSUE);
         assertEquals(3, s.id());
@@ -40,6 +42,15 @@ public class AddArgumentsTest {
         assertEquals("true", s.options().get("read-only"));
         s = AddArguments.parse(List.of("loop", "-f", "/x"), TARGETS, RecoveryMode.NONE);
         assertEquals("/x", s.options().get("file"));
+    }
+
+    @Test
+    public void dataTransfer() throws Exception {
+        assertEquals(DataTransfer.USER_COPY,
+                AddArguments.parse(List.of("null", "--user-copy"), TARGETS, RecoveryMode.NONE).transfer());
+        assertEquals(DataTransfer.COPY,
+                AddArguments.parse(List.of("loop", "-f", "/x", "--no-zero-copy"), TARGETS, RecoveryMode.NONE).transfer());
+        expect(List.of("null", "--user-copy", "--no-zero-copy"), "--user-copy and --no-zero-copy exclude each other");
     }
 
     @Test

@@ -8,6 +8,9 @@ import java.lang.foreign.MemorySegment;
  */
 public interface IoRequest {
 
+    /** {@link #bufferIndex()} of a request whose data is in {@link #buffer()}. */
+    int IN_BUFFER = -1;
+
     IoOperation operation();
 
     /** True when a WRITE must be durable when it completes (FUA). */
@@ -24,9 +27,22 @@ public interface IoRequest {
 
     /**
      * The data: what to write for WRITE, where to put what is read for READ. Its first {@link #length()}
-     * bytes are the request's; the segment may be larger. Stays valid until {@link #complete}.
+     * bytes are the request's; the segment may be larger. Stays valid until {@link #complete}. Empty when
+     * the data is in a registered buffer instead ({@link #bufferIndex()}).
      */
     MemorySegment buffer();
+
+    /**
+     * Where a READ or WRITE's data is: {@link #IN_BUFFER} when in {@link #buffer()}; otherwise the slot of
+     * {@link QueueContext#ring()}'s registered-buffer table that holds the request's own pages (zero copy),
+     * for fixed-buffer operations on that ring ({@code ring.sqe().readRegistered(fd, index, 0, length, at)}),
+     * with byte offsets 0 to {@link #length()} within it. Only targets whose
+     * {@link Target#acceptsRegisteredBuffers()} is true see an index; the slot is the request's until
+     * {@link #complete}, and only fixed-buffer operations on that ring can reach it.
+     */
+    default int bufferIndex() {
+        return IN_BUFFER;
+    }
 
     int queueId();
 

@@ -105,6 +105,8 @@ public final class IoUring {
     public static final int MAX_ENTRIES = 32768;
     /** Largest CQ the kernel accepts (IORING_MAX_CQ_ENTRIES). */
     public static final int MAX_CQ_ENTRIES = 2 * MAX_ENTRIES;
+    /** Largest registered-buffer table (IORING_MAX_REG_BUFFERS). */
+    public static final int MAX_REGISTERED_BUFFERS = 1 << 14;
 
     private IoUring() {
     }

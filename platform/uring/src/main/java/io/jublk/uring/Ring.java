@@ -422,21 +422,56 @@ public final class Ring implements AutoCloseable {
      */
     public void registerBuffers(MemorySegment... buffers) throws ErrnoException {
         checkSetupAccess();
-        if (buffers.length == 0 || buffers.length > 16384) {
-            throw new IllegalArgumentException("register 1..16384 buffers: " + buffers.length);
+        if (buffers.length == 0 || buffers.length > IoUring.MAX_REGISTERED_BUFFERS) {
+            throw new IllegalArgumentException("register 1.." + IoUring.MAX_REGISTERED_BUFFERS + " buffers: "
+                    + buffers.length);
         }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment iovecs = arena.allocate((long) IOVEC_SIZE * buffers.length, 8);
-            for (int i = 0; i < buffers.length; i++) {
-                long size = buffers[i].byteSize();
-                iovecs.set(JAVA_LONG, (long) IOVEC_SIZE * i + IOVEC_BASE,
-                        Sqe.address(buffers[i], 0, (int) Math.min(size, Integer.MAX_VALUE)));
-                iovecs.set(JAVA_LONG, (long) IOVEC_SIZE * i + IOVEC_LEN, size);
-            }
-            ErrnoException.check(Liburing.registerBuffers(struct, iovecs, buffers.length),
+            ErrnoException.check(Liburing.registerBuffers(struct, iovecs(arena, buffers), buffers.length),
                     "io_uring_register_buffers");
         }
         registeredBuffers = buffers.clone(); // keeps automatic arenas from freeing them while registered
+    }
+
+    /**
+     * Registers a table of {@code count} empty buffer slots (Linux 5.19+). Slots are filled later with
+     * {@link #updateRegisteredBuffer}, or by the kernel itself: a ublk device with UBLK_F_AUTO_BUF_REG puts
+     * each request's pages into the slot its fetch command names, on the ring that issued it, and takes them
+     * out again at the commit ({@link Sqe#readRegistered} addresses such buffers).
+     */
+    public void registerBuffersSparse(int count) throws ErrnoException {
+        checkSetupAccess();
+        if (count <= 0 || count > IoUring.MAX_REGISTERED_BUFFERS) {
+            throw new IllegalArgumentException("register 1.." + IoUring.MAX_REGISTERED_BUFFERS + " buffer slots: "
+                    + count);
+        }
+        ErrnoException.check(Liburing.registerBuffersSparse(struct, count), "io_uring_register_buffers_sparse");
+        registeredBuffers = new MemorySegment[count];
+    }
+
+    /**
+     * Puts {@code buffer} into registered-buffer slot {@code index}, replacing what the slot held (the slot
+     * must exist). Keep it alive like a buffer of {@link #registerBuffers}.
+     */
+    public void updateRegisteredBuffer(int index, MemorySegment buffer) throws ErrnoException {
+        checkSetupAccess();
+        Objects.checkIndex(index, registeredBuffers.length);
+        try (Arena arena = Arena.ofConfined()) {
+            ErrnoException.check(Liburing.updateRegisteredBuffers(struct, index, iovecs(arena, buffer), 1),
+                    "io_uring_register_buffers_update_tag");
+        }
+        registeredBuffers[index] = buffer;
+    }
+
+    private static MemorySegment iovecs(Arena arena, MemorySegment... buffers) {
+        MemorySegment iovecs = arena.allocate((long) IOVEC_SIZE * buffers.length, 8);
+        for (int i = 0; i < buffers.length; i++) {
+            long size = buffers[i].byteSize();
+            iovecs.set(JAVA_LONG, (long) IOVEC_SIZE * i + IOVEC_BASE,
+                    Sqe.address(buffers[i], 0, (int) Math.min(size, Integer.MAX_VALUE)));
+            iovecs.set(JAVA_LONG, (long) IOVEC_SIZE * i + IOVEC_LEN, size);
+        }
+        return iovecs;
     }
 
     public void unregisterBuffers() throws ErrnoException {

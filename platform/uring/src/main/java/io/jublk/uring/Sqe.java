@@ -95,6 +95,22 @@ public final class Sqe {
         return bufIndex(bufIndex);
     }
 
+    /**
+     * IORING_OP_READ_FIXED into bytes {@code bufOffset..bufOffset+len} of registered buffer {@code bufIndex},
+     * for a buffer the kernel registered itself (a ublk request's pages: their addresses start at 0), which
+     * this process cannot address.
+     */
+    public Sqe readRegistered(int fd, int bufIndex, long bufOffset, int len, long fileOffset) {
+        rw(IoUring.OP_READ_FIXED, fd, registeredOffset(bufOffset, len), len, fileOffset);
+        return bufIndex(bufIndex);
+    }
+
+    /** IORING_OP_WRITE_FIXED from bytes {@code bufOffset..bufOffset+len} of a kernel-registered buffer, as {@link #readRegistered}. */
+    public Sqe writeRegistered(int fd, int bufIndex, long bufOffset, int len, long fileOffset) {
+        rw(IoUring.OP_WRITE_FIXED, fd, registeredOffset(bufOffset, len), len, fileOffset);
+        return bufIndex(bufIndex);
+    }
+
     /** IORING_OP_READV over the first {@code count} entries of {@code iovecs}. */
     public Sqe readv(int fd, IoVecs iovecs, int count, long fileOffset) {
         rw(IoUring.OP_READV, fd, iovecs.address(count), count, fileOffset);
@@ -233,6 +249,15 @@ public final class Sqe {
         return addFlag(IoUring.IOSQE_IO_DRAIN);
     }
 
+    /**
+     * Sets sqe->addr to {@code value} as it is, for a URING_CMD whose driver reads a value there (ublk's
+     * auto buffer registration descriptor).
+     */
+    public Sqe addr(long value) {
+        sqes.set(JAVA_LONG, base + SQE_ADDR, value);
+        return this;
+    }
+
     /** I/O priority (ioprio_set encoding). */
     public Sqe ioprio(int ioprio) {
         sqes.set(JAVA_SHORT, base + SQE_IOPRIO, (short) ioprio);
@@ -338,6 +363,13 @@ public final class Sqe {
         timespecs.set(JAVA_LONG, at + TIMESPEC_SEC, nanos / NANOS_PER_SECOND);
         timespecs.set(JAVA_LONG, at + TIMESPEC_NSEC, nanos % NANOS_PER_SECOND);
         return timespecs.address() + at;
+    }
+
+    private static long registeredOffset(long offset, int len) {
+        if (offset < 0 || len < 0) {
+            throw new IllegalArgumentException("negative offset or length: " + offset + ", " + len);
+        }
+        return offset;
     }
 
     static long address(MemorySegment buf, long offset, int len) {

@@ -91,6 +91,33 @@ public class FileIoTest {
     }
 
     @Test
+    public void sparseBufferTable() throws Exception {
+        ring.registerBuffersSparse(4);
+        try {
+            ring.registerBuffersSparse(4);
+            throw new AssertionError("a second buffer table was registered");
+        } catch (io.jublk.uring.sys.ErrnoException e) {
+            assertEquals(io.jublk.uring.sys.Errno.EBUSY, e.error());
+        }
+        // an empty slot (where ublk would put a request's pages) is refused
+        MemorySegment buf = ring.allocateBuffer(2 * PAGE);
+        ring.sqe().readRegistered(fd, 2, 0, PAGE, 0).userData(1);
+        Recorder r = new Recorder();
+        r.await(ring, 1);
+        assertEquals(-14, r.res(1)); // EFAULT
+        // a slot filled later works like a buffer of registerBuffers
+        fill(buf, 5);
+        ring.updateRegisteredBuffer(2, buf);
+        ring.sqe().writeFixed(fd, buf, PAGE, PAGE, 0, 2).userData(2);
+        r.await(ring, 2);
+        assertEquals(PAGE, r.res(2));
+        MemorySegment back = ring.allocateBuffer(PAGE);
+        Linux.pread(fd, back, 0);
+        assertEquals(-1, MemorySegment.mismatch(buf, PAGE, 2 * PAGE, back, 0, PAGE));
+        ring.unregisterBuffers();
+    }
+
+    @Test
     public void registeredFiles() throws Exception {
         ring.registerFiles(-1, fd);
         MemorySegment buf = ring.allocateBuffer(PAGE);

@@ -126,6 +126,23 @@ public class RingBasicsTest {
     }
 
     @Test
+    public void uringCmdAddrAndRegisteredReadsLandInTheirFields() throws Exception {
+        try (Ring ring = Ring.open(RingConfig.builder(4).build())) {
+            Sqe cmd = ring.sqe().uringCmd(0, 0x21).addr(0x1_0005_0007L).userData(1);
+            MemorySegment raw = ring.rawSqe(cmd.slot());
+            assertEquals(0x1_0005_0007L, raw.get(ValueLayout.JAVA_LONG, 16)); // sqe->addr
+            assertEquals(0, raw.get(ValueLayout.JAVA_LONG, 48)); // the command area is untouched
+            Sqe read = ring.sqe().readRegistered(3, 9, 4096, 8192, 1L << 20).userData(2);
+            raw = ring.rawSqe(read.slot());
+            assertEquals(IoUring.OP_READ_FIXED, raw.get(ValueLayout.JAVA_BYTE, 0));
+            assertEquals(4096L, raw.get(ValueLayout.JAVA_LONG, 16)); // offset in the buffer, from 0
+            assertEquals(8192, raw.get(ValueLayout.JAVA_INT, 24));
+            assertEquals(1L << 20, raw.get(ValueLayout.JAVA_LONG, 8));
+            assertEquals(9, raw.get(ValueLayout.JAVA_SHORT, 40));
+        }
+    }
+
+    @Test
     public void normalSqeHasSixteenByteCommandArea() throws Exception {
         try (Ring ring = Ring.open(RingConfig.builder(4).build())) {
             Sqe sqe = ring.sqe().uringCmd(0, 0x21).fixedFile().cmdShort(0, (short) 3).cmdShort(2, (short) 9)

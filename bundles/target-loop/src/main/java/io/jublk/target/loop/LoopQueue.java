@@ -10,7 +10,6 @@ import io.jublk.uring.Ring;
 import io.jublk.uring.Sqe;
 import io.jublk.uring.sys.Errno;
 import io.jublk.uring.sys.Linux;
-import java.lang.foreign.MemorySegment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,9 +19,11 @@ import org.slf4j.LoggerFactory;
  * | tag; per-tag state lives in arrays made once, so nothing is allocated per request.
  *
  * <ul>
- * <li>READ / WRITE: IORING_OP_READ / WRITE straight into / out of the request's buffer. A FUA write carries
- *     RWF_DSYNC. A short transfer is continued with the rest; a write that makes no progress fails with
- *     -EIO. A read that hits the end of the file (the file shrank) returns zeroes for the rest.</li>
+ * <li>READ / WRITE: IORING_OP_READ / WRITE straight into / out of the request's buffer, or, when the kernel
+ *     registered the request's own pages with the ring (zero copy), READ_FIXED / WRITE_FIXED on them. A FUA
+ *     write carries RWF_DSYNC. A short transfer is continued with the rest; a write that makes no progress
+ *     fails with -EIO. A read that hits the end of the file (the file shrank) returns zeroes for the rest
+ *     (read from /dev/zero into a registered buffer, which this process cannot touch).</li>
  * <li>FLUSH: IORING_OP_FSYNC with DATASYNC (nothing to do on a read-only disk).</li>
  * <li>DISCARD: fallocate(PUNCH_HOLE | KEEP_SIZE): the range reads back as zeroes, its blocks are freed.</li>
  * <li>WRITE_ZEROES: with NOUNMAP, fallocate(ZERO_RANGE | KEEP_SIZE), which keeps the blocks allocated;
@@ -39,6 +40,8 @@ final class LoopQueue implements TargetQueue {
     private static final byte FSYNC = 3;
     private static final byte PUNCH = 4;
     private static final byte ZERO_RANGE = 5;
+    /** Zero copy, at the end of the file: zeroes from /dev/zero into the rest of the registered buffer. */
+    private static final byte ZERO_FILL = 6;
     private static final int EIO = Errno.EIO.number();
     private static final int EROFS = Errno.EROFS.number();
     private static final int EOPNOTSUPP = Errno.EOPNOTSUPP.number();
@@ -51,6 +54,7 @@ final class LoopQueue implements TargetQueue {
     private final boolean readOnly;
     private final boolean discard;
     private final boolean direct;
+    private final int zeroFd;
     private final IoRequest[] requests;
     /** Bytes of the request done so far (READ / WRITE). */
     private final int[] done;
@@ -61,8 +65,10 @@ final class LoopQueue implements TargetQueue {
     /**
      * @param file  the fixed-file index when {@code fixed}, else the fd
      * @param base  the backing offset of the disk's byte 0
+     * @param zeroFd /dev/zero, open for reading (for reads past the end of a shrunk file in zero copy)
      */
-    LoopQueue(Ring ring, int file, boolean fixed, long base, int depth, DiskGeometry geometry, boolean direct) {
+    LoopQueue(Ring ring, int file, boolean fixed, long base, int depth, DiskGeometry geometry, boolean direct,
+              int zeroFd) {
         this.ring = ring;
         this.file = file;
         this.fixed = fixed;
@@ -70,6 +76,7 @@ final class LoopQueue implements TargetQueue {
         this.readOnly = geometry.readOnly();
         this.discard = geometry.supportsDiscard();
         this.direct = direct;
+        this.zeroFd = zeroFd;
         this.requests = new IoRequest[depth];
         this.done = new int[depth];
         this.kind = new byte[depth];
@@ -178,6 +185,7 @@ final class LoopQueue implements TargetQueue {
                 }
             }
             case PUNCH -> finish(tag, res < 0 ? res : request.length());
+            case ZERO_FILL -> zeroesDone(tag, request, res);
             default -> LOG.error("loop queue: completion for tag {} with nothing in flight", tag);
         }
     }
@@ -194,8 +202,13 @@ final class LoopQueue implements TargetQueue {
             finish(tag, length);
         } else if (res == 0 || direct && (now & SECTOR_MASK) != 0) {
             // End of file (the backing shrank): an O_DIRECT read only comes back short there. Zeroes for the rest.
-            request.buffer().asSlice(now, length - now).fill((byte) 0);
-            finish(tag, length);
+            if (request.bufferIndex() == IoRequest.IN_BUFFER) {
+                request.buffer().asSlice(now, length - now).fill((byte) 0);
+                finish(tag, length);
+            } else {
+                kind[tag] = ZERO_FILL;
+                queueZeroes(tag);
+            }
         } else {
             queueTransfer(tag);
         }
@@ -216,6 +229,25 @@ final class LoopQueue implements TargetQueue {
         }
     }
 
+    private void zeroesDone(int tag, IoRequest request, int res) {
+        if (res <= 0) {
+            finish(tag, res < 0 ? res : -EIO);
+            return;
+        }
+        done[tag] += res;
+        if (done[tag] >= request.length()) {
+            finish(tag, request.length());
+        } else {
+            queueZeroes(tag);
+        }
+    }
+
+    private void queueZeroes(int tag) {
+        IoRequest request = requests[tag];
+        int from = done[tag];
+        userData(ring.sqe().readRegistered(zeroFd, request.bufferIndex(), from, request.length() - from, 0), tag);
+    }
+
     private void start(int tag, IoRequest request, byte what) {
         requests[tag] = request;
         done[tag] = 0;
@@ -234,13 +266,15 @@ final class LoopQueue implements TargetQueue {
         IoRequest request = requests[tag];
         int from = done[tag];
         int rest = request.length() - from;
-        MemorySegment buffer = request.buffer();
         long at = base + request.offset() + from;
+        int index = request.bufferIndex();
         Sqe sqe;
         if (kind[tag] == READ) {
-            sqe = ring.sqe().read(file, buffer, from, rest, at);
+            sqe = index == IoRequest.IN_BUFFER ? ring.sqe().read(file, request.buffer(), from, rest, at)
+                    : ring.sqe().readRegistered(file, index, from, rest, at);
         } else {
-            sqe = ring.sqe().write(file, buffer, from, rest, at);
+            sqe = index == IoRequest.IN_BUFFER ? ring.sqe().write(file, request.buffer(), from, rest, at)
+                    : ring.sqe().writeRegistered(file, index, from, rest, at);
             if (request.forceUnitAccess()) {
                 sqe.rwFlags(IoUring.RWF_DSYNC);
             }

@@ -51,10 +51,12 @@ final class LoopTarget implements Target {
     private final boolean direct;
     private final boolean blockDevice;
     private final String warning;
+    /** /dev/zero: zeroes for reads past the end of a shrunk backing file, in zero copy. */
+    private final int zeroFd;
     private volatile boolean closed;
 
     private LoopTarget(String file, int fd, long offset, DiskGeometry geometry, boolean direct, boolean blockDevice,
-                       String warning) {
+                       String warning, int zeroFd) {
         this.file = file;
         this.fd = fd;
         this.offset = offset;
@@ -62,6 +64,7 @@ final class LoopTarget implements Target {
         this.direct = direct;
         this.blockDevice = blockDevice;
         this.warning = warning;
+        this.zeroFd = zeroFd;
     }
 
     static LoopTarget open(String file, long offset, boolean buffered, boolean readOnlyAsked) throws TargetException {
@@ -142,8 +145,9 @@ final class LoopTarget implements Target {
             long maxDiscard = discard ? MAX_DISCARD_BYTES : 0;
             DiskGeometry geometry = new DiskGeometry(diskSize, logical, physical, readOnly,
                     blockDevice && rotational(stat), !readOnly, !readOnly, maxDiscard, discard ? physical : 0);
+            int zero = Linux.open("/dev/zero", Linux.O_RDONLY | Linux.O_CLOEXEC);
             LoopTarget target = new LoopTarget(file, fd, offset, geometry, direct, blockDevice,
-                    warnings.isEmpty() ? null : warnings.toString());
+                    warnings.isEmpty() ? null : warnings.toString(), zero);
             LOG.info("loop backing {}: {}", file, target.describeJson());
             return target;
         } catch (TargetException | RuntimeException e) {
@@ -293,7 +297,13 @@ final class LoopTarget implements Target {
         }
         int fixed = queue.registerFile(fd);
         return new LoopQueue(ring, fixed >= 0 ? fixed : fd, fixed >= 0, offset, queue.queueDepth(), geometry,
-                direct);
+                direct, zeroFd);
+    }
+
+    /** READ and WRITE go through io_uring, so they can use the request's own pages (zero copy). */
+    @Override
+    public boolean acceptsRegisteredBuffers() {
+        return true;
     }
 
     boolean direct() {
@@ -346,6 +356,7 @@ final class LoopTarget implements Target {
             closed = true;
             // Queue rings that registered the fd keep their own reference until they close.
             closeQuietly(fd);
+            closeQuietly(zeroFd);
         }
     }
 }

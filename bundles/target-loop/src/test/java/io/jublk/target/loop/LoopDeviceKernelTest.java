@@ -255,7 +255,7 @@ public class LoopDeviceKernelTest {
 
     // ---- helpers ------------------------------------------------------------------------------------
 
-    private static Path backing(Path dir, String name, long size) throws IOException {
+    static Path backing(Path dir, String name, long size) throws IOException {
         Files.createDirectories(dir);
         Path file = dir.resolve(name);
         Files.deleteIfExists(file);
@@ -274,7 +274,7 @@ public class LoopDeviceKernelTest {
         return rc;
     }
 
-    private static void run(List<String> command, long timeoutSeconds) throws Exception {
+    static void run(List<String> command, long timeoutSeconds) throws Exception {
         long start = System.nanoTime();
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         StringBuilder out = new StringBuilder();

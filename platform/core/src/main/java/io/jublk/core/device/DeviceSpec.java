@@ -14,10 +14,11 @@ import java.util.Objects;
  * @param recovery   what the kernel does when the server goes away
  * @param targetType the target's type name
  * @param options    the target's options
+ * @param transfer   how request data moves between the kernel and the target
  * @param hold       what the device does while its target is away
  */
 public record DeviceSpec(int id, int queues, int depth, int maxIoBytes, RecoveryMode recovery, String targetType,
-                         TargetOptions options, HoldPolicy hold) {
+                         TargetOptions options, DataTransfer transfer, HoldPolicy hold) {
     public static final int DEFAULT_QUEUES = 1;
     public static final int DEFAULT_DEPTH = 128;
     public static final int DEFAULT_MAX_IO_BYTES = 512 << 10;
@@ -29,6 +30,7 @@ public record DeviceSpec(int id, int queues, int depth, int maxIoBytes, Recovery
         Objects.requireNonNull(recovery, "recovery");
         Objects.requireNonNull(targetType, "targetType");
         Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(transfer, "transfer");
         Objects.requireNonNull(hold, "hold");
         if (id < -1 || id > MAX_ID) {
             throw new IllegalArgumentException("device id must be 0.." + MAX_ID + " (or -1 for any): " + id);
@@ -44,9 +46,26 @@ public record DeviceSpec(int id, int queues, int depth, int maxIoBytes, Recovery
         }
     }
 
-    /** A device with the default {@link HoldPolicy}. */
+    /** A spec with {@link DataTransfer#AUTO} and the default {@link HoldPolicy}. */
     public DeviceSpec(int id, int queues, int depth, int maxIoBytes, RecoveryMode recovery, String targetType,
                       TargetOptions options) {
-        this(id, queues, depth, maxIoBytes, recovery, targetType, options, HoldPolicy.DEFAULT);
+        this(id, queues, depth, maxIoBytes, recovery, targetType, options, DataTransfer.AUTO, HoldPolicy.DEFAULT);
+    }
+
+    /** A spec with {@link DataTransfer#AUTO}. */
+    public DeviceSpec(int id, int queues, int depth, int maxIoBytes, RecoveryMode recovery, String targetType,
+                      TargetOptions options, HoldPolicy hold) {
+        this(id, queues, depth, maxIoBytes, recovery, targetType, options, DataTransfer.AUTO, hold);
+    }
+
+    /** A spec with the default {@link HoldPolicy}. */
+    public DeviceSpec(int id, int queues, int depth, int maxIoBytes, RecoveryMode recovery, String targetType,
+                      TargetOptions options, DataTransfer transfer) {
+        this(id, queues, depth, maxIoBytes, recovery, targetType, options, transfer, HoldPolicy.DEFAULT);
+    }
+
+    /** This spec with another data transfer. */
+    public DeviceSpec withTransfer(DataTransfer other) {
+        return new DeviceSpec(id, queues, depth, maxIoBytes, recovery, targetType, options, other, hold);
     }
 }

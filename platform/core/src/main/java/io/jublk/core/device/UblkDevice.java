@@ -96,10 +96,15 @@ public final class UblkDevice {
         if (spec.recovery() != RecoveryMode.NONE && Feature.QUIESCE.in(kernel)) {
             flags |= Feature.QUIESCE.mask(); // lets a core restart hand the device over with QUIESCE_DEV
         }
+        flags |= transferFlags(spec.transfer(), kernel, target.acceptsRegisteredBuffers());
         UblkDevice device = new UblkDevice(spec, target, failureListener);
         device.info = control.addDevice(DevInfo.request(spec.id(), spec.queues(), spec.depth(), spec.maxIoBytes(),
                 flags, SERVER_MARK));
         try {
+            if (spec.transfer() == DataTransfer.USER_COPY && !Feature.USER_COPY.in(device.info.flags())) {
+                throw new IOException("the kernel did not accept USER_COPY for device " + device.info.devId()
+                        + " (accepted flags 0x" + Long.toHexString(device.info.flags()) + ")");
+            }
             device.start(control, beforeStart);
             return device;
         } catch (IOException | RuntimeException e) {
@@ -132,6 +137,10 @@ public final class UblkDevice {
             throw new IOException("device " + id + " has " + sizeBytes + " bytes but its " + spec.targetType()
                     + " target now offers " + target.geometry().sizeBytes());
         }
+        if (Feature.AUTO_BUF_REG.in(found.flags()) && !target.acceptsRegisteredBuffers()) {
+            throw new IOException("device " + id + " runs zero copy, which its " + spec.targetType()
+                    + " target now does not take");
+        }
         startRecoveryWhenQuiesced(control, id);
         UblkDevice device = new UblkDevice(spec, target, failureListener);
         device.info = found;
@@ -163,6 +172,27 @@ public final class UblkDevice {
         }
     }
 
+    /**
+     * The UBLK_F_* flags that ask for {@code transfer} on a kernel with {@code kernel}'s features. AUTO asks for
+     * AUTO_BUF_REG when the target can use registered buffers, with USER_COPY beside it so that a request
+     * whose pages the kernel could not register still reaches the queue (see {@link QueueRunner}); the queues
+     * then follow what the kernel accepted, read back after ADD_DEV.
+     */
+    static long transferFlags(DataTransfer transfer, long kernel, boolean targetTakesRegisteredBuffers)
+            throws IOException {
+        return switch (transfer) {
+            case COPY -> 0;
+            case USER_COPY -> {
+                if (!Feature.USER_COPY.in(kernel)) {
+                    throw new IOException("this kernel's ublk driver lacks USER_COPY (Linux 6.5+)");
+                }
+                yield Feature.USER_COPY.mask();
+            }
+            case AUTO -> targetTakesRegisteredBuffers && Feature.AUTO_BUF_REG.in(kernel)
+                    ? Feature.AUTO_BUF_REG.mask() | (kernel & Feature.USER_COPY.mask()) : 0;
+        };
+    }
+
     private void start(ControlClient control, BeforeStart beforeStart) throws IOException {
         int id = info.devId();
         control.setParams(id, params(target.geometry(), info.maxIoBufBytes()));
@@ -171,8 +201,8 @@ public final class UblkDevice {
         control.startDevice(id, (int) ProcessHandle.current().pid());
         waitForNode(blockDevice(id));
         info = control.deviceInfo(id);
-        LOG.info("ublk device {} is {} with {} queue(s) of depth {}", id, info.state(), info.queues(),
-                info.queueDepth());
+        LOG.info("ublk device {} is {} with {} queue(s) of depth {}, {}", id, info.state(), info.queues(),
+                info.queueDepth(), transferName(info.flags()));
     }
 
     /** Opens /dev/ublkcN and starts a queue thread per queue; returns once every tag is fetched. */
@@ -182,7 +212,7 @@ public final class UblkDevice {
         deviceSectors = target.geometry().sizeBytes() >> 9;
         for (int q = 0; q < info.queues(); q++) {
             QueueRunner runner = new QueueRunner(new QueueSpec(id, q, info.queueDepth(), info.maxIoBufBytes(),
-                    deviceSectors),
+                    deviceSectors, info.flags()),
                     charFd, target, (queue, cause) -> failureListener.targetFailed(this, cause));
             queues.add(runner);
             runner.start();
@@ -281,6 +311,10 @@ public final class UblkDevice {
         }
         if (target != null) {
             throw new IllegalStateException("device " + info.devId() + " still has a target");
+        }
+        if (Feature.AUTO_BUF_REG.in(info.flags()) && !replacement.acceptsRegisteredBuffers()) {
+            throw new IOException("device " + info.devId() + " runs zero copy, which the new " + spec.targetType()
+                    + " target does not take");
         }
         List<CompletableFuture<Void>> attached = new ArrayList<>();
         for (QueueRunner runner : queues) {
@@ -393,6 +427,14 @@ public final class UblkDevice {
     /** The Linux thread ids of the queue threads, by queue. */
     public int[] queueThreadIds() {
         return queues.stream().mapToInt(QueueRunner::threadId).toArray();
+    }
+
+    /** How a device with these accepted flags moves data, in words for the log. */
+    static String transferName(long flags) {
+        if (Feature.AUTO_BUF_REG.in(flags)) {
+            return Feature.USER_COPY.in(flags) ? "zero copy (AUTO_BUF_REG, USER_COPY fallback)" : "zero copy (AUTO_BUF_REG)";
+        }
+        return Feature.USER_COPY.in(flags) ? "USER_COPY" : "copy mode";
     }
 
     public static Path charDevice(int id) {

@@ -4,6 +4,7 @@ import io.jublk.core.uapi.IoCmd;
 import io.jublk.core.uapi.IoDesc;
 import io.jublk.core.uapi.IoOp;
 import io.jublk.target.IoOperation;
+import io.jublk.target.IoRequest;
 import io.jublk.target.QueueContext;
 import io.jublk.target.Target;
 import io.jublk.target.TargetQueue;
@@ -35,7 +36,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Targets may do their own I/O on this ring ({@link #ring()}): completions whose user data has
  * {@link QueueContext#TARGET_USER_DATA} set go to {@link TargetQueue#onCompletion}; the others are the
- * ublk commands, whose user data is the tag. The ring is sized for both: SQ twice the depth, CQ four times.
+ * ublk commands, whose user data is the tag, and the queue's own USER_COPY transfers
+ * ({@link #COPY_USER_DATA} | tag). The ring is sized for all: SQ twice the depth, CQ four times.
+ *
+ * <p>How data moves follows the flags the kernel accepted ({@link QueueSpec}): in copy mode each fetch
+ * gives the tag's buffer; with AUTO_BUF_REG (zero copy) the fetch names slot {@code tag} of this ring's
+ * buffer table instead, the kernel puts the request's pages there, and the target reads or writes them with
+ * fixed-buffer operations ({@link TagRequest#bufferIndex()}); with USER_COPY this thread copies a WRITE's
+ * data in from /dev/ublkcN before the target sees it and a READ's data out after, through the ring. A
+ * zero-copy device that also has USER_COPY asks the kernel to fall back (UBLK_AUTO_BUF_REG_FALLBACK) when it
+ * cannot register a request's pages; such a request is then served through USER_COPY.
  *
  * <p>The target can be swapped while the queue runs ({@link #detachTarget}, {@link #attachTarget}): in
  * between, requests are {@link TagState#HELD} here and the kernel keeps waiting for them, so the disk's
@@ -47,6 +57,10 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
     private static final VarHandle DISPATCHED_AT = MethodHandles.arrayElementVarHandle(long[].class);
     /** Fixed-file slots after /dev/ublkcN (slot 0) that targets may fill with {@link #registerFile}. */
     static final int TARGET_FILE_SLOTS = 4;
+    /** Bit 61 of the user data: the queue's own USER_COPY read or write of the tag in the low bits. */
+    static final long COPY_USER_DATA = 1L << 61;
+    private static final int UBLKC_FILE = 0;
+    private static final int EIO = Errno.EIO.number();
 
     /** Told, on the queue thread, when the target failed; the queue holds its requests from then on. */
     @FunctionalInterface
@@ -93,6 +107,7 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
     private int withTarget;
     private int held;
     private int targetFiles;
+    private long fallbacks;
 
     /**
      * @param charFd the device's /dev/ublkcN, open for reading and writing; stays open until {@link #finished()}
@@ -289,6 +304,10 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
         Arrays.fill(files, -1);
         files[0] = charFd;
         ring.registerFiles(files);
+        if (spec.zeroCopy()) {
+            // AUTO_BUF_REG: each fetch names slot `tag`; the kernel fills it with the request's pages
+            ring.registerBuffersSparse(spec.depth());
+        }
         long page = Linux.pageSize();
         descriptors = Linux.mmap(IoDesc.mmapLength(spec.depth(), page), Linux.PROT_READ,
                 Linux.MAP_SHARED | Linux.MAP_POPULATE, charFd, IoDesc.mmapOffset(spec.queueId(), page),
@@ -435,6 +454,10 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
             targetCompletion(userData, res, flags);
             return;
         }
+        if (userData > 0 && (userData & COPY_USER_DATA) != 0) {
+            copied((int) (userData & ~COPY_USER_DATA), res);
+            return;
+        }
         int tag = (int) userData;
         if (userData < 0 || tag >= spec.depth()) {
             LOG.error("queue {} of device {}: completion for unknown user data {}", spec.queueId(), spec.deviceId(),
@@ -473,9 +496,21 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
         wakePending.set(false);
     }
 
-    /** A request the kernel just handed over: check it, then serve, hold or fail it as the mode says. */
+    /** A request the kernel just handed over: check it, bring in a USER_COPY write's data, then hand it over. */
     private void accept(int tag) {
-        int error = describe(requests[tag], tag);
+        TagRequest request = requests[tag];
+        int error = describe(request, tag);
+        if (error == 0 && request.userCopy && request.operation == IoOperation.WRITE) {
+            move(tag, TagState.COPYING);
+            queueCopy(tag, true, request.length);
+            return;
+        }
+        handOver(tag, error);
+    }
+
+    /** Serves, holds or fails a request as the mode says, or fails it with {@code error} when not 0. */
+    private void handOver(int tag, int error) {
+        move(tag, TagState.SERVING);
         if (error != 0) {
             commit(tag, -error);
             return;
@@ -544,6 +579,8 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
         request.noUnmap = (opFlags & IoOp.FLAG_NOUNMAP) != 0;
         request.offset = start << SECTOR_SHIFT;
         request.length = 0;
+        request.bufferIndex = IoRequest.IN_BUFFER;
+        request.userCopy = false;
         if (operation == null) {
             return Errno.EOPNOTSUPP.number();
         }
@@ -559,6 +596,25 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
             return Errno.EINVAL.number();
         }
         request.length = (int) Math.min(bytes, Integer.MAX_VALUE);
+        return moves ? placeData(request, tag, opFlags) : 0;
+    }
+
+    /** Where a READ or WRITE's data is for the target; returns 0, or EIO when it cannot be reached. */
+    private int placeData(TagRequest request, int tag, int opFlags) {
+        if (!spec.zeroCopy()) {
+            request.userCopy = spec.userCopy();
+        } else if ((opFlags & IoOp.FLAG_NEED_REG_BUF) == 0) {
+            request.bufferIndex = tag;
+        } else if (spec.userCopy()) {
+            // the kernel could not register the pages (fallback asked for): copy this one
+            request.userCopy = true;
+            if (fallbacks++ == 0) {
+                LOG.warn("queue {} of device {}: the kernel could not register a request's buffer; serving such"
+                        + " requests through USER_COPY", spec.queueId(), spec.deviceId());
+            }
+        } else {
+            return EIO; // not asked for, so not expected: the data is nowhere this queue can reach
+        }
         return 0;
     }
 
@@ -596,13 +652,61 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
 
     private void commit(int tag, int result) {
         move(tag, TagState.COMPLETED);
+        TagRequest request = requests[tag];
+        if (request.userCopy && request.operation == IoOperation.READ && result > 0) {
+            move(tag, TagState.COPYING);
+            queueCopy(tag, false, Math.min(result, request.length));
+            return;
+        }
+        queueCommit(tag, result);
+    }
+
+    private void queueCommit(int tag, int result) {
         queueCommand(IoCmd.COMMIT_AND_FETCH_REQ, tag, result);
     }
 
     private void queueCommand(int cmdOp, int tag, int result) {
-        var sqe = ring.sqe().uringCmd(0, cmdOp).fixedFile().userData(tag);
-        IoCmd.write(sqe.cmd(), spec.queueId(), tag, result, requests[tag].buffer().address());
+        var sqe = ring.sqe().uringCmd(UBLKC_FILE, cmdOp).fixedFile().userData(tag);
+        long buffer = spec.kernelCopies() ? requests[tag].tagBuffer().address() : 0;
+        IoCmd.write(sqe.cmd(), spec.queueId(), tag, result, buffer);
+        if (spec.zeroCopy()) {
+            sqe.addr(IoCmd.autoBufReg(tag, spec.userCopy() ? IoCmd.AUTO_BUF_REG_FALLBACK : 0));
+        }
         move(tag, TagState.FETCHING);
+    }
+
+    // ---- USER_COPY: the queue's own transfers through /dev/ublkcN --------------------------------
+
+    /**
+     * Reads a WRITE's data from the kernel into the tag's buffer ({@code in}), or writes a READ's data from it
+     * to the kernel. /dev/ublkcN has no non-blocking reads, so the ring hands these to its workers at once.
+     */
+    private void queueCopy(int tag, boolean in, int length) {
+        MemorySegment buffer = requests[tag].tagBuffer();
+        long at = IoCmd.userCopyOffset(spec.queueId(), tag, 0);
+        var sqe = in ? ring.sqe().read(UBLKC_FILE, buffer, 0, length, at)
+                : ring.sqe().write(UBLKC_FILE, buffer, 0, length, at);
+        sqe.fixedFile().async().userData(COPY_USER_DATA | tag);
+    }
+
+    private void copied(int tag, int res) {
+        if (tag < 0 || tag >= spec.depth() || states[tag] != TagState.COPYING) {
+            LOG.error("queue {} of device {}: copy completion for tag {} that is not copying", spec.queueId(),
+                    spec.deviceId(), tag);
+            return;
+        }
+        TagRequest request = requests[tag];
+        boolean in = request.operation == IoOperation.WRITE;
+        int expected = in ? request.length : Math.min(results[tag], request.length);
+        if (res != expected) {
+            LOG.error("queue {} of device {}: copying {} {} /dev/ublkc{} gave {}", spec.queueId(), spec.deviceId(),
+                    request, in ? "from" : "to", spec.deviceId(), res < 0 ? Errno.nameOf(-res) : res + " bytes");
+            queueCommit(tag, res < 0 ? res : -EIO);
+        } else if (in) {
+            handOver(tag, 0);
+        } else {
+            queueCommit(tag, results[tag]);
+        }
     }
 
     private void move(int tag, TagState next) {

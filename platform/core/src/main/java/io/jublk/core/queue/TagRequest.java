@@ -26,8 +26,14 @@ final class TagRequest implements IoRequest {
     private final QueueRunner queue;
     private final int tag;
     private final MemorySegment buffer;
+    /** What {@link #buffer()} gives while the data is in a registered buffer: touching it fails at once. */
+    private final MemorySegment noBuffer;
 
     IoOperation operation;
+    /** {@link IoRequest#IN_BUFFER}, or the ring's buffer-table slot of the request's pages (zero copy). */
+    int bufferIndex = IN_BUFFER;
+    /** USER_COPY: the queue thread moves this request's data between /dev/ublkcN and {@link #tagBuffer()}. */
+    boolean userCopy;
     boolean fua;
     boolean noUnmap;
     long offset;
@@ -41,6 +47,12 @@ final class TagRequest implements IoRequest {
         this.queue = queue;
         this.tag = tag;
         this.buffer = buffer;
+        this.noBuffer = buffer.asSlice(0, 0);
+    }
+
+    /** The tag's own buffer, whatever this request uses. */
+    MemorySegment tagBuffer() {
+        return buffer;
     }
 
     /** Queue thread: the request is about to go to the target. */
@@ -100,7 +112,12 @@ final class TagRequest implements IoRequest {
 
     @Override
     public MemorySegment buffer() {
-        return buffer;
+        return bufferIndex == IN_BUFFER ? buffer : noBuffer;
+    }
+
+    @Override
+    public int bufferIndex() {
+        return bufferIndex;
     }
 
     @Override

@@ -10,6 +10,10 @@ package io.jublk.core.queue;
  *                    FETCHING --abort (queue going away)--&gt; ABORTED
  *                    SERVING --no target (swapped, crashed)--&gt; HELD --target back--&gt; SERVING
  *                    HELD --failed by policy (EIO)--&gt; COMPLETED
+ * USER_COPY moves the data itself, on the queue's ring:
+ *                    FETCHING --WRITE--&gt; COPYING --data in--&gt; SERVING
+ *                    COMPLETED --READ--&gt; COPYING --data out, commit+fetch--&gt; FETCHING
+ *                    COPYING --copy failed, commit+fetch--&gt; FETCHING
  * </pre>
  */
 public enum TagState {
@@ -17,6 +21,8 @@ public enum TagState {
     IDLE,
     /** FETCH_REQ or COMMIT_AND_FETCH_REQ is in the kernel, waiting for the next request. */
     FETCHING,
+    /** USER_COPY: the queue moves the request's data between /dev/ublkcN and the tag's buffer. */
+    COPYING,
     /** The kernel handed over a request; the target has it. */
     SERVING,
     /** The core keeps the request while no target serves the device (swap, crash); the kernel still waits. */
@@ -30,10 +36,11 @@ public enum TagState {
     public boolean canBecome(TagState next) {
         return switch (this) {
             case IDLE -> next == FETCHING;
-            case FETCHING -> next == SERVING || next == ABORTED;
+            case FETCHING -> next == SERVING || next == COPYING || next == ABORTED;
+            case COPYING -> next == SERVING || next == FETCHING;
             case SERVING -> next == COMPLETED || next == HELD;
             case HELD -> next == SERVING || next == COMPLETED;
-            case COMPLETED -> next == FETCHING;
+            case COMPLETED -> next == FETCHING || next == COPYING;
             case ABORTED -> false;
         };
     }

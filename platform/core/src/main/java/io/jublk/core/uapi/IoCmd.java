@@ -40,6 +40,13 @@ public final class IoCmd {
     private static final int USER_COPY_QID_SHIFT = 41;
     private static final int USER_COPY_TAG_SHIFT = 25;
 
+    /**
+     * {@code ublk_auto_buf_reg.flags}: when the kernel cannot register a request's buffer, deliver the request
+     * anyway with {@link IoOp#FLAG_NEED_REG_BUF} set, instead of failing it with EIO unseen.
+     */
+    public static final int AUTO_BUF_REG_FALLBACK = 1;
+    private static final int AUTO_BUF_REG_FLAGS_SHIFT = 16;
+
     private IoCmd() {
     }
 
@@ -48,6 +55,18 @@ public final class IoCmd {
         cmd.set(JAVA_SHORT, TAG, (short) tag);
         cmd.set(JAVA_INT, RESULT, result);
         cmd.set(JAVA_LONG, ADDR, bufferAddress);
+    }
+
+    /**
+     * The SQE {@code addr} of a FETCH_REQ / COMMIT_AND_FETCH_REQ on a device with UBLK_F_AUTO_BUF_REG
+     * ({@code struct ublk_auto_buf_reg} packed into 64 bits): the kernel puts the next request's pages into
+     * registered-buffer slot {@code index} of the ring that issued the command. The reserved bits stay 0.
+     */
+    public static long autoBufReg(int index, int flags) {
+        if (index < 0 || index > 0xffff || (flags & ~AUTO_BUF_REG_FALLBACK) != 0) {
+            throw new IllegalArgumentException("auto buffer registration index " + index + ", flags " + flags);
+        }
+        return index | ((long) flags << AUTO_BUF_REG_FLAGS_SHIFT);
     }
 
     /** The pread/pwrite offset on /dev/ublkcN that reaches byte {@code offset} of a request's data (USER_COPY). */

@@ -23,6 +23,11 @@ public final class IoOp {
     public static final int FLAG_FUA = 1 << 13;
     public static final int FLAG_NOUNMAP = 1 << 15;
     public static final int FLAG_SWAP = 1 << 16;
+    /**
+     * UBLK_IO_F_NEED_REG_BUF (6.16+): the kernel could not put this request's pages into the buffer table
+     * (UBLK_F_AUTO_BUF_REG with {@link IoCmd#AUTO_BUF_REG_FALLBACK}); the server must reach the data another way.
+     */
+    public static final int FLAG_NEED_REG_BUF = 1 << 17;
 
     private IoOp() {
     }

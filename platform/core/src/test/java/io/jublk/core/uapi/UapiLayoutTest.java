@@ -120,6 +120,10 @@ public class UapiLayoutTest {
         assertEquals(0xc0107521, IoCmd.COMMIT_AND_FETCH_REQ);
         assertEquals(0xc0107522, IoCmd.NEED_GET_DATA);
         assertEquals(0x80000000L + (3L << 41) + (5L << 25) + 512, IoCmd.userCopyOffset(3, 5, 512));
+        // ublk_auto_buf_reg in sqe->addr: index bits 0-15, flags 16-23, reserved above
+        assertEquals(0x1_0007L, IoCmd.autoBufReg(7, IoCmd.AUTO_BUF_REG_FALLBACK));
+        assertEquals(0xffffL, IoCmd.autoBufReg(0xffff, 0));
+        assertEquals(1 << 17, IoOp.FLAG_NEED_REG_BUF);
     }
 
     @Test

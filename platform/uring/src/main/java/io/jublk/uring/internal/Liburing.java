@@ -54,6 +54,10 @@ public final class Liburing {
             FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle REGISTER_BUFFERS = handle("io_uring_register_buffers",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+    private static final MethodHandle REGISTER_BUFFERS_SPARSE = handle("io_uring_register_buffers_sparse",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle REGISTER_BUFFERS_UPDATE_TAG = handle("io_uring_register_buffers_update_tag",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
     private static final MethodHandle UNREGISTER_BUFFERS = handle("io_uring_unregister_buffers",
             FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle REGISTER_PROBE = handle("io_uring_register_probe",
@@ -139,6 +143,24 @@ public final class Liburing {
     public static int registerBuffers(MemorySegment ring, MemorySegment iovecs, int count) {
         try {
             return (int) REGISTER_BUFFERS.invokeExact(ring, iovecs, count);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Registers a table of {@code count} empty buffer slots (IORING_REGISTER_BUFFERS2, RSRC_REGISTER_SPARSE). */
+    public static int registerBuffersSparse(MemorySegment ring, int count) {
+        try {
+            return (int) REGISTER_BUFFERS_SPARSE.invokeExact(ring, count);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Replaces {@code count} registered buffers from slot {@code offset} on with {@code iovecs} (no tags). */
+    public static int updateRegisteredBuffers(MemorySegment ring, int offset, MemorySegment iovecs, int count) {
+        try {
+            return (int) REGISTER_BUFFERS_UPDATE_TAG.invokeExact(ring, offset, iovecs, MemorySegment.NULL, count);
         } catch (Throwable t) {
             throw rethrow(t);
         }
