@@ -143,15 +143,36 @@ public class DeviceManager implements UblkService {
         return out;
     }
 
-    private static DeviceStatus status(ControlClient control, UblkDevice device) throws ErrnoException {
-        Params params;
-        try {
-            params = control.params(device.id());
-        } catch (ErrnoException e) {
-            params = null;
+    @Override
+    public synchronized List<DeviceStatus> unserved() throws IOException {
+        List<DeviceStatus> out = new ArrayList<>();
+        try (ControlClient control = ControlClient.open()) {
+            for (int id : KernelDevices.ids()) {
+                if (devices.containsKey(id)) {
+                    continue;
+                }
+                try {
+                    out.add(new DeviceStatus(control.deviceInfo(id), params(control, id), null, null, new int[0]));
+                } catch (ErrnoException e) {
+                    LOG.debug("ublk device {} not listed: {}", id, e.getMessage()); // deleted meanwhile
+                }
+            }
         }
-        return new DeviceStatus(control.deviceInfo(device.id()), params, device.spec().targetType(),
-                device.target().describeJson(), device.queueThreadIds());
+        return out;
+    }
+
+    private static DeviceStatus status(ControlClient control, UblkDevice device) throws ErrnoException {
+        return new DeviceStatus(control.deviceInfo(device.id()), params(control, device.id()),
+                device.spec().targetType(), device.target().describeJson(), device.queueThreadIds());
+    }
+
+    /** GET_PARAMS, or null when the kernel would not say (a device not started has no devt yet). */
+    private static Params params(ControlClient control, int id) {
+        try {
+            return control.params(id);
+        } catch (ErrnoException e) {
+            return null;
+        }
     }
 
     private static DeviceRecord record(DeviceSpec spec, io.jublk.core.uapi.DevInfo added) {

@@ -10,13 +10,18 @@ import io.jublk.core.uapi.Params;
  * @param info           GET_DEV_INFO
  * @param params         GET_PARAMS, or null when the kernel would not say
  * @param targetType     the target's type, or null for a device jublk does not serve
- * @param targetJson     the target's own description
- * @param queueThreadIds Linux thread ids of the queue threads, by queue
+ * @param targetJson     the target's own description, or null for a device jublk does not serve
+ * @param queueThreadIds Linux thread ids of the queue threads, by queue (none for a device jublk does not serve)
  */
 public record DeviceStatus(DevInfo info, Params params, String targetType, String targetJson, int[] queueThreadIds) {
 
     public int id() {
         return info.devId();
+    }
+
+    /** Whether this server has the device (false: a kernel device of another server, or left by a dead one). */
+    public boolean served() {
+        return targetType != null;
     }
 
     public RecoveryMode recovery() {
