@@ -22,7 +22,8 @@ final class AddCommand extends UblkCommand {
     private static final List<String> PATH_ARGUMENTS = List.of("PATH", "FILE", "IMAGE", "DEVICE");
 
     AddCommand(UblkService ublk) {
-        super(ublk, "add", "Add a ublk device served by a target of type TYPE (ublk:add TYPE --help for its options)");
+        super(ublk, "add", "Add a ublk device served by a target of type TYPE (ublk:add TYPE --help for its options)",
+                AddArguments.CORE);
     }
 
     @Override

@@ -19,13 +19,12 @@ final class DelCommand extends UblkCommand {
     static final List<OptionSpec> OPTIONS = List.of(NUMBER, ALL);
 
     DelCommand(UblkService ublk) {
-        super(ublk, "del", "Stop and delete a ublk device (-n ID), or every device this server serves (-a)");
+        super(ublk, "del", "Stop and delete a ublk device (-n ID), or every device this server serves (-a)", OPTIONS);
     }
 
     /** What ublk:del is asked: device {@code id}, or {@code all} of them. */
     record Request(int id, boolean all) {
-        static Request parse(List<String> args) throws UsageException {
-            Map<String, String> given = Options.parse(args, OPTIONS, " (ublk:del --help)");
+        static Request of(Map<String, String> given) throws UsageException {
             boolean all = given.containsKey(ALL.name());
             if (all == given.containsKey(NUMBER.name())) {
                 throw new UsageException("ublk:del needs either -n ID or -a");
@@ -36,7 +35,7 @@ final class DelCommand extends UblkCommand {
 
     @Override
     void execute(List<String> args, PrintStream out) throws UsageException, IOException {
-        Request request = Request.parse(args);
+        Request request = Request.of(parse(args));
         if (!request.all()) {
             ublk.delete(request.id());
             out.println("deleted dev id " + request.id());
@@ -52,14 +51,8 @@ final class DelCommand extends UblkCommand {
 
     @Override
     String help(List<String> args) {
-        return new HelpText("ublk:del", "Stops and deletes a device this server serves, or all of them; also while"
-                + " I/O runs, and whatever the device's state.", "ublk:del -n ID | -a")
-                .options("OPTIONS", OPTIONS).toString();
-    }
-
-    @Override
-    List<OptionSpec> options(List<String> before) {
-        return OPTIONS;
+        return help("Stops and deletes a device this server serves, or all of them; also while I/O runs, and"
+                + " whatever the device's state.", "ublk:del -n ID | -a");
     }
 
     @Override

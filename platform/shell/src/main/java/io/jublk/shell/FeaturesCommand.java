@@ -2,7 +2,6 @@ package io.jublk.shell;
 
 import io.jublk.core.device.UblkService;
 import io.jublk.core.uapi.Feature;
-import io.jublk.target.OptionSpec;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
@@ -11,12 +10,12 @@ import java.util.List;
 final class FeaturesCommand extends UblkCommand {
 
     FeaturesCommand(UblkService ublk) {
-        super(ublk, "features", "Show the features of the kernel's ublk driver (GET_FEATURES)");
+        super(ublk, "features", "Show the features of the kernel's ublk driver (GET_FEATURES)", List.of());
     }
 
     @Override
     void execute(List<String> args, PrintStream out) throws UsageException, IOException {
-        Options.parse(args, List.of(), " (ublk:features takes none)");
+        parse(args);
         out.println(format(ublk.kernelFeatures()));
     }
 
@@ -36,12 +35,7 @@ final class FeaturesCommand extends UblkCommand {
 
     @Override
     String help(List<String> args) {
-        return new HelpText("ublk:features", "Shows the UBLK_F_* features the running kernel's ublk driver"
-                + " supports (GET_FEATURES), one a line.", "ublk:features").options("OPTIONS", List.of()).toString();
-    }
-
-    @Override
-    List<OptionSpec> options(List<String> before) {
-        return List.of();
+        return help("Shows the UBLK_F_* features the running kernel's ublk driver supports (GET_FEATURES), one a"
+                + " line.", "ublk:features");
     }
 }

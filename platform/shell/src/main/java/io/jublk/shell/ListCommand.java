@@ -27,13 +27,12 @@ final class ListCommand extends UblkCommand {
     static final List<OptionSpec> OPTIONS = List.of(NUMBER, JSON);
 
     ListCommand(UblkService ublk) {
-        super(ublk, "list", "List the ublk devices (the reference server's layout, or --json)");
+        super(ublk, "list", "List the ublk devices (the reference server's layout, or --json)", OPTIONS);
     }
 
     /** What ublk:list is asked: device {@code id} or all (-1), as text or JSON. */
     record Request(int id, boolean json) {
-        static Request parse(List<String> args) throws UsageException {
-            Map<String, String> given = Options.parse(args, OPTIONS, " (ublk:list --help)");
+        static Request of(Map<String, String> given) throws UsageException {
             int id = given.containsKey(NUMBER.name())
                     ? Options.number(NUMBER, given.get(NUMBER.name()), 0, DeviceSpec.MAX_ID) : -1;
             return new Request(id, given.containsKey(JSON.name()));
@@ -42,7 +41,7 @@ final class ListCommand extends UblkCommand {
 
     @Override
     void execute(List<String> args, PrintStream out) throws UsageException, IOException {
-        Request request = Request.parse(args);
+        Request request = Request.of(parse(args));
         List<DeviceStatus> devices = new ArrayList<>();
         try {
             devices.addAll(ublk.list());
@@ -100,15 +99,9 @@ final class ListCommand extends UblkCommand {
 
     @Override
     String help(List<String> args) {
-        return new HelpText("ublk:list", "Lists the kernel's ublk devices in the reference server's layout, or as"
-                + " JSON. Devices this server does not serve (another server's, or left by a dead one) are"
-                + " listed too, marked 'served: no' (JSON: \"served\":false).", "ublk:list [-n ID] [--json]")
-                .options("OPTIONS", OPTIONS).toString();
-    }
-
-    @Override
-    List<OptionSpec> options(List<String> before) {
-        return OPTIONS;
+        return help("Lists the kernel's ublk devices in the reference server's layout, or as JSON. Devices this"
+                + " server does not serve (another server's, or left by a dead one) are listed too, marked"
+                + " 'served: no' (JSON: \"served\":false).", "ublk:list [-n ID] [--json]");
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.jublk.shell;
 
 import io.jublk.core.device.UblkService;
-import io.jublk.target.OptionSpec;
 import io.jublk.target.TargetFactory;
 import java.io.PrintStream;
 import java.util.List;
@@ -10,12 +9,12 @@ import java.util.List;
 final class TargetsCommand extends UblkCommand {
 
     TargetsCommand(UblkService ublk) {
-        super(ublk, "targets", "List the installed target types and their options");
+        super(ublk, "targets", "List the installed target types and their options", List.of());
     }
 
     @Override
     void execute(List<String> args, PrintStream out) throws UsageException {
-        Options.parse(args, List.of(), " (ublk:targets takes none)");
+        parse(args);
         StringBuilder text = new StringBuilder();
         for (TargetFactory t : ublk.targets()) {
             text.append(HelpText.target(t));
@@ -25,12 +24,6 @@ final class TargetsCommand extends UblkCommand {
 
     @Override
     String help(List<String> args) {
-        return new HelpText("ublk:targets", "Lists the target types installed now (ublk:add TYPE), each with its"
-                + " options.", "ublk:targets").options("OPTIONS", List.of()).toString();
-    }
-
-    @Override
-    List<OptionSpec> options(List<String> before) {
-        return List.of();
+        return help("Lists the target types installed now (ublk:add TYPE), each with its options.", "ublk:targets");
     }
 }

@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.karaf.shell.api.console.Candidate;
@@ -34,11 +35,13 @@ abstract class UblkCommand implements Command {
     final UblkService ublk;
     private final String name;
     private final String description;
+    private final List<OptionSpec> options;
 
-    UblkCommand(UblkService ublk, String name, String description) {
+    UblkCommand(UblkService ublk, String name, String description, List<OptionSpec> options) {
         this.ublk = ublk;
         this.name = name;
         this.description = description;
+        this.options = options;
     }
 
     @Override
@@ -95,8 +98,20 @@ abstract class UblkCommand implements Command {
     /** The text of {@code --help}; {@code args} are the command's arguments (ublk:add TYPE --help shows TYPE's). */
     abstract String help(List<String> args);
 
+    /** Help for a command that takes its fixed options only. */
+    final String help(String description, String syntax) {
+        return new HelpText(SCOPE + ":" + name, description, syntax).options("OPTIONS", options).toString();
+    }
+
     /** The options the command takes after {@code before}, the arguments already given. */
-    abstract List<OptionSpec> options(List<String> before);
+    List<OptionSpec> options(List<String> before) {
+        return options;
+    }
+
+    /** The fixed options given in {@code args}, by name. */
+    final Map<String, String> parse(List<String> args) throws UsageException {
+        return Options.parse(args, options, " (" + SCOPE + ":" + name + " --help)");
+    }
 
     /**
      * Proposes values for the argument under the cursor, {@code before} being the arguments before it (without

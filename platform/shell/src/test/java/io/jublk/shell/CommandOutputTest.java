@@ -49,7 +49,7 @@ public class CommandOutputTest {
         expect("ublk:del -n 1 -a", "ublk:del needs either -n ID or -a");
         expect("ublk:del -n -1", "-n must be 0..1048575, not -1");
         expect("ublk:del -n 4242", "no device 4242 served here");
-        expect("ublk:features now", "unexpected argument 'now' (ublk:features takes none)");
+        expect("ublk:features now", "unexpected argument 'now' (ublk:features --help)");
         expect("ublk:add", "usage: ublk:add TYPE");
         console.ublk.noDriver = true;
         expect("ublk:list", "cannot list ublk devices: no /dev/ublk-control: the kernel's ublk driver is not loaded");
