@@ -100,6 +100,8 @@ usage_case "unprivileged.*not supported" add -t null --unprivileged
 usage_case "recover: -n DEV_ID is needed" recover
 usage_case "recover: unknown argument" recover -x
 usage_case "list -v.*not supported" list -v
+usage_case "list: unknown argument '--frob'" list --frob
+usage_case "needs a number" list -n x --json
 usage_case "unexpected argument" features now
 usage_case "quote" add -t null -f "it's.img"
 check "usage errors started no server" sh -c '[ -z "$0" ] && [ ! -e "$1/karaf.pid" ]' "`server_pid`" "${home}"
@@ -144,13 +146,22 @@ for i in 1 2 3; do
     [ "${ms}" -lt "${best}" ] && best="${ms}"
 done
 if [ "${driver}" = no ]; then
-    check "ublk list fails cleanly without the driver (exit ${rc}): ${err}" \
-        sh -c '[ "$0" = 1 ] && [ -z "$1" ] && [ "$2" = 1 ] && printf "%s\n" "$3" | grep -q "$4"' \
+    check "ublk list fails cleanly without the driver, in one line that says so (exit ${rc}): ${err}" \
+        sh -c '[ "$0" = 1 ] && [ -z "$1" ] && [ "$2" = 1 ] && printf "%s\n" "$3" | grep -q "^ublk: cannot list ublk devices: .*$4"' \
         "${rc}" "${out}" "`lines "${err}"`" "${err}" "${missing}"
 else
     check "ublk list exits 0 (${rc})" [ "${rc}" = 0 ]
 fi
 check "ublk list answers in under a second (best of 3: ${best} ms)" [ "${best}" -lt 1000 ]
+run list --json
+if [ "${driver}" = no ]; then
+    check "ublk list --json fails the same way without the driver (exit ${rc}): ${err}" \
+        sh -c '[ "$0" = 1 ] && [ -z "$1" ] && [ "$2" = 1 ] && printf "%s\n" "$3" | grep -q "^ublk: cannot list ublk devices: .*$4"' \
+        "${rc}" "${out}" "`lines "${err}"`" "${err}" "${missing}"
+else
+    check "ublk list --json prints a JSON array (exit ${rc})" \
+        sh -c '[ "$0" = 0 ] && printf "%s\n" "$1" | head -n 1 | grep -q "^\["' "${rc}" "${out}"
+fi
 
 run targets
 check "ublk targets lists the null target (exit ${rc})" sh -c '[ "$0" = 0 ] && printf "%s\n" "$1" | grep -q "^null: "' "${rc}" "${out}"
@@ -178,12 +189,12 @@ check "ublk del -n 4711 (no such device): exit ${rc}, one line: ${err}" \
     sh -c '[ "$0" = 1 ] && [ "$1" = 1 ] && [ -z "$2" ]' "${rc}" "`lines "${err}"`" "${out}"
 
 # ---- how ublksrv's options become ublk:add options (the console line, JUBLK_TRACE=1) -----------------------
-trace() { # trace EXPECTED ARG...: the ublk:add line ublk sends contains EXPECTED
+trace() { # trace EXPECTED ARG...: the (first) ublk: console line ublk sends contains EXPECTED
     expected="$1"; shift
     JUBLK_TRACE=1; export JUBLK_TRACE
     run "$@"
     unset JUBLK_TRACE
-    line=`printf "%s\n" "${err}" | grep '^+ ublk:add' | head -n 1`
+    line=`printf "%s\n" "${err}" | grep '^+ ublk:' | head -n 1`
     check "ublk $* -> ${line#+ }" sh -c 'printf "%s\n" "$0" | grep -qF -- "$1"' "${line}" "${expected}"
 }
 trace "ublk:add 'null' '--recovery' 'none'" add -t null
@@ -199,6 +210,8 @@ trace "ublk:add 'loop' '--recovery' 'none' '-f' '/x' '--offset' '4096' '--buffer
 trace "'--offset' '1024' '--file' '/x'" add -t loop --offset=2 --file /x
 trace "ublk:add 'null' '--recovery' 'none' '--user-copy'" add -t null --usercopy
 trace "ublk:add 'null' '--recovery' 'none' '--user-copy'" add --user_copy -t null
+trace "ublk:list '-n' '3' '--json'" list --json --number=3
+trace "ublk:list '--json'" list --json
 
 # ---- through a symlink, from another directory ---------------------------------------------------------------
 mkdir -p "${work}/usr/local/bin" "${work}/elsewhere"

@@ -105,6 +105,32 @@ started=`bundle_state jublk-target-null`
 check "admin may stop (in a pipe) and start a bundle (${stopped}, then ${started})" \
     [ "${stopped}/${started}" = Resolved/Active ]
 
+# ---- ublk: commands: help and one-line errors (what needs no ublk driver; no ERROR in the log either) -------
+# contains TEXT PATTERN...: TEXT has a line matching each PATTERN (grep -e)
+contains() { _text="$1"; shift; for _p in "$@"; do printf '%s\n' "${_text}" | grep -q -e "${_p}" || return 1; done; }
+one_line() { [ "`printf '%s\n' "$1" | grep -c .`" = 1 ]; }
+out=`admin 'ublk:add --help'`
+check "ublk:add --help: its options and every target type's own, with their help" \
+    contains "${out}" "^SYNTAX" "--recovery MODE .*fail-io" "-s, --size SIZE .*disk size" "-f, --file PATH .*(required)"
+out=`admin 'ublk:add loop --help'`
+check "ublk:add loop --help: loop's options only" \
+    sh -c 'printf "%s\n" "$0" | grep -q -e "--offset BYTES" && ! printf "%s\n" "$0" | grep -q -e "--size"' "${out}"
+out=`admin 'ublk:list --help'`
+check "ublk:list --help: -n ID and --json" contains "${out}" "-n, --number ID" "--json"
+out=`admin 'ublk:list -v'`
+check "ublk:list -v: one line (${out})" one_line "${out}"
+check "ublk:list -v: says which option" contains "${out}" "unknown option -v"
+out=`admin 'ublk:add nosuch'`
+check "ublk:add nosuch: one line (${out})" one_line "${out}"
+check "ublk:add nosuch: names the types there are" contains "${out}" "unknown target type .nosuch. (available: .*null"
+out=`admin 'ublk:list --json'`
+if [ -e /dev/ublk-control ]; then
+    check "ublk:list --json: a JSON array" contains "`printf '%s\n' "${out}" | head -n 1`" "^\["
+else
+    check "ublk:list --json without the ublk driver: one line (${out})" one_line "${out}"
+    check "ublk:list --json without the ublk driver: says so" contains "${out}" "cannot list ublk devices: .*driver is not loaded"
+fi
+
 # ---- RBAC: a key user with the viewer role only --------------------------------------------------------
 : > "${work}/viewer.props"
 "${JAVA_HOME:-`ls -d /usr/lib/jvm/*25* | tail -n 1`}/bin/java" "${home}/lib/jublk/AdminKey.java" \

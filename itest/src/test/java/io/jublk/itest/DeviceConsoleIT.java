@@ -5,6 +5,10 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
+import io.jublk.core.control.ControlClient;
+import io.jublk.core.uapi.CtrlCmd;
+import io.jublk.core.uapi.DevInfo;
+import io.jublk.core.uapi.Feature;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,6 +117,68 @@ public class DeviceConsoleIT {
             assertEquals(before, disks());
         } finally {
             console.run("ublk:del -n 7");
+        }
+    }
+
+    @Test
+    public void listJsonAndADeviceThisServerDoesNotServe() throws Exception {
+        String added = console.run("ublk:add null -q 2 -d 32 --recovery none");
+        Matcher m = Pattern.compile("dev id (\\d+): /dev/ublkb\\d+ LIVE").matcher(added);
+        assertTrue(added, m.find());
+        int id = Integer.parseInt(m.group(1));
+        try {
+            String json = console.run("ublk:list -n " + id + " --json");
+            String[] lines = json.split("\n");
+            assertEquals(json, 3, lines.length);
+            assertEquals("[", lines[0]);
+            assertEquals("]", lines[2]);
+            String d = lines[1];
+            assertTrue(d, d.startsWith("{\"id\":" + id + ",\"served\":true,\"state\":\"LIVE\",\"queues\":2,\"depth\":32,"));
+            assertTrue(d, d.contains(",\"blockSize\":512,\"capacity\":" + (250L << 30) + ","));
+            assertTrue(d, d.contains(",\"recovery\":\"none\","));
+            assertTrue(d, d.contains(",\"daemonPid\":" + ProcessHandle.current().pid() + ","));
+            assertTrue(d, d.contains(",\"targetType\":\"null\",\"target\":{"));
+            assertTrue(d, d.endsWith("}"));
+            // the flags as the kernel reports them, in hex and by name
+            Matcher flags = Pattern.compile("\"flags\":\"0x([0-9a-f]+)\",\"flagNames\":\\[([^\\]]*)]").matcher(d);
+            assertTrue(d, flags.find());
+            long kernelFlags = Long.parseLong(flags.group(1), 16);
+            assertEquals(String.join(",", Feature.decode(kernelFlags).stream().map(f -> "\"" + f.name() + "\"").toList()),
+                    flags.group(2));
+            assertFalse("--recovery none: no recovery flag " + d, Feature.USER_RECOVERY.in(kernelFlags));
+            // each queue's thread is a thread of this JVM
+            Matcher tids = Pattern.compile("\"queueThreadIds\":\\[(\\d+),(\\d+)]").matcher(d);
+            assertTrue(d, tids.find());
+            for (int q = 1; q <= 2; q++) {
+                assertTrue("queue thread " + tids.group(q), Files.isDirectory(Path.of("/proc/self/task", tids.group(q))));
+            }
+
+            // A kernel device this server does not serve: added through the control device, never started.
+            try (ControlClient control = ControlClient.open()) {
+                DevInfo other = control.addDevice(DevInfo.request(CtrlCmd.ANY_DEVICE, 1, 16, 64 << 10,
+                        Feature.USER_RECOVERY.mask(), 0));
+                int otherId = other.devId();
+                try {
+                    String list = console.run("ublk:list");
+                    assertTrue(list, list.contains("dev id " + id + ": nr_hw_queues 2 queue_depth 32"));
+                    assertTrue(list, list.contains("dev id " + otherId + ": nr_hw_queues 1 queue_depth 16"));
+                    String[] otherLines = console.run("ublk:list -n " + otherId).split("\n");
+                    assertEquals(String.join("\n", otherLines), 5, otherLines.length);
+                    assertTrue(otherLines[1], otherLines[1].trim().endsWith("state DEAD"));
+                    assertEquals("served: no (not by this jublk server)", otherLines[4].trim());
+                    String otherJson = console.run("ublk:list --json -n " + otherId);
+                    assertTrue(otherJson, otherJson.contains("{\"id\":" + otherId + ",\"served\":false,\"state\":\"DEAD\","
+                            + "\"queues\":1,\"depth\":16,\"maxIoBytes\":"));
+                    assertTrue(otherJson, otherJson.contains(",\"recovery\":\"recovery\","));
+                    assertTrue(otherJson, otherJson.contains(",\"queueThreadIds\":[],\"targetType\":null,\"target\":null}"));
+                    assertTrue(console.error("ublk:del -n " + otherId).contains("no device " + otherId));
+                } finally {
+                    control.deleteDevice(otherId);
+                }
+                assertFalse(console.run("ublk:list").contains("served: no"));
+            }
+        } finally {
+            console.run("ublk:del -n " + id);
         }
     }
 

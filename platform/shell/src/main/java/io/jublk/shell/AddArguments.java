@@ -4,21 +4,50 @@ import io.jublk.core.device.DataTransfer;
 import io.jublk.core.device.DeviceSpec;
 import io.jublk.core.device.HoldPolicy;
 import io.jublk.core.device.RecoveryMode;
+import io.jublk.core.uapi.IoDesc;
 import io.jublk.target.OptionSpec;
 import io.jublk.target.TargetFactory;
 import io.jublk.target.TargetOptions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
- * Parses {@code ublk:add TYPE [-n ID] [-q QUEUES] [-d DEPTH] [--recovery MODE] [--user-copy | --no-zero-copy]
- * [target options]} into a {@link DeviceSpec}. Target options are those the type's {@link TargetFactory} declares, as
- * {@code --name VALUE}, {@code --name=VALUE} or {@code -x VALUE}. Every mistake is one line of error.
+ * Parses {@code ublk:add TYPE [-n ID] [-q QUEUES] [-d DEPTH] [--recovery MODE] [...] [target options]} into a
+ * {@link DeviceSpec}. Target options are those the type's {@link TargetFactory} declares, spelt as
+ * {@link Options} reads them. Every mistake is one line of error.
  */
 final class AddArguments {
+    static final String SYNTAX = "ublk:add TYPE [-n ID] [-q QUEUES] [-d DEPTH] [--recovery MODE] [--fail-after S]"
+            + " [--target-timeout S] [--user-copy | --no-zero-copy] [target options]";
+
+    static final OptionSpec NUMBER = OptionSpec.value("number", "n", "ID",
+            "device id, 0.." + DeviceSpec.MAX_ID + " (default: a free one)", false);
+    static final OptionSpec QUEUES = OptionSpec.value("queues", "q", "QUEUES",
+            "hardware queues, one server thread each, 1.." + DeviceSpec.MAX_QUEUES + " (default "
+                    + DeviceSpec.DEFAULT_QUEUES + ")", false);
+    static final OptionSpec DEPTH = OptionSpec.value("depth", "d", "DEPTH",
+            "requests in flight per queue, 1.." + IoDesc.MAX_QUEUE_DEPTH + " (default " + DeviceSpec.DEFAULT_DEPTH + ")",
+            false);
+    static final OptionSpec RECOVERY = OptionSpec.value("recovery", null, "MODE",
+            "when the server dies: none, recovery, reissue or fail-io (default: reissue if the kernel has it,"
+                    + " else none)", false);
+    static final OptionSpec FAIL_AFTER = OptionSpec.value("fail-after", null, "SECONDS",
+            "while the device has no target, hold its I/O this long, then fail it with EIO (default 0: hold until"
+                    + " a target is back)", false);
+    static final OptionSpec TARGET_TIMEOUT = OptionSpec.value("target-timeout", null, "SECONDS",
+            "a target that sits on a request this long is replaced by a fresh one (default "
+                    + HoldPolicy.DEFAULT.targetTimeout().toSeconds() + ")", false);
+    static final OptionSpec USER_COPY = OptionSpec.flag("user-copy",
+            "the server copies request data through /dev/ublkcN (USER_COPY) instead of the kernel");
+    static final OptionSpec NO_ZERO_COPY = OptionSpec.flag("no-zero-copy",
+            "copy mode even where the kernel and the target could do zero copy");
+    /** ublk:add's own options, whatever the target type. */
+    static final List<OptionSpec> CORE = List.of(NUMBER, QUEUES, DEPTH, RECOVERY, FAIL_AFTER, TARGET_TIMEOUT,
+            USER_COPY, NO_ZERO_COPY);
     /** A week: longer hold or timeout values are typing mistakes. */
     private static final int MAX_SECONDS = 7 * 24 * 3600;
 
@@ -28,95 +57,45 @@ final class AddArguments {
     static DeviceSpec parse(List<String> args, Collection<TargetFactory> targets, RecoveryMode defaultRecovery)
             throws UsageException {
         if (args.isEmpty() || args.get(0).startsWith("-")) {
-            throw new UsageException("usage: ublk:add TYPE [-n ID] [-q QUEUES] [-d DEPTH] [--recovery MODE]"
-                    + " [--fail-after S] [--target-timeout S] [--user-copy | --no-zero-copy] [target options]"
-                    + " (types: " + typeNames(targets) + ")");
+            throw new UsageException("usage: " + SYNTAX + " (types: " + typeNames(targets) + ")");
         }
         String type = args.get(0);
         TargetFactory factory = targets.stream().filter(t -> t.type().equals(type)).findFirst()
                 .orElseThrow(() -> new UsageException("unknown target type '" + type + "' (available: "
                         + typeNames(targets) + ")"));
-        int id = -1;
-        int queues = DeviceSpec.DEFAULT_QUEUES;
-        int depth = DeviceSpec.DEFAULT_DEPTH;
-        RecoveryMode recovery = defaultRecovery;
-        int failAfter = (int) HoldPolicy.DEFAULT.failAfter().toSeconds();
-        int targetTimeout = (int) HoldPolicy.DEFAULT.targetTimeout().toSeconds();
-        DataTransfer transfer = DataTransfer.AUTO;
-        Map<String, String> options = new LinkedHashMap<>();
-        for (int i = 1; i < args.size(); i++) {
-            String arg = args.get(i);
-            String inlineValue = null;
-            int eq = arg.indexOf('=');
-            if (arg.startsWith("--") && eq > 0) {
-                inlineValue = arg.substring(eq + 1);
-                arg = arg.substring(0, eq);
-            }
-            switch (arg) {
-                case "-n", "--number" -> id = number(arg, value(args, ++i, arg, inlineValue), -1, DeviceSpec.MAX_ID);
-                case "-q", "--queues" -> queues = number(arg, value(args, ++i, arg, inlineValue), 1, DeviceSpec.MAX_QUEUES);
-                case "-d", "--depth" -> depth = number(arg, value(args, ++i, arg, inlineValue), 1, 4096);
-                case "--recovery" -> recovery = recovery(value(args, ++i, arg, inlineValue));
-                case "--fail-after" -> failAfter = number(arg, value(args, ++i, arg, inlineValue), 0, MAX_SECONDS);
-                case "--target-timeout" -> targetTimeout = number(arg, value(args, ++i, arg, inlineValue), 1,
-                        MAX_SECONDS);
-                case "--user-copy" -> transfer = transfer(transfer, DataTransfer.USER_COPY);
-                case "--no-zero-copy" -> transfer = transfer(transfer, DataTransfer.COPY);
-                default -> {
-                    OptionSpec spec = targetOption(factory, arg);
-                    if (spec.isFlag()) {
-                        options.put(spec.name(), "true");
-                    } else {
-                        options.put(spec.name(), inlineValue != null ? inlineValue : value(args, ++i, arg, null));
-                    }
-                }
-            }
-        }
-        return new DeviceSpec(id, queues, depth, DeviceSpec.DEFAULT_MAX_IO_BYTES, recovery, type,
-                new TargetOptions(options), transfer,
-                new HoldPolicy(Duration.ofSeconds(failAfter), Duration.ofSeconds(targetTimeout)));
-    }
-
-    private static DataTransfer transfer(DataTransfer before, DataTransfer asked) throws UsageException {
-        if (before != DataTransfer.AUTO && before != asked) {
+        Map<String, String> given = Options.parse(args.subList(1, args.size()), options(factory),
+                " for target " + type + " (ublk:add " + type + " --help lists its options)");
+        int id = given.containsKey(NUMBER.name()) ? Options.number(NUMBER, given.remove(NUMBER.name()), -1, DeviceSpec.MAX_ID) : -1;
+        int queues = given.containsKey(QUEUES.name())
+                ? Options.number(QUEUES, given.remove(QUEUES.name()), 1, DeviceSpec.MAX_QUEUES) : DeviceSpec.DEFAULT_QUEUES;
+        int depth = given.containsKey(DEPTH.name())
+                ? Options.number(DEPTH, given.remove(DEPTH.name()), 1, IoDesc.MAX_QUEUE_DEPTH) : DeviceSpec.DEFAULT_DEPTH;
+        RecoveryMode recovery = given.containsKey(RECOVERY.name()) ? recovery(given.remove(RECOVERY.name())) : defaultRecovery;
+        int failAfter = given.containsKey(FAIL_AFTER.name())
+                ? Options.number(FAIL_AFTER, given.remove(FAIL_AFTER.name()), 0, MAX_SECONDS) : 0;
+        int targetTimeout = given.containsKey(TARGET_TIMEOUT.name())
+                ? Options.number(TARGET_TIMEOUT, given.remove(TARGET_TIMEOUT.name()), 1, MAX_SECONDS)
+                : (int) HoldPolicy.DEFAULT.targetTimeout().toSeconds();
+        boolean userCopy = given.remove(USER_COPY.name()) != null;
+        boolean noZeroCopy = given.remove(NO_ZERO_COPY.name()) != null;
+        if (userCopy && noZeroCopy) {
             throw new UsageException("--user-copy and --no-zero-copy exclude each other");
         }
-        return asked;
+        DataTransfer transfer = userCopy ? DataTransfer.USER_COPY : noZeroCopy ? DataTransfer.COPY : DataTransfer.AUTO;
+        // what is left are the target's own options
+        return new DeviceSpec(id, queues, depth, DeviceSpec.DEFAULT_MAX_IO_BYTES, recovery, type, new TargetOptions(given),
+                transfer, new HoldPolicy(Duration.ofSeconds(failAfter), Duration.ofSeconds(targetTimeout)));
     }
 
-    private static OptionSpec targetOption(TargetFactory factory, String arg) throws UsageException {
-        for (OptionSpec s : factory.options()) {
-            if (arg.equals("--" + s.name()) || (s.shortName() != null && arg.equals("-" + s.shortName()))) {
-                return s;
-            }
-        }
-        throw new UsageException("unknown option " + arg + " for target " + factory.type() + " (ublk:targets lists its options)");
-    }
-
-    private static String value(List<String> args, int i, String option, String inline) throws UsageException {
-        if (inline != null) {
-            return inline;
-        }
-        if (i >= args.size()) {
-            throw new UsageException("option " + option + " needs a value");
-        }
-        return args.get(i);
-    }
-
-    private static int number(String option, String text, int min, int max) throws UsageException {
-        try {
-            int v = Integer.parseInt(text);
-            if (v < min || v > max) {
-                throw new UsageException(option + " must be " + min + ".." + max + ", not " + v);
-            }
-            return v;
-        } catch (NumberFormatException e) {
-            throw new UsageException(option + " needs a number, not '" + text + "'");
-        }
+    /** The options ublk:add takes for a target type: its own, then the type's. */
+    static List<OptionSpec> options(TargetFactory factory) {
+        List<OptionSpec> all = new ArrayList<>(CORE);
+        all.addAll(factory.options());
+        return all;
     }
 
     static RecoveryMode recovery(String text) throws UsageException {
-        return switch (text.toLowerCase(java.util.Locale.ROOT)) {
+        return switch (text.toLowerCase(Locale.ROOT)) {
             case "none", "off", "0" -> RecoveryMode.NONE;
             case "recovery", "on", "1" -> RecoveryMode.RECOVERY;
             case "reissue" -> RecoveryMode.REISSUE;
@@ -125,7 +104,12 @@ final class AddArguments {
         };
     }
 
-    private static String typeNames(Collection<TargetFactory> targets) {
+    /** A mode as --recovery takes it and listings show it: none, recovery, reissue, fail-io. */
+    static String modeName(RecoveryMode mode) {
+        return mode.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    static String typeNames(Collection<TargetFactory> targets) {
         return targets.isEmpty() ? "none installed" : String.join(", ", targets.stream().map(TargetFactory::type).toList());
     }
 }

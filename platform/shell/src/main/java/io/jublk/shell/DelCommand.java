@@ -1,31 +1,44 @@
 package io.jublk.shell;
 
+import io.jublk.core.device.DeviceSpec;
 import io.jublk.core.device.DeviceStatus;
 import io.jublk.core.device.UblkService;
+import io.jublk.target.OptionSpec;
 import java.io.IOException;
-import org.apache.felix.service.command.Descriptor;
-import org.apache.felix.service.command.Parameter;
-import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Reference;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Map;
+import org.apache.karaf.shell.api.console.Candidate;
+import org.apache.karaf.shell.api.console.CommandLine;
+import org.apache.karaf.shell.api.console.Session;
 
 /** {@code ublk:del -n ID | -a}: stop and delete devices. */
-@Component(service = DelCommand.class, property = {"osgi.command.scope=ublk", "osgi.command.function=del"})
-public class DelCommand {
+final class DelCommand extends UblkCommand {
+    static final OptionSpec NUMBER = OptionSpec.value("number", "n", "ID", "the device to delete", false);
+    static final OptionSpec ALL = new OptionSpec("all", "a", null, "every device this server serves", false);
+    static final List<OptionSpec> OPTIONS = List.of(NUMBER, ALL);
 
-    @Reference
-    private UblkService ublk;
+    DelCommand(UblkService ublk) {
+        super(ublk, "del", "Stop and delete a ublk device (-n ID), or every device this server serves (-a)", OPTIONS);
+    }
 
-    @Descriptor("delete a ublk device: ublk:del -n ID, or every device: ublk:del -a")
-    public void del(
-            @Descriptor("device id") @Parameter(names = {"-n", "--number"}, absentValue = "-1") int id,
-            @Descriptor("all devices") @Parameter(names = {"-a", "--all"}, absentValue = "false", presentValue = "true")
-            boolean all) throws IOException {
-        if (all == (id >= 0)) {
-            throw new IllegalArgumentException("ublk:del needs either -n ID or -a");
+    /** What ublk:del is asked: device {@code id}, or {@code all} of them. */
+    record Request(int id, boolean all) {
+        static Request of(Map<String, String> given) throws UsageException {
+            boolean all = given.containsKey(ALL.name());
+            if (all == given.containsKey(NUMBER.name())) {
+                throw new UsageException("ublk:del needs either -n ID or -a");
+            }
+            return new Request(all ? -1 : Options.number(NUMBER, given.get(NUMBER.name()), 0, DeviceSpec.MAX_ID), all);
         }
-        if (!all) {
-            ublk.delete(id);
-            System.out.println("deleted dev id " + id);
+    }
+
+    @Override
+    void execute(List<String> args, PrintStream out) throws UsageException, IOException {
+        Request request = Request.of(parse(args));
+        if (!request.all()) {
+            ublk.delete(request.id());
+            out.println("deleted dev id " + request.id());
             return;
         }
         int n = 0;
@@ -33,6 +46,17 @@ public class DelCommand {
             ublk.delete(d.id());
             n++;
         }
-        System.out.println("deleted " + n + " device(s)");
+        out.println("deleted " + n + " device(s)");
+    }
+
+    @Override
+    String help(List<String> args) {
+        return help("Stops and deletes a device this server serves, or all of them; also while I/O runs, and"
+                + " whatever the device's state.", "ublk:del -n ID | -a");
+    }
+
+    @Override
+    void completeValue(OptionSpec option, Session session, CommandLine line, List<Candidate> out) {
+        deviceIds(false, out);
     }
 }

@@ -3,23 +3,20 @@ package io.jublk.shell;
 import io.jublk.core.device.UblkService;
 import io.jublk.core.uapi.Feature;
 import java.io.IOException;
-import org.apache.felix.service.command.Descriptor;
-import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Reference;
+import java.io.PrintStream;
+import java.util.List;
 
 /** {@code ublk:features}: what the running kernel's ublk driver supports. */
-@Component(service = FeaturesCommand.class, property = {
-    "osgi.command.scope=ublk",
-    "osgi.command.function=features"
-})
-public class FeaturesCommand {
+final class FeaturesCommand extends UblkCommand {
 
-    @Reference
-    private UblkService ublk;
+    FeaturesCommand(UblkService ublk) {
+        super(ublk, "features", "Show the features of the kernel's ublk driver (GET_FEATURES)", List.of());
+    }
 
-    @Descriptor("show the features of the kernel's ublk driver (GET_FEATURES)")
-    public void features() throws IOException {
-        System.out.println(format(ublk.kernelFeatures()));
+    @Override
+    void execute(List<String> args, PrintStream out) throws UsageException, IOException {
+        parse(args);
+        out.println(format(ublk.kernelFeatures()));
     }
 
     /** The reference server's layout: a hex line, then one feature a line. */
@@ -34,5 +31,11 @@ public class FeaturesCommand {
             out.append(String.format("\t%-22s 0x%x%n", "(unknown to jublk)", unknown));
         }
         return out.toString().stripTrailing();
+    }
+
+    @Override
+    String help(List<String> args) {
+        return help("Shows the UBLK_F_* features the running kernel's ublk driver supports (GET_FEATURES), one a"
+                + " line.", "ublk:features");
     }
 }

@@ -1,44 +1,72 @@
 package io.jublk.shell;
 
+import io.jublk.core.device.DeviceSpec;
 import io.jublk.core.device.DeviceStatus;
+import io.jublk.core.device.Json;
 import io.jublk.core.device.UblkService;
 import io.jublk.core.uapi.DevInfo;
 import io.jublk.core.uapi.Feature;
 import io.jublk.core.uapi.Params;
+import io.jublk.target.OptionSpec;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
-import org.apache.felix.service.command.Descriptor;
-import org.apache.felix.service.command.Parameter;
-import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Reference;
+import java.util.Map;
+import org.apache.karaf.shell.api.console.Candidate;
+import org.apache.karaf.shell.api.console.CommandLine;
+import org.apache.karaf.shell.api.console.Session;
 
-/** {@code ublk:list [-n ID]}: the devices, in the reference server's layout. */
-@Component(service = ListCommand.class, property = {"osgi.command.scope=ublk", "osgi.command.function=list"})
-public class ListCommand {
+/**
+ * {@code ublk:list [-n ID] [--json]}: the kernel's ublk devices, in the reference server's layout or as JSON;
+ * those this server does not serve too, marked {@code served: no}.
+ */
+final class ListCommand extends UblkCommand {
+    static final OptionSpec NUMBER = OptionSpec.value("number", "n", "ID", "only this device", false);
+    static final OptionSpec JSON = OptionSpec.flag("json", "a JSON array, one object a device");
+    static final List<OptionSpec> OPTIONS = List.of(NUMBER, JSON);
 
-    @Reference
-    private UblkService ublk;
+    ListCommand(UblkService ublk) {
+        super(ublk, "list", "List the ublk devices (the reference server's layout, or --json)", OPTIONS);
+    }
 
-    @Descriptor("list ublk devices (the reference server's layout)")
-    public void list(@Descriptor("only this device") @Parameter(names = {"-n", "--number"}, absentValue = "-1") int id)
-            throws IOException {
-        List<DeviceStatus> devices = ublk.list();
-        StringBuilder out = new StringBuilder();
-        boolean found = false;
-        for (DeviceStatus d : devices) {
-            if (id < 0 || d.id() == id) {
-                format(d, out);
-                found = true;
-            }
-        }
-        if (id >= 0 && !found) {
-            throw new IllegalArgumentException("no device " + id);
-        }
-        if (out.length() > 0) {
-            System.out.println(out.toString().stripTrailing());
+    /** What ublk:list is asked: device {@code id} or all (-1), as text or JSON. */
+    record Request(int id, boolean json) {
+        static Request of(Map<String, String> given) throws UsageException {
+            int id = given.containsKey(NUMBER.name())
+                    ? Options.number(NUMBER, given.get(NUMBER.name()), 0, DeviceSpec.MAX_ID) : -1;
+            return new Request(id, given.containsKey(JSON.name()));
         }
     }
 
+    @Override
+    void execute(List<String> args, PrintStream out) throws UsageException, IOException {
+        Request request = Request.of(parse(args));
+        List<DeviceStatus> devices = new ArrayList<>();
+        try {
+            devices.addAll(ublk.list());
+            devices.addAll(ublk.unserved());
+        } catch (IOException e) {
+            throw new IOException("cannot list ublk devices: " + e.getMessage(), e);
+        }
+        devices.removeIf(d -> request.id() >= 0 && d.id() != request.id());
+        devices.sort(Comparator.comparingInt(DeviceStatus::id));
+        if (request.id() >= 0 && devices.isEmpty()) {
+            throw new UsageException("no device " + request.id());
+        }
+        if (request.json()) {
+            out.println(DeviceJson.array(devices));
+            return;
+        }
+        StringBuilder text = new StringBuilder();
+        devices.forEach(d -> format(d, text));
+        if (!text.isEmpty()) {
+            out.println(text.toString().stripTrailing());
+        }
+    }
+
+    /** The reference server's layout (scripts read it by field number); no queue and target lines for a device not served here. */
     static void format(DeviceStatus d, StringBuilder out) {
         DevInfo i = d.info();
         Params p = d.params();
@@ -58,16 +86,27 @@ public class ListCommand {
         out.append(String.format("\tublkc: %d:%d ublkb: %d:%d owner: %d:%d%n",
                 t != null ? t.charMajor() : 0, t != null ? t.charMinor() : 0,
                 t != null ? t.diskMajor() : 0, t != null ? t.diskMinor() : 0, i.ownerUid(), i.ownerGid()));
+        if (!d.served()) {
+            out.append(String.format("\tserved: no (not by this jublk server)%n"));
+            return;
+        }
         int[] tids = d.queueThreadIds();
         for (int q = 0; q < tids.length; q++) {
             out.append(String.format("\tqueue %d: tid %d affinity( )%n", q, tids[q]));
         }
         out.append(String.format("\ttarget {\"name\":\"%s\",\"recovery\":\"%s\",\"service\":%s,\"backend\":%s}%n",
-                d.targetType(), d.recovery().name().toLowerCase(java.util.Locale.ROOT), quote(d.service()),
-                d.targetJson()));
+                d.targetType(), AddArguments.modeName(d.recovery()), Json.quote(d.service()), d.targetJson()));
     }
 
-    private static String quote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    @Override
+    String help(List<String> args) {
+        return help("Lists the kernel's ublk devices in the reference server's layout, or as JSON. Devices this"
+                + " server does not serve (another server's, or left by a dead one) are listed too, marked"
+                + " 'served: no' (JSON: \"served\":false).", "ublk:list [-n ID] [--json]");
+    }
+
+    @Override
+    void completeValue(OptionSpec option, Session session, CommandLine line, List<Candidate> out) {
+        deviceIds(true, out);
     }
 }

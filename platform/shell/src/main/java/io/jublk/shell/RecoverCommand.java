@@ -1,28 +1,44 @@
 package io.jublk.shell;
 
+import io.jublk.core.device.DeviceSpec;
 import io.jublk.core.device.DeviceStatus;
 import io.jublk.core.device.UblkService;
+import io.jublk.target.OptionSpec;
 import java.io.IOException;
-import org.apache.felix.service.command.Descriptor;
-import org.apache.felix.service.command.Parameter;
-import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Reference;
+import java.io.PrintStream;
+import java.util.List;
+import org.apache.karaf.shell.api.console.Candidate;
+import org.apache.karaf.shell.api.console.CommandLine;
+import org.apache.karaf.shell.api.console.Session;
 
 /** {@code ublk:recover -n ID}: serve a device left by a previous server (or without its target) again. */
-@Component(service = RecoverCommand.class, property = {"osgi.command.scope=ublk", "osgi.command.function=recover"})
-public class RecoverCommand {
+final class RecoverCommand extends UblkCommand {
+    static final OptionSpec NUMBER = OptionSpec.value("number", "n", "ID", "the device to serve again", true);
+    static final List<OptionSpec> OPTIONS = List.of(NUMBER);
 
-    @Reference
-    private UblkService ublk;
+    RecoverCommand(UblkService ublk) {
+        super(ublk, "recover", "Serve a ublk device again after its server or its target went away", OPTIONS);
+    }
 
-    @Descriptor("serve device ID again: one left QUIESCED by a crashed or killed server is taken over with user"
-            + " recovery, one whose target is away gets a fresh target; returns once it is LIVE")
-    public void recover(@Descriptor("device id") @Parameter(names = {"-n", "--number"}, absentValue = "-1") int id)
-            throws IOException {
-        if (id < 0) {
-            throw new IllegalArgumentException("ublk:recover needs -n ID");
+    @Override
+    void execute(List<String> args, PrintStream out) throws UsageException, IOException {
+        String given = parse(args).get(NUMBER.name());
+        if (given == null) {
+            throw new UsageException("ublk:recover needs -n ID");
         }
-        DeviceStatus status = ublk.recover(id);
-        System.out.println("dev id " + status.id() + ": /dev/ublkb" + status.id() + " " + status.info().state());
+        DeviceStatus status = ublk.recover(Options.number(NUMBER, given, 0, DeviceSpec.MAX_ID));
+        out.println("dev id " + status.id() + ": /dev/ublkb" + status.id() + " " + status.info().state());
+    }
+
+    @Override
+    String help(List<String> args) {
+        return help("Serves device ID again: one left QUIESCED by a crashed or killed server is taken over with"
+                + " user recovery, one whose target is away gets a fresh target. Returns once the device is LIVE;"
+                + " otherwise says why, and the device stays recoverable.", "ublk:recover -n ID");
+    }
+
+    @Override
+    void completeValue(OptionSpec option, Session session, CommandLine line, List<Candidate> out) {
+        deviceIds(false, out);
     }
 }

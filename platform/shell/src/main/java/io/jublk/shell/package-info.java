@@ -1,7 +1,8 @@
 /**
- * The {@code ublk:} console commands: Gogo commands published as DS components, one class a command,
- * so they run in Karaf's console and in plain Felix Gogo alike. They print to {@code System.out} (Gogo
- * gives each session its own) rather than return text: Karaf's ssh exec channel, which {@code bin/client
- * CMD} uses, does not print returned values. Errors are exceptions whose message is the one line shown.
+ * The {@code ublk:} console commands, one class a command: Karaf console commands (with completers and
+ * {@code --help}) that {@link io.jublk.shell.UblkConsole} registers with Karaf's console while the core runs.
+ * They print to {@code System.out} (Karaf gives each session its own) rather than return text: Karaf's ssh
+ * exec channel, which {@code bin/client CMD} and {@code bin/ublk} use, does not print returned values. Errors
+ * are Karaf {@code CommandException}s whose message is the one line shown.
  */
 package io.jublk.shell;

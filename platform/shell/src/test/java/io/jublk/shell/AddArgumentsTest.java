@@ -54,6 +54,39 @@ public class AddArgumentsTest {
     }
 
     @Test
+    public void holdPolicy() throws Exception {
+        DeviceSpec s = AddArguments.parse(List.of("null", "--fail-after", "30", "--target-timeout=5"), TARGETS,
+                RecoveryMode.NONE);
+        assertEquals(30, s.hold().failAfter().toSeconds());
+        assertEquals(5, s.hold().targetTimeout().toSeconds());
+        assertEquals(io.jublk.core.device.HoldPolicy.DEFAULT,
+                AddArguments.parse(List.of("null"), TARGETS, RecoveryMode.NONE).hold());
+    }
+
+    @Test
+    public void recoveryModesByNameAndAlias() throws Exception {
+        for (RecoveryMode m : RecoveryMode.values()) {
+            String name = AddArguments.modeName(m);
+            assertEquals(m, AddArguments.parse(List.of("null", "--recovery=" + name), TARGETS, RecoveryMode.NONE).recovery());
+        }
+        assertEquals(List.of("none", "recovery", "reissue", "fail-io"),
+                java.util.Arrays.stream(RecoveryMode.values()).map(AddArguments::modeName).toList());
+        assertEquals(RecoveryMode.FAIL_IO, AddArguments.recovery("FAIL_IO"));
+        assertEquals(RecoveryMode.RECOVERY, AddArguments.recovery("1"));
+        assertEquals(RecoveryMode.NONE, AddArguments.recovery("off"));
+    }
+
+    @Test
+    public void aRepeatedOptionKeepsItsLastValueAndAnyIdIsMinusOne() throws Exception {
+        DeviceSpec s = AddArguments.parse(List.of("loop", "-f", "/a", "--file", "/b", "-n", "-1", "-q", "1", "--queues=3"),
+                TARGETS, RecoveryMode.NONE);
+        assertEquals("/b", s.options().get("file"));
+        assertEquals(-1, s.id());
+        assertEquals(3, s.queues());
+        assertEquals("core options are not target options", 1, s.options().asMap().size());
+    }
+
+    @Test
     public void badInputGetsOneLine() {
         expect(List.of(), "usage: ublk:add TYPE");
         expect(List.of("nope"), "unknown target type 'nope' (available: null, loop)");
@@ -63,6 +96,11 @@ public class AddArgumentsTest {
         expect(List.of("null", "-n"), "option -n needs a value");
         expect(List.of("null", "-f", "/x"), "unknown option -f for target null");
         expect(List.of("null", "--recovery", "maybe"), "--recovery takes none, recovery, reissue or fail-io");
+        expect(List.of("null", "--queues=0"), "-q must be 1..4096, not 0");
+        expect(List.of("null", "-n", "1048576"), "-n must be -1..1048575");
+        expect(List.of("loop", "--read-only=yes"), "option --read-only takes no value");
+        expect(List.of("null", "1G"), "unexpected argument '1G' for target null (ublk:add null --help lists its options)");
+        expect(List.of("-q", "2", "null"), "usage: ublk:add TYPE");
     }
 
     private static void expect(List<String> args, String message) {

@@ -472,19 +472,41 @@ public class DeviceManager implements UblkService {
         return out;
     }
 
-    private static DeviceStatus status(ControlClient control, ManagedDevice m) throws ErrnoException {
-        Params params;
-        try {
-            params = control.params(m.id());
-        } catch (ErrnoException e) {
-            params = null;
+    @Override
+    public List<DeviceStatus> unserved() throws IOException {
+        List<DeviceStatus> out = new ArrayList<>();
+        try (ControlClient control = ControlClient.open()) {
+            for (int id : KernelDevices.ids()) {
+                if (managed(id) != null) {
+                    continue;
+                }
+                try {
+                    out.add(new DeviceStatus(control.deviceInfo(id), params(control, id), null, null, new int[0],
+                            null, "not served by this server"));
+                } catch (ErrnoException e) {
+                    LOG.debug("ublk device {} not listed: {}", id, e.getMessage()); // deleted meanwhile
+                }
+            }
         }
+        return out;
+    }
+
+    private static DeviceStatus status(ControlClient control, ManagedDevice m) throws ErrnoException {
         UblkDevice device = m.device;
         Target target = device == null ? null : device.target();
         String service = m.state.label() + (m.reason == null ? "" : ": " + m.reason);
-        return new DeviceStatus(control.deviceInfo(m.id()), params, m.type(),
+        return new DeviceStatus(control.deviceInfo(m.id()), params(control, m.id()), m.type(),
                 target == null ? "{}" : target.describeJson(),
                 device == null ? new int[0] : device.queueThreadIds(), m.state, service);
+    }
+
+    /** GET_PARAMS, or null when the kernel would not say (a device not started has no devt yet). */
+    private static Params params(ControlClient control, int id) {
+        try {
+            return control.params(id);
+        } catch (ErrnoException e) {
+            return null;
+        }
     }
 
     private List<ManagedDevice> snapshot() {

@@ -10,9 +10,9 @@ import io.jublk.core.uapi.Params;
  * @param info           GET_DEV_INFO
  * @param params         GET_PARAMS, or null when the kernel would not say
  * @param targetType     the target's type, or null for a device jublk does not serve
- * @param targetJson     the target's own description
+ * @param targetJson     the target's own description, or null for a device jublk does not serve
  * @param queueThreadIds Linux thread ids of the queue threads, by queue (none while not served)
- * @param state          what jublk does for the device
+ * @param state          what jublk does for the device, or null for a device jublk does not know
  * @param service        {@code state} in words, with the reason when it is not serving
  */
 public record DeviceStatus(DevInfo info, Params params, String targetType, String targetJson, int[] queueThreadIds,
@@ -26,6 +26,11 @@ public record DeviceStatus(DevInfo info, Params params, String targetType, Strin
 
     public int id() {
         return info.devId();
+    }
+
+    /** Whether this server has the device (false: a kernel device of another server, or left by a dead one). */
+    public boolean served() {
+        return targetType != null;
     }
 
     public RecoveryMode recovery() {

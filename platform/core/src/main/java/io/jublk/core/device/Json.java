@@ -1,11 +1,11 @@
 package io.jublk.core.device;
 
-/** The little JSON jublk writes: strings quoted and escaped. */
-final class Json {
+/** The little JSON jublk writes: strings quoted and escaped. Public for the console's {@code --json}. */
+public final class Json {
     private Json() {
     }
 
-    static String quote(String s) {
+    public static String quote(String s) {
         StringBuilder b = new StringBuilder(s.length() + 2).append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

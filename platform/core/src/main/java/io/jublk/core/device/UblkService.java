@@ -31,4 +31,10 @@ public interface UblkService {
 
     /** The devices this server serves or knows from its records, by id. */
     List<DeviceStatus> list() throws IOException;
+
+    /**
+     * The kernel's ublk devices that this server does not serve (another server's, or left behind by a dead
+     * one), by id, as GET_DEV_INFO shows them; {@link DeviceStatus#served()} is false for each.
+     */
+    List<DeviceStatus> unserved() throws IOException;
 }
