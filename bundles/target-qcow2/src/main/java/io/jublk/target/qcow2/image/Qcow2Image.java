@@ -492,7 +492,7 @@ public final class Qcow2Image implements ImageSource {
         long start = offset - inCluster;
         if (!own && n < clusterSize && readsAsZero(start)) {
             long target = refcounts.allocate();
-            if (target >= file.size()) {
+            if (refcounts.lastPastEnd()) {
                 // a new cluster past the end of the file reads as zeroes already: write just the new bytes
                 file.write(src, target + inCluster);
                 setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
