@@ -156,14 +156,20 @@ public final class Qcow2Image implements ImageSource {
 
     /** Loads the refcounts, clears autoclear bits (bitmaps become stale), sets the dirty bit for lazy refcounts. */
     private void openForWrite() throws Qcow2Exception, IOException {
-        if (header.dirty()) {
-            CheckResult check = Qcow2Checker.check(this);
-            if (check.corruptions() > 0) {
-                throw new Qcow2Exception(path + " was not closed cleanly and its refcounts are wrong ("
-                        + check.corruptions() + " errors): repair it with qemu-img check -r all");
-            }
-        }
         refcounts = Refcounts.load(file, header);
+        if (header.dirty() && !Qcow2Checker.check(this).clean()) {
+            // lazy refcounts and a crash: refcounts lag behind the L2 tables; raise them, then recheck
+            int raised = Qcow2Checker.repairLowRefcounts(this);
+            CheckResult after = Qcow2Checker.check(this);
+            if (!after.clean()) {
+                throw new Qcow2Exception(path + " was not closed cleanly and is damaged beyond its refcounts ("
+                        + after.corruptions() + " errors, e.g. " + after.messages().stream().filter(m -> m.startsWith("ERROR"))
+                        .findFirst().orElse("?")
+                        + "): repair it with qemu-img check -r all");
+            }
+            LOG.warn("qcow2: {} was not closed cleanly; raised {} refcounts that lazy refcounts left behind",
+                    path, raised);
+        }
         long incompatible = header.incompatible;
         if (header.autoclear != 0) {
             file.write(ByteBuffer.allocate(8), Header.OFF_AUTOCLEAR);
