@@ -320,9 +320,8 @@ public final class Qcow2Image implements ImageSource {
             dst.position(dst.position() + n);
             return;
         }
-        for (int i = 0; i < n; i++) {
-            dst.put((byte) 0);
-        }
+        java.lang.foreign.MemorySegment.ofBuffer(dst).asSlice(0, n).fill((byte) 0); // from the position on
+        dst.position(dst.position() + n);
     }
 
     private byte[] decompress(long entry) throws Qcow2Exception, IOException {
