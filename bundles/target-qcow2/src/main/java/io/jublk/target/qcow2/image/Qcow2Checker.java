@@ -26,6 +26,8 @@ public final class Qcow2Checker {
     private final List<String> messages = new ArrayList<>();
     private int corruptions;
     private int leaks;
+    /** Clusters whose refcount is below their references: cluster, stored, counted. */
+    private final List<long[]> low = new ArrayList<>();
     /** Active-image entries with a host cluster: offset, then 1 if COPIED is set. */
     private final List<long[]> copied = new ArrayList<>();
 
@@ -55,6 +57,28 @@ public final class Qcow2Checker {
             return new CheckResult(List.copyOf(c.messages), c.corruptions, c.leaks, c.refs.length);
         } catch (IOException e) {
             throw Images.ioError("cannot read " + image.path(), e);
+        }
+    }
+
+    /**
+     * Raises every refcount that is lower than its references to the number of references, and syncs: what
+     * an image with lazy refcounts needs after a crash (its dirty bit set). Other damage is left alone.
+     *
+     * @return how many refcounts were raised
+     */
+    static int repairLowRefcounts(Qcow2Image image) throws Qcow2Exception {
+        try {
+            Storage file = image.storage();
+            Qcow2Checker c = new Qcow2Checker(file, image.header(), file.size());
+            c.run(image);
+            Refcounts rc = image.refcounts();
+            for (long[] l : c.low) {
+                rc.add(l[0] * c.clusterSize, c.clusterSize, (int) (l[2] - l[1]));
+            }
+            file.sync();
+            return c.low.size();
+        } catch (IOException e) {
+            throw Images.ioError("cannot repair " + image.path(), e);
         }
     }
 
@@ -173,6 +197,7 @@ public final class Qcow2Checker {
             long stored = rc.get(c);
             long counted = c < refs.length ? refs[(int) c] : 0;
             if (stored < counted) {
+                low.add(new long[] {c, stored, counted});
                 corruption("cluster " + c + " (0x" + Long.toHexString(c * clusterSize) + ") has refcount " + stored
                         + " but " + counted + " references");
             } else if (stored > counted) {

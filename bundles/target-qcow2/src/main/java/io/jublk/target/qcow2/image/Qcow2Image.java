@@ -156,14 +156,20 @@ public final class Qcow2Image implements ImageSource {
 
     /** Loads the refcounts, clears autoclear bits (bitmaps become stale), sets the dirty bit for lazy refcounts. */
     private void openForWrite() throws Qcow2Exception, IOException {
-        if (header.dirty()) {
-            CheckResult check = Qcow2Checker.check(this);
-            if (check.corruptions() > 0) {
-                throw new Qcow2Exception(path + " was not closed cleanly and its refcounts are wrong ("
-                        + check.corruptions() + " errors): repair it with qemu-img check -r all");
-            }
-        }
         refcounts = Refcounts.load(file, header);
+        if (header.dirty() && !Qcow2Checker.check(this).clean()) {
+            // lazy refcounts and a crash: refcounts lag behind the L2 tables; raise them, then recheck
+            int raised = Qcow2Checker.repairLowRefcounts(this);
+            CheckResult after = Qcow2Checker.check(this);
+            if (!after.clean()) {
+                throw new Qcow2Exception(path + " was not closed cleanly and is damaged beyond its refcounts ("
+                        + after.corruptions() + " errors, e.g. " + after.messages().stream().filter(m -> m.startsWith("ERROR"))
+                        .findFirst().orElse("?")
+                        + "): repair it with qemu-img check -r all");
+            }
+            LOG.warn("qcow2: {} was not closed cleanly; raised {} refcounts that lazy refcounts left behind",
+                    path, raised);
+        }
         long incompatible = header.incompatible;
         if (header.autoclear != 0) {
             file.write(ByteBuffer.allocate(8), Header.OFF_AUTOCLEAR);
@@ -314,9 +320,8 @@ public final class Qcow2Image implements ImageSource {
             dst.position(dst.position() + n);
             return;
         }
-        for (int i = 0; i < n; i++) {
-            dst.put((byte) 0);
-        }
+        java.lang.foreign.MemorySegment.ofBuffer(dst).asSlice(0, n).fill((byte) 0); // from the position on
+        dst.position(dst.position() + n);
     }
 
     private byte[] decompress(long entry) throws Qcow2Exception, IOException {
@@ -492,7 +497,7 @@ public final class Qcow2Image implements ImageSource {
         long start = offset - inCluster;
         if (!own && n < clusterSize && readsAsZero(start)) {
             long target = refcounts.allocate();
-            if (target >= file.size()) {
+            if (refcounts.lastPastEnd()) {
                 // a new cluster past the end of the file reads as zeroes already: write just the new bytes
                 file.write(src, target + inCluster);
                 setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);

@@ -31,6 +31,8 @@ final class Refcounts {
     private long end;
     /** No free cluster below this one. */
     private long freeHint;
+    /** The last allocated cluster lay past the end of the file: it reads as zeroes without being written. */
+    private boolean lastPastEnd;
 
     private Refcounts(Storage file, Header h, long[] table, long fileSize) {
         this.file = file;
@@ -128,6 +130,11 @@ final class Refcounts {
         }
     }
 
+    /** Whether the cluster the last {@link #allocate()} returned lay past the end of the file. */
+    boolean lastPastEnd() {
+        return lastPastEnd;
+    }
+
     /**
      * A free cluster, now counted once (written, not synced). Makes a refcount block, or grows the table,
      * when the free cluster has none.
@@ -150,6 +157,7 @@ final class Refcounts {
                 continue;
             }
             addOne(c, 1);
+            lastPastEnd = c >= end;
             end = Math.max(end, c + 1);
             freeHint = c + 1;
             return c << clusterBits;
