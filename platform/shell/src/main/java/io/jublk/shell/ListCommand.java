@@ -6,6 +6,7 @@ import io.jublk.core.uapi.DevInfo;
 import io.jublk.core.uapi.Feature;
 import io.jublk.core.uapi.Params;
 import java.io.IOException;
+import java.util.BitSet;
 import java.util.List;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
@@ -60,11 +61,20 @@ public class ListCommand {
                 t != null ? t.diskMajor() : 0, t != null ? t.diskMinor() : 0, i.ownerUid(), i.ownerGid()));
         int[] tids = d.queueThreadIds();
         for (int q = 0; q < tids.length; q++) {
-            out.append(String.format("\tqueue %d: tid %d affinity( )%n", q, tids[q]));
+            out.append(String.format("\tqueue %d: tid %d affinity(%s)%n", q, tids[q], cpus(d.affinity(q))));
         }
         out.append(String.format("\ttarget {\"name\":\"%s\",\"recovery\":\"%s\",\"service\":%s,\"backend\":%s}%n",
                 d.targetType(), d.recovery().name().toLowerCase(java.util.Locale.ROOT), quote(d.service()),
                 d.targetJson()));
+    }
+
+    /** The reference server's way: each CPU followed by a space, "0 1 ". */
+    static String cpus(BitSet set) {
+        StringBuilder b = new StringBuilder();
+        for (int cpu = set.nextSetBit(0); cpu >= 0; cpu = set.nextSetBit(cpu + 1)) {
+            b.append(cpu).append(' ');
+        }
+        return b.toString();
     }
 
     private static String quote(String s) {
