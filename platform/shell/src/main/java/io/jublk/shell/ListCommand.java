@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import org.apache.karaf.shell.api.console.Candidate;
@@ -92,7 +93,7 @@ final class ListCommand extends UblkCommand {
         }
         int[] tids = d.queueThreadIds();
         for (int q = 0; q < tids.length; q++) {
-            out.append(String.format("\tqueue %d: tid %d affinity( )%n", q, tids[q]));
+            out.append(String.format("\tqueue %d: tid %d affinity(%s)%n", q, tids[q], cpus(d.affinity(q))));
         }
         out.append(String.format("\ttarget {\"name\":\"%s\",\"recovery\":\"%s\",\"service\":%s,\"backend\":%s}%n",
                 d.targetType(), AddArguments.modeName(d.recovery()), Json.quote(d.service()), d.targetJson()));
@@ -108,5 +109,14 @@ final class ListCommand extends UblkCommand {
     @Override
     void completeValue(OptionSpec option, Session session, CommandLine line, List<Candidate> out) {
         deviceIds(true, out);
+    }
+
+    /** The reference server's way: each CPU followed by a space, "0 1 ". */
+    static String cpus(BitSet set) {
+        StringBuilder b = new StringBuilder();
+        for (int cpu = set.nextSetBit(0); cpu >= 0; cpu = set.nextSetBit(cpu + 1)) {
+            b.append(cpu).append(' ');
+        }
+        return b.toString();
     }
 }

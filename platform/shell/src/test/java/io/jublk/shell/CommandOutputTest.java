@@ -26,8 +26,8 @@ public class CommandOutputTest {
         assertEquals("\tublkc: 240:0 ublkb: 259:0 owner: 0:0", lines[3]);
         assertEquals("\tserved: no (not by this jublk server)", lines[4]);
         assertEquals("dev id 2: nr_hw_queues 2 queue_depth 64 block size 512 dev_capacity 1073741824", lines[5]);
-        assertEquals("\tqueue 0: tid 102 affinity( )", lines[9]);
-        assertEquals("\tqueue 1: tid 202 affinity( )", lines[10]);
+        assertEquals("\tqueue 0: tid 102 affinity()", lines[9]);
+        assertEquals("\tqueue 1: tid 202 affinity()", lines[10]);
         assertTrue(lines[11], lines[11].startsWith("\ttarget {\"name\":\"null\",\"recovery\":\"reissue\",\"service\":\"serving\",\"backend\":{"));
         assertEquals(12, lines.length);
         assertEquals("one device", 7, console.run("ublk:list -n 2").split("\n").length);

@@ -1,5 +1,6 @@
 package io.jublk.core.control;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -15,6 +16,7 @@ import io.jublk.uring.sys.Linux;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.BitSet;
 
 /**
  * A connection to {@code /dev/ublk-control}: a small SQE128 ring over which each command is one
@@ -25,6 +27,11 @@ public final class ControlClient implements AutoCloseable {
     public static final String CONTROL_DEVICE = "/dev/ublk-control";
     /** sizeof(__u64) buffer that GET_FEATURES fills. */
     private static final long FEATURES_SIZE = 8;
+    /**
+     * The CPU mask GET_QUEUE_AFFINITY fills: room for 8192 CPUs (the kernel wants at least its number of
+     * possible CPUs, in whole longs, copies its mask and zeroes the rest).
+     */
+    private static final long CPU_MASK_SIZE = 1024;
 
     private final int fd;
     private final Ring ring;
@@ -33,6 +40,7 @@ public final class ControlClient implements AutoCloseable {
     private final MemorySegment devInfo = arena.allocate(DevInfo.SIZE, 8);
     private final MemorySegment params = arena.allocate(Params.SIZE, 8);
     private final MemorySegment features = arena.allocate(FEATURES_SIZE, 8);
+    private final MemorySegment cpuMask = arena.allocate(CPU_MASK_SIZE, 8);
     private long nextUserData = 1;
 
     private ControlClient(int fd, Ring ring) {
@@ -98,6 +106,14 @@ public final class ControlClient implements AutoCloseable {
         params.set(JAVA_INT, 0, (int) Params.SIZE);
         execute(ControlCommand.GET_PARAMS, devId, params, 0);
         return Params.read(params);
+    }
+
+    /** GET_QUEUE_AFFINITY: the CPUs whose I/O the kernel sends to queue {@code queueId} of device {@code devId}. */
+    public BitSet queueAffinity(int devId, int queueId) throws ErrnoException {
+        cpuMask.fill((byte) 0);
+        execute(ControlCommand.GET_QUEUE_AFFINITY, devId, cpuMask, queueId);
+        // the kernel's cpumask is an array of native (little-endian) longs: byte n holds CPUs 8n..8n+7
+        return BitSet.valueOf(cpuMask.toArray(JAVA_BYTE));
     }
 
     /** START_DEV; blocks until every tag of every queue was fetched, so call it off the queue threads. */

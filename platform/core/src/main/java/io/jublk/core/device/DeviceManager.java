@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -495,9 +496,23 @@ public class DeviceManager implements UblkService {
         UblkDevice device = m.device;
         Target target = device == null ? null : device.target();
         String service = m.state.label() + (m.reason == null ? "" : ": " + m.reason);
-        return new DeviceStatus(control.deviceInfo(m.id()), params(control, m.id()), m.type(),
-                target == null ? "{}" : target.describeJson(),
-                device == null ? new int[0] : device.queueThreadIds(), m.state, service);
+        DevInfo info = control.deviceInfo(m.id());
+        return new DeviceStatus(info, params(control, m.id()), m.type(), target == null ? "{}" : target.describeJson(),
+                device == null ? new int[0] : device.queueThreadIds(), m.state, service, affinity(control, info));
+    }
+
+    /** Each queue's CPUs; none at all when the kernel would not say (a listing must not fail for that). */
+    private static List<BitSet> affinity(ControlClient control, DevInfo info) {
+        List<BitSet> cpus = new ArrayList<>(info.queues());
+        try {
+            for (int q = 0; q < info.queues(); q++) {
+                cpus.add(control.queueAffinity(info.devId(), q));
+            }
+        } catch (ErrnoException e) {
+            LOG.debug("GET_QUEUE_AFFINITY of device {}: {}", info.devId(), e.getMessage());
+            return List.of();
+        }
+        return cpus;
     }
 
     /** GET_PARAMS, or null when the kernel would not say (a device not started has no devt yet). */
