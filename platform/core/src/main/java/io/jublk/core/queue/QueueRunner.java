@@ -465,7 +465,6 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
             return;
         }
         if (res == IoCmd.RES_OK) {
-            move(tag, TagState.SERVING);
             accept(tag);
         } else if (res == -Errno.ENODEV.number()) {
             move(tag, TagState.ABORTED);
