@@ -29,6 +29,7 @@ import org.ops4j.pax.exam.spi.reactors.PerSuite;
 public class DeviceConsoleIT {
     private static final Pattern DEV_LINE = Pattern.compile(
             "dev id (\\d+): nr_hw_queues (\\d+) queue_depth (\\d+) block size (\\d+) dev_capacity (\\d+)");
+    private static final Pattern QUEUE_LINE = Pattern.compile("queue (\\d+): tid (\\d+) affinity\\(([0-9 ]*)\\)");
 
     @Inject
     private SessionFactory sessions;
@@ -74,8 +75,15 @@ public class DeviceConsoleIT {
             assertEquals("LIVE", second[8]);
             assertTrue(list, lines[2].trim().startsWith("flags 0x"));
             assertTrue(list, lines[3].trim().startsWith("ublkc: "));
-            assertTrue(list, lines[4].trim().startsWith("queue 0: tid "));
-            assertTrue(list, lines[5].trim().startsWith("queue 1: tid "));
+            // "queue Q: tid T affinity(C ...)": T a thread of this container, the CPUs the kernel's (2 vCPUs, 2 queues)
+            for (int q = 0; q < 2; q++) {
+                Matcher queue = QUEUE_LINE.matcher(lines[4 + q].trim());
+                assertTrue(list, queue.matches());
+                assertEquals(String.valueOf(q), queue.group(1));
+                assertTrue("tid " + queue.group(2) + " is a thread of this JVM",
+                        Files.isDirectory(Path.of("/proc/self/task", queue.group(2))));
+                assertTrue(list, queue.group(3).matches("(\\d+ )+"));
+            }
             assertTrue(list, lines[6].trim().startsWith("target {\"name\":\"null\""));
 
             byte[] block = new byte[4096];
