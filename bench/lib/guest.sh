@@ -8,7 +8,8 @@ FIO_CPU=${BENCH_FIO_CPU:-1}
 CLK_TCK=$(getconf CLK_TCK)
 server_pid=
 server_id=
-server_log=/tmp/jublk-bench-server.log
+# in the share, so the host can read it when a run goes wrong
+server_log=${BENCH_LOG:-/tmp/jublk-bench-server.log}
 
 # start_server TYPE ARGS... : serves a device, sets server_pid and server_id
 start_server() {
@@ -52,19 +53,19 @@ cpu_ticks() {
     echo $(( ${12} + ${13} ))
 }
 
-# fio_run DEV RW BS QD SECONDS : prints "IOPS IOS"; fails on any fio error
+# fio_run DEV RW BS QD SECONDS : prints "IOPS IOS"; fails on any fio error or when fio hangs (a stuck server)
 fio_run() {
-    local dev=$1 rw=$2 bs=$3 qd=$4 secs=$5 json
-    json=$(taskset -c "$FIO_CPU" fio --name=bench --filename="$dev" --ioengine=io_uring --direct=1 --rw="$rw" \
-        --bs="$bs" --iodepth="$qd" --time_based --runtime="$secs" --norandommap --randrepeat=0 \
-        --output-format=json) || { echo "fio failed on $dev" >&2; return 1; }
-    python3 -c '
-import json, sys
-job = json.loads(sys.argv[1])["jobs"][0]
-if job["error"]:
-    sys.exit("fio error %d" % job["error"])
-side = job["read"] if job["read"]["total_ios"] else job["write"]
-print(round(side["iops"]), side["total_ios"])' "$json"
+    local dev=$1 rw=$2 bs=$3 qd=$4 secs=$5 out
+    # terse output (v3) and awk: a python start per run costs seconds under TCG
+    out=$(timeout $((secs * 4 + 120)) taskset -c "$FIO_CPU" fio --name=bench --filename="$dev" \
+        --ioengine=io_uring --direct=1 --rw="$rw" --bs="$bs" --iodepth="$qd" --time_based --runtime="$secs" \
+        --norandommap --randrepeat=0 --output-format=terse --terse-version=3) \
+        || { echo "fio failed or hung on $dev ($rw $bs QD$qd); server log:" >&2; tail -20 "$server_log" >&2; return 1; }
+    # fields: 5 error, 6 read KiB, 8 read IOPS, 47 write KiB, 49 write IOPS
+    awk -F';' -v bs="$(numfmt --from=iec "${bs^^}")" '{
+        if ($5 != 0) { print "fio error " $5 > "/dev/stderr"; exit 1 }
+        kib = $6 + $47; iops = $8 + $49
+        printf "%d %d\n", iops, kib * 1024 / bs }' <<<"$out"
 }
 
 # jublk_fio DEV RW BS QD SECONDS : like fio_run, and appends the server's CPU microseconds per I/O
@@ -74,7 +75,7 @@ jublk_fio() {
     out=$(fio_run "$@") || return 1
     after=$(cpu_ticks "$server_pid")
     set -- $out
-    python3 -c "print($1, $2, f'{($after - $before) * 1e6 / $CLK_TCK / $2:.1f}')"
+    awk -v i="$1" -v n="$2" -v t=$((after - before)) -v hz="$CLK_TCK" 'BEGIN { printf "%d %d %.1f\n", i, n, t * 1e6 / hz / (n ? n : 1) }'
 }
 
 no_scheduler() { # DEV... : no I/O scheduler, as the reference servers' benches do
@@ -82,8 +83,8 @@ no_scheduler() { # DEV... : no I/O scheduler, as the reference servers' benches 
     for d in "$@"; do echo none >"/sys/block/$(basename "$d")/queue/scheduler"; done
 }
 
-ratio() { python3 -c "print(f'{$1/$2:.3f}')"; }
-median() { python3 -c "import statistics,sys; print(f'{statistics.median(float(x) for x in sys.argv[1:]):.3f}')" $1; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", b ? a / b : 0 }'; }
+median() { printf '%s\n' $1 | sort -g | awk '{ v[NR] = $1 } END { printf "%.3f\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 describe_devices() { # DEV...
     local d q

@@ -19,7 +19,7 @@ final class NullTarget implements Target {
 
     @Override
     public TargetQueue openQueue(QueueContext queue) {
-        return new NullQueue(queue.maxIoBytes());
+        return new NullQueue(queue.queueDepth(), queue.maxIoBytes());
     }
 
     @Override
