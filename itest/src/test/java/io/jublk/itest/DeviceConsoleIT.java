@@ -116,6 +116,59 @@ public class DeviceConsoleIT {
         }
     }
 
+    /** How the data moves, as the kernel accepted it (the list's flags): zero copy for loop where the kernel has it. */
+    @Test
+    public void dataTransferAtTheConsole() throws Exception {
+        Path file = Path.of(System.getProperty("karaf.data"), "it-loop.img");
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(64L << 20);
+        }
+        boolean autoBufReg = UblkHost.kernelVersion() >= 6016;
+        int id = added(console.run("ublk:add loop -f " + file));
+        try {
+            String flags = console.run("ublk:list -n " + id).split("\n")[2];
+            assertEquals(flags, autoBufReg, flags.contains(" AUTO_BUF_REG "));
+            byte[] pattern = new byte[4096];
+            new java.util.Random(id).nextBytes(pattern);
+            try (RandomAccessFile disk = new RandomAccessFile("/dev/ublkb" + id, "rw")) {
+                disk.seek(1 << 20);
+                disk.write(pattern);
+                disk.getFD().sync();
+            }
+            byte[] stored = new byte[4096];
+            try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+                f.seek(1 << 20);
+                f.readFully(stored);
+            }
+            assertArrayEquals("the backing file holds what was written", pattern, stored);
+        } finally {
+            console.run("ublk:del -n " + id);
+            Files.deleteIfExists(file);
+        }
+
+        id = added(console.run("ublk:add null --size 64M --user-copy"));
+        try {
+            String flags = console.run("ublk:list -n " + id).split("\n")[2];
+            assertTrue(flags, flags.contains(" USER_COPY "));
+            assertFalse(flags, flags.contains(" AUTO_BUF_REG "));
+            byte[] block = new byte[4096];
+            try (RandomAccessFile f = new RandomAccessFile("/dev/ublkb" + id, "r")) {
+                f.seek(8L << 20);
+                f.readFully(block);
+            }
+            assertArrayEquals(new byte[4096], block);
+        } finally {
+            console.run("ublk:del -n " + id);
+        }
+        assertTrue(console.error("ublk:add null --user-copy --no-zero-copy").contains("exclude each other"));
+    }
+
+    private static int added(String output) {
+        Matcher m = Pattern.compile("dev id (\\d+): /dev/ublkb\\d+ LIVE").matcher(output);
+        assertTrue(output, m.find());
+        return Integer.parseInt(m.group(1));
+    }
+
     private static List<Path> disks() throws Exception {
         try (Stream<Path> s = Files.list(Path.of("/dev"))) {
             return s.filter(p -> p.getFileName().toString().startsWith("ublkb")).sorted().toList();
