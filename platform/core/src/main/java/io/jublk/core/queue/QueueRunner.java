@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * fixed-buffer operations ({@link TagRequest#bufferIndex()}); with USER_COPY this thread copies a WRITE's
  * data in from /dev/ublkcN before the target sees it and a READ's data out after, through the ring. A
  * zero-copy device that also has USER_COPY asks the kernel to fall back (UBLK_AUTO_BUF_REG_FALLBACK) when it
- * cannot register a request's pages; such a request is then served through USER_COPY.
+ * cannot register a request's pages; such a request is then served through USER_COPY, and so is every
+ * request when the target does not accept registered buffers (one that replaced the target the device was
+ * made for).
  */
 public final class QueueRunner implements Runnable, CompletionHandler, QueueContext {
     private static final Logger LOG = LoggerFactory.getLogger(QueueRunner.class);
@@ -75,6 +77,8 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
     private int serving;
     private int targetFiles;
     private long fallbacks;
+    /** Zero copy, and the target takes registered buffers: requests name their table slot. */
+    private boolean registeredBuffers;
 
     /**
      * @param charFd the device's /dev/ublkcN, open for reading and writing; stays open until {@link #finished()}
@@ -169,6 +173,11 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
         descriptors = Linux.mmap(IoDesc.mmapLength(spec.depth(), page), Linux.PROT_READ,
                 Linux.MAP_SHARED | Linux.MAP_POPULATE, charFd, IoDesc.mmapOffset(spec.queueId(), page), arena);
         targetQueue = target.openQueue(this);
+        registeredBuffers = spec.zeroCopy() && target.acceptsRegisteredBuffers();
+        if (spec.zeroCopy() && !registeredBuffers) {
+            LOG.warn("queue {} of device {}: the target takes no registered buffers; its data goes through {}",
+                    spec.queueId(), spec.deviceId(), spec.userCopy() ? "USER_COPY" : "nowhere (requests fail)");
+        }
         for (int tag = 0; tag < spec.depth(); tag++) {
             queueCommand(IoCmd.FETCH_REQ, tag, 0);
         }
@@ -318,18 +327,22 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
     /** Where a READ or WRITE's data is for the target; returns 0, or EIO when it cannot be reached. */
     private int placeData(TagRequest request, int tag, int opFlags) {
         if (!spec.zeroCopy()) {
-            request.userCopy = spec.userCopy();
-        } else if ((opFlags & IoOp.FLAG_NEED_REG_BUF) == 0) {
+            request.userCopy = spec.userCopy(); // copy mode, or USER_COPY
+            return 0;
+        }
+        boolean pagesInTable = (opFlags & IoOp.FLAG_NEED_REG_BUF) == 0;
+        if (pagesInTable && registeredBuffers) {
             request.bufferIndex = tag;
-        } else if (spec.userCopy()) {
-            // the kernel could not register the pages (fallback asked for): copy this one
-            request.userCopy = true;
-            if (fallbacks++ == 0) {
-                LOG.warn("queue {} of device {}: the kernel could not register a request's buffer; serving such"
-                        + " requests through USER_COPY", spec.queueId(), spec.deviceId());
-            }
-        } else {
-            return EIO; // not asked for, so not expected: the data is nowhere this queue can reach
+            return 0;
+        }
+        if (!spec.userCopy()) {
+            return EIO; // the data is nowhere this queue or its target can reach
+        }
+        // the kernel could not register the pages (the fallback jublk asks for), or the target cannot use them
+        request.userCopy = true;
+        if (!pagesInTable && fallbacks++ == 0) {
+            LOG.warn("queue {} of device {}: the kernel could not register a request's buffer; serving such"
+                    + " requests through USER_COPY", spec.queueId(), spec.deviceId());
         }
         return 0;
     }
