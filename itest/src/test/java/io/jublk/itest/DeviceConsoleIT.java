@@ -33,6 +33,7 @@ import org.ops4j.pax.exam.spi.reactors.PerSuite;
 public class DeviceConsoleIT {
     private static final Pattern DEV_LINE = Pattern.compile(
             "dev id (\\d+): nr_hw_queues (\\d+) queue_depth (\\d+) block size (\\d+) dev_capacity (\\d+)");
+    private static final Pattern QUEUE_LINE = Pattern.compile("queue (\\d+): tid (\\d+) affinity\\(([0-9 ]*)\\)");
 
     @Inject
     private SessionFactory sessions;
@@ -78,8 +79,15 @@ public class DeviceConsoleIT {
             assertEquals("LIVE", second[8]);
             assertTrue(list, lines[2].trim().startsWith("flags 0x"));
             assertTrue(list, lines[3].trim().startsWith("ublkc: "));
-            assertTrue(list, lines[4].trim().startsWith("queue 0: tid "));
-            assertTrue(list, lines[5].trim().startsWith("queue 1: tid "));
+            // "queue Q: tid T affinity(C ...)": T a thread of this container, the CPUs the kernel's (2 vCPUs, 2 queues)
+            for (int q = 0; q < 2; q++) {
+                Matcher queue = QUEUE_LINE.matcher(lines[4 + q].trim());
+                assertTrue(list, queue.matches());
+                assertEquals(String.valueOf(q), queue.group(1));
+                assertTrue("tid " + queue.group(2) + " is a thread of this JVM",
+                        Files.isDirectory(Path.of("/proc/self/task", queue.group(2))));
+                assertTrue(list, queue.group(3).matches("(\\d+ )+"));
+            }
             assertTrue(list, lines[6].trim().startsWith("target {\"name\":\"null\""));
 
             byte[] block = new byte[4096];
@@ -180,6 +188,59 @@ public class DeviceConsoleIT {
         } finally {
             console.run("ublk:del -n " + id);
         }
+    }
+
+    /** How the data moves, as the kernel accepted it (the list's flags): zero copy for loop where the kernel has it. */
+    @Test
+    public void dataTransferAtTheConsole() throws Exception {
+        Path file = Path.of(System.getProperty("karaf.data"), "it-loop.img");
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(64L << 20);
+        }
+        boolean autoBufReg = UblkHost.kernelVersion() >= 6016;
+        int id = added(console.run("ublk:add loop -f " + file));
+        try {
+            String flags = console.run("ublk:list -n " + id).split("\n")[2];
+            assertEquals(flags, autoBufReg, flags.contains(" AUTO_BUF_REG "));
+            byte[] pattern = new byte[4096];
+            new java.util.Random(id).nextBytes(pattern);
+            try (RandomAccessFile disk = new RandomAccessFile("/dev/ublkb" + id, "rw")) {
+                disk.seek(1 << 20);
+                disk.write(pattern);
+                disk.getFD().sync();
+            }
+            byte[] stored = new byte[4096];
+            try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+                f.seek(1 << 20);
+                f.readFully(stored);
+            }
+            assertArrayEquals("the backing file holds what was written", pattern, stored);
+        } finally {
+            console.run("ublk:del -n " + id);
+            Files.deleteIfExists(file);
+        }
+
+        id = added(console.run("ublk:add null --size 64M --user-copy"));
+        try {
+            String flags = console.run("ublk:list -n " + id).split("\n")[2];
+            assertTrue(flags, flags.contains(" USER_COPY "));
+            assertFalse(flags, flags.contains(" AUTO_BUF_REG "));
+            byte[] block = new byte[4096];
+            try (RandomAccessFile f = new RandomAccessFile("/dev/ublkb" + id, "r")) {
+                f.seek(8L << 20);
+                f.readFully(block);
+            }
+            assertArrayEquals(new byte[4096], block);
+        } finally {
+            console.run("ublk:del -n " + id);
+        }
+        assertTrue(console.error("ublk:add null --user-copy --no-zero-copy").contains("exclude each other"));
+    }
+
+    private static int added(String output) {
+        Matcher m = Pattern.compile("dev id (\\d+): /dev/ublkb\\d+ LIVE").matcher(output);
+        assertTrue(output, m.find());
+        return Integer.parseInt(m.group(1));
     }
 
     private static List<Path> disks() throws Exception {

@@ -131,6 +131,22 @@ public class LoopDataTransferKernelTest {
         }
     }
 
+    /**
+     * A target that takes no registered buffers on a device made with zero copy (as one that replaced the
+     * target the device was made for): the queue copies its data through USER_COPY instead.
+     */
+    @Test
+    public void aTargetWithoutRegisteredBuffersOnAZeroCopyDeviceGetsUserCopy() throws Exception {
+        assumeTrue("this kernel has no AUTO_BUF_REG (6.16+)", Feature.AUTO_BUF_REG.in(kernelFeatures));
+        try (Device d = new Device("loop-zc-swapped.img", DataTransfer.AUTO, -1)) {
+            assertTrue(d.flagNames(), Feature.AUTO_BUF_REG.in(d.flags) && Feature.USER_COPY.in(d.flags));
+            d.fioVerify();
+            d.writeReadCompare();
+            assertEquals("no registered buffer: " + d.counts(), 0, d.registered.get());
+            assertTrue(d.counts(), d.copied.get() > 0);
+        }
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------
 
     /** A live loop device over a fresh backing file, its target wrapped to count how data arrived. */
@@ -143,7 +159,10 @@ public class LoopDataTransferKernelTest {
         final AtomicLong registered = new AtomicLong();
         final AtomicLong copied = new AtomicLong();
 
-        /** @param occupyEvery when not 0, the target fills the buffer-table slot of every such tag itself */
+        /**
+         * @param occupyEvery when above 0, the target fills the buffer-table slot of every such tag itself; -1:
+         *                    the target says it takes registered buffers when the device is made, not after
+         */
         Device(String name, DataTransfer transfer, int occupyEvery) throws Exception {
             file = LoopDeviceKernelTest.backing(Path.of("target", "kernel-test").toAbsolutePath(), name, SIZE);
             TargetOptions opts = new TargetOptions(Map.of("file", file.toString()));
@@ -163,7 +182,8 @@ public class LoopDataTransferKernelTest {
             }
             flags = control.deviceInfo(device.id()).flags(); // read back, never assumed
             System.out.println("kernel " + System.getProperty("os.version") + ", " + transfer
-                    + (occupyEvery != 0 ? " (slots of every " + occupyEvery + ". tag taken)" : "")
+                    + (occupyEvery > 0 ? " (slots of every " + occupyEvery + ". tag taken)" : "")
+                    + (occupyEvery < 0 ? " (the target takes no registered buffers after the add)" : "")
                     + ": device flags " + flagNames());
         }
 
@@ -242,6 +262,7 @@ public class LoopDataTransferKernelTest {
         /** The loop target, counting on each queue how READ and WRITE data arrive. */
         private final class Counting implements Target {
             private final int occupyEvery;
+            private final AtomicLong asked = new AtomicLong();
 
             Counting(int occupyEvery) {
                 this.occupyEvery = occupyEvery;
@@ -254,12 +275,12 @@ public class LoopDataTransferKernelTest {
 
             @Override
             public boolean acceptsRegisteredBuffers() {
-                return loop.acceptsRegisteredBuffers();
+                return (occupyEvery >= 0 || asked.getAndIncrement() == 0) && loop.acceptsRegisteredBuffers();
             }
 
             @Override
             public TargetQueue openQueue(QueueContext queue) throws TargetException {
-                if (occupyEvery != 0) {
+                if (occupyEvery > 0) {
                     occupy(queue.ring(), queue.queueDepth());
                 }
                 TargetQueue inner = loop.openQueue(queue);

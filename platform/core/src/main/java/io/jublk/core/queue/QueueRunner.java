@@ -7,6 +7,7 @@ import io.jublk.target.IoOperation;
 import io.jublk.target.IoRequest;
 import io.jublk.target.QueueContext;
 import io.jublk.target.Target;
+import io.jublk.target.TargetException;
 import io.jublk.target.TargetQueue;
 import io.jublk.uring.CompletionHandler;
 import io.jublk.uring.Ring;
@@ -45,7 +46,9 @@ import org.slf4j.LoggerFactory;
  * fixed-buffer operations ({@link TagRequest#bufferIndex()}); with USER_COPY this thread copies a WRITE's
  * data in from /dev/ublkcN before the target sees it and a READ's data out after, through the ring. A
  * zero-copy device that also has USER_COPY asks the kernel to fall back (UBLK_AUTO_BUF_REG_FALLBACK) when it
- * cannot register a request's pages; such a request is then served through USER_COPY.
+ * cannot register a request's pages; such a request is then served through USER_COPY, and so is every
+ * request when the target does not accept registered buffers (one that replaced the target the device was
+ * made for).
  *
  * <p>The target can be swapped while the queue runs ({@link #detachTarget}, {@link #attachTarget}): in
  * between, requests are {@link TagState#HELD} here and the kernel keeps waiting for them, so the disk's
@@ -108,6 +111,8 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
     private int held;
     private int targetFiles;
     private long fallbacks;
+    /** Zero copy, and the target takes registered buffers: requests name their table slot. */
+    private boolean registeredBuffers;
 
     /**
      * @param charFd the device's /dev/ublkcN, open for reading and writing; stays open until {@link #finished()}
@@ -206,6 +211,16 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
         });
     }
 
+    /** Opens {@code target}'s queue handler and notes whether its requests may name registered buffers. */
+    private void openTargetQueue(Target target) throws TargetException {
+        targetQueue = target.openQueue(this);
+        registeredBuffers = spec.zeroCopy() && target.acceptsRegisteredBuffers();
+        if (spec.zeroCopy() && !registeredBuffers) {
+            LOG.warn("queue {} of device {}: the target takes no registered buffers; its data goes through {}",
+                    spec.queueId(), spec.deviceId(), spec.userCopy() ? "USER_COPY" : "nowhere (requests fail)");
+        }
+    }
+
     /** Opens {@code target}'s queue handler on the queue thread and hands it every held request. */
     public CompletableFuture<Void> attachTarget(Target target) {
         return onQueueThread(done -> {
@@ -215,7 +230,7 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
                 return;
             }
             try {
-                targetQueue = target.openQueue(this);
+                openTargetQueue(target);
             } catch (Exception e) {
                 done.completeExceptionally(e);
                 return;
@@ -226,9 +241,7 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
             for (int tag = 0; tag < states.length; tag++) {
                 if (states[tag] == TagState.HELD) {
                     held--;
-                    move(tag, TagState.SERVING);
-                    describe(requests[tag], tag); // valid: it was checked when it arrived
-                    send(tag);
+                    accept(tag); // placed anew: this target may not take what the last one took
                 }
             }
             done.complete(null);
@@ -313,7 +326,7 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
                 Linux.MAP_SHARED | Linux.MAP_POPULATE, charFd, IoDesc.mmapOffset(spec.queueId(), page),
                 descriptorArena);
         if (initialTarget != null) {
-            targetQueue = initialTarget.openQueue(this);
+            openTargetQueue(initialTarget);
             mode = DispatchMode.TARGET;
         } else {
             mode = DispatchMode.HOLD;
@@ -495,7 +508,10 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
         wakePending.set(false);
     }
 
-    /** A request the kernel just handed over: check it, bring in a USER_COPY write's data, then hand it over. */
+    /**
+     * A request the kernel just handed over, or a held one for a new target: check it, bring in a USER_COPY
+     * write's data, then hand it over.
+     */
     private void accept(int tag) {
         TagRequest request = requests[tag];
         int error = describe(request, tag);
@@ -601,18 +617,22 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
     /** Where a READ or WRITE's data is for the target; returns 0, or EIO when it cannot be reached. */
     private int placeData(TagRequest request, int tag, int opFlags) {
         if (!spec.zeroCopy()) {
-            request.userCopy = spec.userCopy();
-        } else if ((opFlags & IoOp.FLAG_NEED_REG_BUF) == 0) {
+            request.userCopy = spec.userCopy(); // copy mode, or USER_COPY
+            return 0;
+        }
+        boolean pagesInTable = (opFlags & IoOp.FLAG_NEED_REG_BUF) == 0;
+        if (pagesInTable && registeredBuffers) {
             request.bufferIndex = tag;
-        } else if (spec.userCopy()) {
-            // the kernel could not register the pages (fallback asked for): copy this one
-            request.userCopy = true;
-            if (fallbacks++ == 0) {
-                LOG.warn("queue {} of device {}: the kernel could not register a request's buffer; serving such"
-                        + " requests through USER_COPY", spec.queueId(), spec.deviceId());
-            }
-        } else {
-            return EIO; // not asked for, so not expected: the data is nowhere this queue can reach
+            return 0;
+        }
+        if (!spec.userCopy()) {
+            return EIO; // the data is nowhere this queue or its target can reach
+        }
+        // the kernel could not register the pages (the fallback jublk asks for), or the target cannot use them
+        request.userCopy = true;
+        if (!pagesInTable && fallbacks++ == 0) {
+            LOG.warn("queue {} of device {}: the kernel could not register a request's buffer; serving such"
+                    + " requests through USER_COPY", spec.queueId(), spec.deviceId());
         }
         return 0;
     }

@@ -10,6 +10,7 @@ package io.jublk.core.queue;
  *                    FETCHING --abort (queue going away)--&gt; ABORTED
  *                    SERVING --no target (swapped, crashed)--&gt; HELD --target back--&gt; SERVING
  *                    HELD --failed by policy (EIO)--&gt; COMPLETED
+ *                    HELD --USER_COPY write for a new target--&gt; COPYING
  * USER_COPY moves the data itself, on the queue's ring:
  *                    FETCHING --WRITE--&gt; COPYING --data in--&gt; SERVING
  *                    COMPLETED --READ--&gt; COPYING --data out, commit+fetch--&gt; FETCHING
@@ -39,7 +40,7 @@ public enum TagState {
             case FETCHING -> next == SERVING || next == COPYING || next == ABORTED;
             case COPYING -> next == SERVING || next == FETCHING;
             case SERVING -> next == COMPLETED || next == HELD;
-            case HELD -> next == SERVING || next == COMPLETED;
+            case HELD -> next == SERVING || next == COMPLETED || next == COPYING;
             case COMPLETED -> next == FETCHING || next == COPYING;
             case ABORTED -> false;
         };

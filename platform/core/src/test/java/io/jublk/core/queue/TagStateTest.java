@@ -30,6 +30,7 @@ public class TagStateTest {
     public void thePathsOfATargetSwapAreLegal() {
         walk(FETCHING, SERVING, HELD, SERVING, COMPLETED, FETCHING);            // held, then the new target
         walk(FETCHING, SERVING, HELD, COMPLETED, FETCHING);                     // held, then failed by policy
+        walk(FETCHING, SERVING, HELD, COPYING, SERVING, COMPLETED, FETCHING);   // a new target without registered buffers
     }
 
     @Test
@@ -38,7 +39,7 @@ public class TagStateTest {
         assertEquals(EnumSet.of(SERVING, COPYING, ABORTED), next(FETCHING));
         assertEquals(EnumSet.of(SERVING, FETCHING), next(COPYING));
         assertEquals(EnumSet.of(COMPLETED, HELD), next(SERVING));
-        assertEquals(EnumSet.of(SERVING, COMPLETED), next(HELD));
+        assertEquals(EnumSet.of(SERVING, COMPLETED, COPYING), next(HELD));
         assertEquals(EnumSet.of(FETCHING, COPYING), next(COMPLETED));
         assertEquals(EnumSet.noneOf(TagState.class), next(ABORTED));
     }
