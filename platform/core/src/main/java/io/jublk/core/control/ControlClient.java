@@ -140,6 +140,23 @@ public final class ControlClient implements AutoCloseable {
         execute(ControlCommand.DEL_DEV, devId, MemorySegment.NULL, 0);
     }
 
+    /**
+     * DEL_DEV_ASYNC (6.9+): removes the device without waiting for the last reference to /dev/ublkcN, so a
+     * process that still holds it (a hung earlier server) cannot block the caller; the device id is freed
+     * when that reference goes. -EOPNOTSUPP on kernels without it.
+     */
+    public void deleteDeviceAsync(int devId) throws ErrnoException {
+        execute(ControlCommand.DEL_DEV_ASYNC, devId, MemorySegment.NULL, 0);
+    }
+
+    /**
+     * UPDATE_SIZE (6.16+): the started disk's capacity becomes {@code sectors} (512-byte units), and the kernel
+     * tells its users (a uevent, as for any capacity change). The server must serve the new range first.
+     */
+    public void updateSize(int devId, long sectors) throws ErrnoException {
+        execute(ControlCommand.UPDATE_SIZE, devId, MemorySegment.NULL, sectors);
+    }
+
     /** START_USER_RECOVERY; -EBUSY while the previous server still holds /dev/ublkcN. */
     public void startUserRecovery(int devId) throws ErrnoException {
         execute(ControlCommand.START_USER_RECOVERY, devId, MemorySegment.NULL, 0);

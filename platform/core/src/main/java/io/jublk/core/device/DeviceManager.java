@@ -411,11 +411,22 @@ public class DeviceManager implements UblkService {
         }
     }
 
-    /** A device no thread of ours serves (left by a previous server): STOP_DEV fails its waiting I/O, then DEL_DEV. */
+    /**
+     * A device no thread of ours serves (left by a previous server): STOP_DEV fails its waiting I/O, then
+     * DEL_DEV_ASYNC where the kernel has it, since a hung earlier server that still holds /dev/ublkcN would
+     * block DEL_DEV, and with it the console, for as long as it lives.
+     */
     private static void deleteUnserved(ControlClient control, int id) throws IOException {
         try {
             control.stopDevice(id);
-            control.deleteDevice(id);
+            try {
+                control.deleteDeviceAsync(id);
+            } catch (ErrnoException e) {
+                if (e.error() != Errno.EOPNOTSUPP) {
+                    throw e;
+                }
+                control.deleteDevice(id); // before 6.9
+            }
         } catch (ErrnoException e) {
             if (e.error() != Errno.ENODEV) {
                 throw e;

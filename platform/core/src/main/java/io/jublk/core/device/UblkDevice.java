@@ -137,9 +137,9 @@ public final class UblkDevice {
             throw new IOException("device " + id + " has " + sizeBytes + " bytes but its " + spec.targetType()
                     + " target now offers " + target.geometry().sizeBytes());
         }
-        if (Feature.AUTO_BUF_REG.in(found.flags()) && !target.acceptsRegisteredBuffers()) {
-            throw new IOException("device " + id + " runs zero copy, which its " + spec.targetType()
-                    + " target now does not take");
+        if (!reachesData(found.flags(), target)) {
+            throw new IOException("device " + id + " runs zero copy without USER_COPY, which its "
+                    + spec.targetType() + " target now does not take");
         }
         startRecoveryWhenQuiesced(control, id);
         UblkDevice device = new UblkDevice(spec, target, failureListener);
@@ -312,9 +312,9 @@ public final class UblkDevice {
         if (target != null) {
             throw new IllegalStateException("device " + info.devId() + " still has a target");
         }
-        if (Feature.AUTO_BUF_REG.in(info.flags()) && !replacement.acceptsRegisteredBuffers()) {
-            throw new IOException("device " + info.devId() + " runs zero copy, which the new " + spec.targetType()
-                    + " target does not take");
+        if (!reachesData(info.flags(), replacement)) {
+            throw new IOException("device " + info.devId() + " runs zero copy without USER_COPY, which the new "
+                    + spec.targetType() + " target does not take");
         }
         List<CompletableFuture<Void>> attached = new ArrayList<>();
         for (QueueRunner runner : queues) {
@@ -427,6 +427,14 @@ public final class UblkDevice {
     /** The Linux thread ids of the queue threads, by queue. */
     public int[] queueThreadIds() {
         return queues.stream().mapToInt(QueueRunner::threadId).toArray();
+    }
+
+    /**
+     * Whether {@code target} can reach the data of a device with these accepted flags: a target without
+     * registered buffers on a zero-copy device is served through USER_COPY, when the device has it.
+     */
+    static boolean reachesData(long flags, Target target) {
+        return !Feature.AUTO_BUF_REG.in(flags) || Feature.USER_COPY.in(flags) || target.acceptsRegisteredBuffers();
     }
 
     /** How a device with these accepted flags moves data, in words for the log. */

@@ -1,9 +1,12 @@
 package io.jublk.core.control;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import io.jublk.core.testing.UblkKernel;
+import io.jublk.core.uapi.CtrlCmd;
+import io.jublk.core.uapi.DevInfo;
 import io.jublk.core.uapi.Feature;
 import io.jublk.uring.sys.Errno;
 import io.jublk.uring.sys.ErrnoException;
@@ -28,6 +31,31 @@ public class ControlKernelTest {
             assertTrue(Long.toHexString(features), Feature.CMD_IOCTL_ENCODE.in(features));
             assertTrue(Long.toHexString(features), Feature.USER_RECOVERY_REISSUE.in(features));
             assertTrue(Long.toHexString(features), Feature.USER_COPY.in(features));
+        }
+    }
+
+    /** DEL_DEV_ASYNC (6.9+) removes a device without waiting; the id is gone once nothing holds it. */
+    @Test
+    public void asyncDeleteRemovesTheDevice() throws Exception {
+        try (ControlClient c = ControlClient.open()) {
+            int id = c.addDevice(DevInfo.request(CtrlCmd.ANY_DEVICE, 1, 16, 64 << 10, 0, 0)).devId();
+            c.deleteDeviceAsync(id);
+            for (int i = 0; i < 50 && known(c, id); i++) {
+                Thread.sleep(100);
+            }
+            assertFalse("device " + id + " still known 5 s after DEL_DEV_ASYNC", known(c, id));
+        }
+    }
+
+    private static boolean known(ControlClient c, int id) throws ErrnoException {
+        try {
+            c.deviceInfo(id);
+            return true;
+        } catch (ErrnoException e) {
+            if (e.error() != Errno.ENODEV) {
+                throw e;
+            }
+            return false;
         }
     }
 

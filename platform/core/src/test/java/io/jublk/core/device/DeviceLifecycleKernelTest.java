@@ -5,11 +5,13 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
+import static org.junit.Assume.assumeTrue;
 
 
 import io.jublk.core.control.ControlClient;
 import io.jublk.core.testing.UblkKernel;
 import io.jublk.core.uapi.DeviceState;
+import io.jublk.core.uapi.Feature;
 import io.jublk.core.uapi.Params;
 import io.jublk.target.TargetOptions;
 import io.jublk.uring.sys.AlignedMemory;
@@ -21,6 +23,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Random;
 import org.junit.Before;
 import org.junit.Test;
@@ -90,6 +93,31 @@ public class DeviceLifecycleKernelTest {
         } finally {
             first.close();
             second.close();
+        }
+    }
+
+    /** UPDATE_SIZE (6.16+) changes a live disk's capacity as its users see it, and I/O goes on. */
+    @Test
+    public void theKernelTakesANewSizeOfALiveDisk() throws Exception {
+        RamTarget target = new RamTarget(SIZE);
+        try (ControlClient control = ControlClient.open()) {
+            assumeTrue("this kernel has no UPDATE_SIZE (6.16+)", Feature.UPDATE_SIZE.in(control.features()));
+            UblkDevice device = UblkDevice.create(control, spec(1), target);
+            int id = device.id();
+            try {
+                Path sysfsSize = Path.of("/sys/block/ublkb" + id + "/size");
+                assertEquals(SIZE >> 9, Long.parseLong(Files.readString(sysfsSize).trim()));
+                control.updateSize(id, (SIZE / 2) >> 9);
+                assertEquals((SIZE / 2) >> 9, Long.parseLong(Files.readString(sysfsSize).trim()));
+                assertEquals((SIZE / 2) >> 9, control.params(id).basic().devSectors());
+                writeReadCompare(id, target); // within the smaller disk
+                control.updateSize(id, SIZE >> 9);
+                assertEquals(SIZE >> 9, Long.parseLong(Files.readString(sysfsSize).trim()));
+            } finally {
+                device.delete(control);
+            }
+        } finally {
+            target.close();
         }
     }
 
