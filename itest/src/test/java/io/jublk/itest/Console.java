@@ -34,6 +34,15 @@ final class Console {
         return (bytes.toString(StandardCharsets.UTF_8) + (result != null ? result : "")).trim();
     }
 
+    /** The id of the device that ublk:add's output names ("dev id N: /dev/ublkbN LIVE"). */
+    static int deviceId(String addOutput) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("dev id (\\d+): /dev/ublkb\\d+ LIVE").matcher(addOutput);
+        if (!m.find()) {
+            throw new AssertionError("no device added: " + addOutput);
+        }
+        return Integer.parseInt(m.group(1));
+    }
+
     /** The message a failing command gives. */
     String error(String command) throws Exception {
         try {

@@ -51,6 +51,14 @@ public final class Linux {
     public static final int FALLOC_FL_PUNCH_HOLE = 0x02;
     public static final int FALLOC_FL_ZERO_RANGE = 0x10;
 
+    // fcntl(2) open file description locks: owned by the open file, not the process, so closing another fd
+    // of the same file does not drop them (POSIX record locks, FileChannel.lock's, would be dropped)
+    public static final int F_OFD_GETLK = 36;
+    public static final int F_OFD_SETLK = 37;
+    public static final short F_RDLCK = 0;
+    public static final short F_WRLCK = 1;
+    public static final short F_UNLCK = 2;
+
     // prctl(2)
     public static final int PR_SET_IO_FLUSHER = 57;
     public static final int PR_GET_IO_FLUSHER = 58;
@@ -361,6 +369,56 @@ public final class Linux {
         } catch (Throwable t) {
             throw unexpected(t);
         }
+    }
+
+    /**
+     * fcntl(F_OFD_SETLK): takes (or with {@link #F_UNLCK} drops) a lock of {@code type} on {@code len} bytes
+     * at {@code start} for {@code fd}'s open file description. False when another open file holds a
+     * conflicting lock; other failures (EINVAL or ENOLCK where the file system has no such locks) throw.
+     */
+    public static boolean ofdLock(int fd, short type, long start, long len) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment flock = flock(arena, type, start, len);
+            MemorySegment state = Libc.state();
+            if ((int) Libc.FCNTL_PTR.invokeExact(state, fd, F_OFD_SETLK, flock) == 0) {
+                return true;
+            }
+            int errno = Libc.errno(state);
+            if (errno == Errno.EAGAIN.number() || errno == Errno.EACCES.number()) {
+                return false;
+            }
+            throw new ErrnoException("fcntl F_OFD_SETLK", errno);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** fcntl(F_OFD_GETLK): whether another open file holds a lock that conflicts with {@code type} there. */
+    public static boolean ofdLockConflicts(int fd, short type, long start, long len) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment flock = flock(arena, type, start, len);
+            MemorySegment state = Libc.state();
+            if ((int) Libc.FCNTL_PTR.invokeExact(state, fd, F_OFD_GETLK, flock) != 0) {
+                fail("fcntl F_OFD_GETLK", state);
+            }
+            return flock.get(JAVA_SHORT, 0) != F_UNLCK;
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** struct flock (x86_64 and aarch64): l_type, l_whence, l_start at 8, l_len at 16, l_pid at 24 (0 for OFD). */
+    private static MemorySegment flock(Arena arena, short type, long start, long len) {
+        MemorySegment flock = arena.allocate(32, 8);
+        flock.set(JAVA_SHORT, 0, type);
+        flock.set(JAVA_SHORT, 2, (short) 0); // SEEK_SET
+        flock.set(JAVA_LONG, 8, start);
+        flock.set(JAVA_LONG, 16, len);
+        return flock;
     }
 
     /** pipe2(2). Returns {read end, write end}. */

@@ -58,6 +58,8 @@ public final class Qcow2Image implements ImageSource {
     private final byte[] decompressed;
     private boolean setDirty;
     private boolean closed;
+    /** Keeps a second writer (a jublk device or QEMU) away while open; null for an image on a test Storage. */
+    private ImageLock lock;
 
     private Qcow2Image(Path path, Storage file, Header header, boolean readOnly, long[] l1, ImageSource backing,
                        List<Snapshot> snapshots, int l2CacheTables) {
@@ -86,12 +88,25 @@ public final class Qcow2Image implements ImageSource {
         } catch (IOException e) {
             throw Images.ioError("cannot open " + path, e);
         }
-        return open(path, file, readOnly, depth, l2CacheBytes);
+        ImageLock lock;
+        try {
+            lock = ImageLock.acquire(path, !readOnly);
+        } catch (Qcow2Exception e) {
+            closeQuietly(file, null);
+            throw e;
+        }
+        return open(path, file, readOnly, depth, l2CacheBytes, lock);
     }
 
     /** Opens the image in {@code file} (which it then owns), named {@code path} for messages and backing files. */
     static Qcow2Image open(Path path, Storage file, boolean readOnly, int depth, long l2CacheBytes)
             throws Qcow2Exception {
+        return open(path, file, readOnly, depth, l2CacheBytes, null);
+    }
+
+    /** As above, holding {@code lock} (which it then owns; null for none) until closed. */
+    private static Qcow2Image open(Path path, Storage file, boolean readOnly, int depth, long l2CacheBytes,
+                                   ImageLock lock) throws Qcow2Exception {
         ImageSource backing = null;
         try {
             long size = file.size();
@@ -116,16 +131,25 @@ public final class Qcow2Image implements ImageSource {
             }
             Qcow2Image image = new Qcow2Image(path, file, h, readOnly, l1, backing, snapshots,
                     (int) Math.max(2, Math.min(1 << 16, l2CacheBytes / h.clusterSize())));
+            image.lock = lock;
             if (!readOnly) {
                 image.openForWrite();
             }
             return image;
         } catch (Qcow2Exception e) {
             closeQuietly(file, backing);
+            unlock(lock);
             throw e;
         } catch (IOException e) {
             closeQuietly(file, backing);
+            unlock(lock);
             throw Images.ioError("cannot read " + path, e);
+        }
+    }
+
+    private static void unlock(ImageLock lock) {
+        if (lock != null) {
+            lock.close();
         }
     }
 
@@ -724,6 +748,7 @@ public final class Qcow2Image implements ImageSource {
         } finally {
             closed = true;
             closeQuietly(file, backing);
+            unlock(lock); // last: the image is another user's to take only once written back
         }
     }
 

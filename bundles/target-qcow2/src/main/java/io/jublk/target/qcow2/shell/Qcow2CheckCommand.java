@@ -7,19 +7,38 @@ import io.jublk.target.qcow2.image.Images;
 import io.jublk.target.qcow2.image.Qcow2Checker;
 import io.jublk.target.qcow2.image.Qcow2Image;
 import java.nio.file.Path;
-import org.apache.felix.service.command.Descriptor;
-import org.osgi.service.component.annotations.Component;
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.CommandException;
+import org.apache.karaf.shell.support.completers.FileCompleter;
 
 /**
  * {@code ublk:qcow2-check FILE}: the image's header and snapshots, then its refcounts recounted: corruptions
  * and leaked clusters. Read-only: the image is not changed. Fails when it finds corruption.
  */
-@Component(service = Qcow2CheckCommand.class,
-        property = {"osgi.command.scope=ublk", "osgi.command.function=qcow2-check"})
-public class Qcow2CheckCommand {
+@Service
+@Command(scope = "ublk", name = "qcow2-check", description = "Check a qcow2 image for corruption and leaked"
+        + " clusters (read-only; fails on corruption)")
+public class Qcow2CheckCommand implements Action {
+    @Argument(index = 0, name = "FILE", description = "the image file", required = true)
+    @Completion(FileCompleter.class)
+    String file;
 
-    @Descriptor("check a qcow2 image for corruption and leaked clusters: ublk:qcow2-check FILE")
-    public void check(@Descriptor("the image file") String file) {
+    @Override
+    public Object execute() throws CommandException {
+        try {
+            check(file);
+        } catch (IllegalArgumentException e) {
+            throw new CommandException(e.getMessage(), e); // Karaf prints the one line, logs no ERROR
+        }
+        return null;
+    }
+
+    /** The command's work, printing its report; a corrupt or unreadable image is an {@link IllegalArgumentException}. */
+    void check(String file) {
         try (Qcow2Image image = Images.open(Path.of(file), true)) {
             System.out.println(file + ": " + image.header());
             for (Snapshot s : image.snapshots()) {

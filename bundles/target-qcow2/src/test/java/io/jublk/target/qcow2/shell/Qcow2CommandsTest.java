@@ -39,6 +39,22 @@ public class Qcow2CommandsTest {
         return out.toString();
     }
 
+    /** What Karaf's command extender registers (the IT types them at the console). */
+    @Test
+    public void theCommandsAreKarafActionsInTheUblkScope() throws Exception {
+        for (Class<?> c : new Class<?>[] {Qcow2CreateCommand.class, Qcow2CheckCommand.class}) {
+            assertTrue(c + " is a Karaf service", c.isAnnotationPresent(org.apache.karaf.shell.api.action.lifecycle.Service.class));
+            org.apache.karaf.shell.api.action.Command command = c.getAnnotation(org.apache.karaf.shell.api.action.Command.class);
+            assertEquals("ublk", command.scope());
+            assertTrue(command.name(), command.name().matches("qcow2-(create|check)"));
+        }
+        // bnd writes the bundle's manifest into target/classes before the tests run
+        try (java.io.InputStream in = Files.newInputStream(Path.of("target/classes/META-INF/MANIFEST.MF"))) {
+            assertEquals(Qcow2CreateCommand.class.getPackageName(),
+                    new java.util.jar.Manifest(in).getMainAttributes().getValue("Karaf-Commands"));
+        }
+    }
+
     @Test
     public void createdImagesPassQemuImgCheck() throws Exception {
         Qcow2CreateCommand create = new Qcow2CreateCommand();
