@@ -23,6 +23,7 @@ import io.jublk.target.Target;
 import io.jublk.target.TargetException;
 import io.jublk.target.TargetOptions;
 import io.jublk.target.TargetQueue;
+import io.jublk.testkit.Commands;
 import io.jublk.uring.Ring;
 import io.jublk.uring.sys.AlignedMemory;
 import io.jublk.uring.sys.ErrnoException;
@@ -202,7 +203,7 @@ public class LoopDataTransferKernelTest {
         /** fio random writes of 4K to 512K, each block verified (crc32c) when read back. */
         void fioVerify() throws Exception {
             assumeTrue("fio not installed", Files.isExecutable(Path.of("/usr/bin/fio")));
-            LoopDeviceKernelTest.run(List.of("/usr/bin/fio", "--name=verify", "--filename=" + node(), "--rw=randwrite",
+            Commands.run(List.of("/usr/bin/fio", "--name=verify", "--filename=" + node(), "--rw=randwrite",
                     "--bsrange=4k-512k", "--size=8M", "--direct=1", "--ioengine=io_uring", "--iodepth=16",
                     "--verify=crc32c", "--verify_fatal=1", "--do_verify=1", "--verify_state_save=0"), 300);
             System.out.println("  after fio: " + counts());

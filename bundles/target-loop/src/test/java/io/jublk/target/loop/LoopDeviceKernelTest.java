@@ -5,17 +5,15 @@ import static io.jublk.target.loop.LoopTargetTest.fileBytes;
 import static io.jublk.target.loop.LoopTargetTest.random;
 import static io.jublk.target.loop.LoopTargetTest.resize;
 import static org.junit.Assert.assertArrayEquals;
+import static io.jublk.testkit.Commands.run;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assume.assumeTrue;
 
-import io.jublk.core.control.ControlClient;
-import io.jublk.core.device.DeviceSpec;
-import io.jublk.core.device.RecoveryMode;
-import io.jublk.core.device.UblkDevice;
 import io.jublk.core.uapi.Params;
 import io.jublk.target.TargetOptions;
+import io.jublk.testkit.LiveDevice;
 import io.jublk.uring.sys.AlignedMemory;
 import io.jublk.uring.sys.Errno;
 import io.jublk.uring.sys.ErrnoException;
@@ -32,7 +30,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.Before;
 import org.junit.Test;
 
@@ -61,7 +58,7 @@ public class LoopDeviceKernelTest {
     public void writesThroughTheDiskLandInTheBackingFile() throws Exception {
         Path file = backing(Path.of("target", "kernel-test").toAbsolutePath(), "loop-data.img", SIZE);
         for (int queues : new int[] {1, 2}) {
-            try (Device d = new Device(file, queues, Map.of())) {
+            try (var d = device(file, queues, Map.of())) {
                 System.out.println("kernel " + System.getProperty("os.version") + ", " + queues + " queue(s): "
                         + d.target.describeJson());
                 assertEquals(SIZE >> 9, d.params.basic().devSectors());
@@ -95,7 +92,7 @@ public class LoopDeviceKernelTest {
             f.seek(1 << 20);
             f.write(head);
         }
-        try (Device d = new Device(file, 1, Map.of("offset", "1M", "read-only", "true"))) {
+        try (var d = device(file, 1, Map.of("offset", "1M", "read-only", "true"))) {
             assertEquals((SIZE - (1 << 20)) >> 9, d.params.basic().devSectors());
             assertTrue((d.params.basic().attrs() & Params.ATTR_READ_ONLY) != 0);
             assertEquals("1", Files.readString(Path.of("/sys/block/ublkb" + d.device.id() + "/ro")).trim());
@@ -125,7 +122,7 @@ public class LoopDeviceKernelTest {
     public void discardAndZeroOutFreeTheBackingBlocks() throws Exception {
         // tmpfs in the VM punches holes (and does O_DIRECT from 6.6 on)
         Path file = backing(Files.createTempDirectory("loop"), "loop-discard.img", SIZE);
-        try (Device d = new Device(file, 1, Map.of())) {
+        try (var d = device(file, 1, Map.of())) {
             System.out.println("kernel " + System.getProperty("os.version") + ", discard test: "
                     + d.target.describeJson());
             assertNotNull("discard advertised", d.params.discard());
@@ -203,7 +200,7 @@ public class LoopDeviceKernelTest {
             } catch (io.jublk.target.TargetException e) {
                 assertTrue(e.getMessage(), e.getMessage().contains("multiple of the logical block size 4096"));
             }
-            try (Device d = new Device(nullb, 1, Map.of())) {
+            try (var d = device(nullb, 1, Map.of())) {
                 assertEquals("4096", Files.readString(Path.of("/sys/block/ublkb" + d.device.id()
                         + "/queue/logical_block_size")).trim());
                 int fd = Linux.open(d.node(), Linux.O_RDWR | Linux.O_DIRECT | Linux.O_CLOEXEC);
@@ -225,7 +222,7 @@ public class LoopDeviceKernelTest {
     public void fioVerifiesRandomWrites() throws Exception {
         assumeTrue("fio not installed", Files.isExecutable(Path.of("/usr/bin/fio")));
         Path file = backing(Path.of("target", "kernel-test").toAbsolutePath(), "loop-fio.img", SIZE);
-        try (Device d = new Device(file, 2, Map.of())) {
+        try (var d = device(file, 2, Map.of())) {
             run(List.of("/usr/bin/fio", "--name=verify", "--filename=" + d.node(), "--rw=randwrite", "--bs=4k",
                     "--size=4M", "--direct=1", "--ioengine=io_uring", "--iodepth=16", "--verify=crc32c",
                     "--verify_fatal=1", "--do_verify=1",
@@ -241,7 +238,7 @@ public class LoopDeviceKernelTest {
         // on the VM's /tmp (tmpfs): the disk takes discards, which mkfs.ext4 sends over the whole disk first
         Path file = backing(Files.createTempDirectory("loop"), "loop-ext4.img", SIZE);
         try {
-            try (Device d = new Device(file, 1, Map.of())) {
+            try (var d = device(file, 1, Map.of())) {
                 assertNotNull("discard advertised", d.params.discard());
                 run(List.of(mkfs.toString(), "-q", "-F", d.node()), 180);
                 run(List.of(fsck.toString(), "-n", "-f", d.node()), 180);
@@ -274,70 +271,9 @@ public class LoopDeviceKernelTest {
         return rc;
     }
 
-    static void run(List<String> command, long timeoutSeconds) throws Exception {
-        long start = System.nanoTime();
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        StringBuilder out = new StringBuilder();
-        Thread reader = Thread.ofPlatform().start(() -> {
-            try {
-                out.append(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                out.append(e);
-            }
-        });
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            reader.join(5000);
-            throw new AssertionError(command.get(0) + " took longer than " + timeoutSeconds + " s:\n" + out);
-        }
-        reader.join();
-        long ms = (System.nanoTime() - start) / 1_000_000;
-        System.out.println(String.join(" ", command) + " -> " + p.exitValue() + " in " + ms + " ms");
-        assertEquals(command.get(0) + " failed:\n" + out, 0, p.exitValue());
-    }
-
-    /** A live loop device over {@code file}; closing deletes it and closes the target. */
-    private static final class Device implements AutoCloseable {
-        final LoopTarget target;
-        final ControlClient control;
-        final UblkDevice device;
-        final Params params;
-
-        Device(Path file, int queues, Map<String, String> extra) throws Exception {
-            HashMap<String, String> options = new HashMap<>(extra);
-            options.put("file", file.toString());
-            TargetOptions opts = new TargetOptions(options);
-            target = (LoopTarget) new LoopTargetFactory().open(opts);
-            ControlClient c = null;
-            UblkDevice dev;
-            try {
-                c = ControlClient.open();
-                dev = UblkDevice.create(c, new DeviceSpec(-1, queues, 32, DeviceSpec.DEFAULT_MAX_IO_BYTES,
-                        RecoveryMode.NONE, "loop", opts), target);
-            } catch (Exception | Error e) {
-                if (c != null) {
-                    c.close();
-                }
-                target.close();
-                throw e;
-            }
-            control = c;
-            device = dev;
-            params = control.params(device.id());
-        }
-
-        String node() {
-            return UblkDevice.blockDevice(device.id()).toString();
-        }
-
-        @Override
-        public void close() throws IOException {
-            try {
-                device.delete(control);
-            } finally {
-                control.close();
-                target.close();
-            }
-        }
+    private static LiveDevice<LoopTarget> device(Path file, int queues, Map<String, String> extra) throws Exception {
+        Map<String, String> options = new HashMap<>(extra);
+        options.put("file", file.toString());
+        return LiveDevice.open(new LoopTargetFactory(), LoopTarget.class, queues, options);
     }
 }

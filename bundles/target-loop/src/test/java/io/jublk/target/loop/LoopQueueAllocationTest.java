@@ -6,6 +6,7 @@ import static org.junit.Assert.assertTrue;
 import io.jublk.target.IoOperation;
 import io.jublk.target.TargetOptions;
 import io.jublk.target.TargetQueue;
+import io.jublk.testkit.RingHarness;
 import io.jublk.uring.CompletionHandler;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;

@@ -12,6 +12,7 @@ import io.jublk.target.IoOperation;
 import io.jublk.target.TargetException;
 import io.jublk.target.TargetOptions;
 import io.jublk.target.TargetQueue;
+import io.jublk.testkit.RingHarness;
 import io.jublk.uring.sys.ErrnoException;
 import io.jublk.uring.sys.Linux;
 import java.io.IOException;

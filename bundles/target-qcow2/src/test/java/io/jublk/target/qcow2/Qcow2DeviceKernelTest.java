@@ -1,21 +1,19 @@
 package io.jublk.target.qcow2;
 
 import static org.junit.Assert.assertArrayEquals;
+import static io.jublk.testkit.Commands.run;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assume.assumeTrue;
 
 import io.jublk.core.control.ControlClient;
-import io.jublk.core.device.DeviceSpec;
-import io.jublk.core.device.RecoveryMode;
 import io.jublk.core.device.UblkDevice;
-import io.jublk.core.uapi.Params;
-import io.jublk.target.TargetOptions;
 import io.jublk.target.qcow2.image.Images;
 import io.jublk.target.qcow2.image.Qcow2Creator;
 import io.jublk.target.qcow2.image.Qcow2Image;
 import io.jublk.target.qcow2.image.Qemu;
+import io.jublk.testkit.LiveDevice;
 import io.jublk.uring.sys.AlignedMemory;
 import io.jublk.uring.sys.Linux;
 import java.io.IOException;
@@ -65,7 +63,7 @@ public class Qcow2DeviceKernelTest {
         assumeTrue("fio not installed", Files.isExecutable(Path.of("/usr/bin/fio")));
         Path img = fresh("fio.qcow2");
         Qcow2Creator.create(img, SIZE, 65536, null);
-        try (Device d = new Device(img, 2, Map.of())) {
+        try (var d = device(img, 2, Map.of())) {
             System.out.println("kernel " + System.getProperty("os.version") + ": " + d.target.describeJson());
             run(List.of("/usr/bin/fio", "--name=verify", "--filename=" + d.node(), "--rw=randwrite", "--bs=4k",
                     "--size=16M", "--direct=1", "--ioengine=io_uring", "--iodepth=16", "--numjobs=1",
@@ -83,7 +81,7 @@ public class Qcow2DeviceKernelTest {
         byte[] pattern = new byte[length];
         new Random(5).nextBytes(pattern);
         long at = (8L << 20) + 4096;
-        try (Device d = new Device(img, 1, Map.of())) {
+        try (var d = device(img, 1, Map.of())) {
             int fd = Linux.open(d.node(), Linux.O_RDWR | Linux.O_DIRECT | Linux.O_CLOEXEC);
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment out = AlignedMemory.allocate(arena, length, 4096);
@@ -115,7 +113,7 @@ public class Qcow2DeviceKernelTest {
         Qcow2Creator.create(base, SIZE, 65536, null);
         Path top = fresh("top.qcow2");
         Qcow2Creator.create(top, -1, 65536, "base.qcow2");
-        try (Device d = new Device(top, 2, Map.of())) {
+        try (var d = device(top, 2, Map.of())) {
             assertNotNull("discard advertised", d.params.discard());
             run(List.of(mkfs.toString(), "-q", "-F", d.node()), 300);
             run(List.of(fsck.toString(), "-n", "-f", d.node()), 300);
@@ -186,70 +184,9 @@ public class Qcow2DeviceKernelTest {
         fio.destroyForcibly();
     }
 
-    private static void run(List<String> command, long timeoutSeconds) throws Exception {
-        long start = System.nanoTime();
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        StringBuilder out = new StringBuilder();
-        Thread reader = Thread.ofPlatform().start(() -> {
-            try {
-                out.append(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                out.append(e);
-            }
-        });
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            reader.join(5000);
-            throw new AssertionError(command.get(0) + " took longer than " + timeoutSeconds + " s:\n" + out);
-        }
-        reader.join();
-        long ms = (System.nanoTime() - start) / 1_000_000;
-        System.out.println(String.join(" ", command) + " -> " + p.exitValue() + " in " + ms + " ms");
-        assertEquals(command.get(0) + " failed:\n" + out, 0, p.exitValue());
-    }
-
-    /** A live qcow2 device over {@code image}; closing deletes it and closes the target (and image). */
-    private static final class Device implements AutoCloseable {
-        final Qcow2Target target;
-        final ControlClient control;
-        final UblkDevice device;
-        final Params params;
-
-        Device(Path image, int queues, Map<String, String> extra) throws Exception {
-            HashMap<String, String> options = new HashMap<>(extra);
-            options.put("file", image.toString());
-            TargetOptions opts = new TargetOptions(options);
-            target = (Qcow2Target) new Qcow2TargetFactory().open(opts);
-            ControlClient c = null;
-            UblkDevice dev;
-            try {
-                c = ControlClient.open();
-                dev = UblkDevice.create(c, new DeviceSpec(-1, queues, 32, DeviceSpec.DEFAULT_MAX_IO_BYTES,
-                        RecoveryMode.NONE, "qcow2", opts), target);
-            } catch (Exception | Error e) {
-                if (c != null) {
-                    c.close();
-                }
-                target.close();
-                throw e;
-            }
-            control = c;
-            device = dev;
-            params = control.params(device.id());
-        }
-
-        String node() {
-            return UblkDevice.blockDevice(device.id()).toString();
-        }
-
-        @Override
-        public void close() throws IOException {
-            try {
-                device.delete(control);
-            } finally {
-                control.close();
-                target.close();
-            }
-        }
+    private static LiveDevice<Qcow2Target> device(Path file, int queues, Map<String, String> extra) throws Exception {
+        Map<String, String> options = new HashMap<>(extra);
+        options.put("file", file.toString());
+        return LiveDevice.open(new Qcow2TargetFactory(), Qcow2Target.class, queues, options);
     }
 }

@@ -12,6 +12,7 @@ import io.jublk.target.TargetException;
 import io.jublk.target.TargetOptions;
 import io.jublk.target.TargetQueue;
 import io.jublk.target.qcow2.image.Qemu;
+import io.jublk.testkit.RingHarness;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.jublk.target.qcow2;
+package io.jublk.testkit;
 
 import io.jublk.target.IoOperation;
 import io.jublk.target.IoRequest;
@@ -14,16 +14,16 @@ import java.lang.foreign.MemorySegment;
  * Drives a target queue the way the core's queue thread does, with a real ring but no ublk: requests go to
  * {@link TargetQueue#submit}, ring completions with the target bit to {@link TargetQueue#onCompletion}.
  */
-final class RingHarness implements QueueContext, AutoCloseable {
-    static final int DEPTH = 8;
-    static final int MAX_IO = 256 << 10;
+public final class RingHarness implements QueueContext, AutoCloseable {
+    public static final int DEPTH = 8;
+    public static final int MAX_IO = 256 << 10;
 
-    final Ring ring;
-    final Arena arena = Arena.ofShared();
-    final Request[] requests = new Request[DEPTH];
+    public final Ring ring;
+    public final Arena arena = Arena.ofShared();
+    public final Request[] requests = new Request[DEPTH];
     private int registered;
 
-    RingHarness() throws IOException {
+    public RingHarness() throws IOException {
         ring = Ring.open(RingConfig.builder(2 * DEPTH).cqEntries(4 * DEPTH).build());
         for (int tag = 0; tag < DEPTH; tag++) {
             // page-aligned, like the core's per-tag buffers (O_DIRECT needs it)
@@ -32,7 +32,7 @@ final class RingHarness implements QueueContext, AutoCloseable {
     }
 
     /** Submits the request and serves the ring until it is completed; returns its result. */
-    int run(TargetQueue queue, Request r) throws IOException {
+    public int run(TargetQueue queue, Request r) throws IOException {
         r.result = Integer.MIN_VALUE;
         r.completed = false;
         queue.submit(r);
@@ -40,7 +40,7 @@ final class RingHarness implements QueueContext, AutoCloseable {
         return r.result;
     }
 
-    void awaitAll(TargetQueue queue, Request... rs) throws IOException {
+    public void awaitAll(TargetQueue queue, Request... rs) throws IOException {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (!allDone(rs)) {
             if (System.nanoTime() > deadline) {
@@ -65,7 +65,7 @@ final class RingHarness implements QueueContext, AutoCloseable {
         return true;
     }
 
-    Request request(int tag, IoOperation op, long offset, int length) {
+    public Request request(int tag, IoOperation op, long offset, int length) {
         Request r = requests[tag];
         r.op = op;
         r.offset = offset;
@@ -119,16 +119,16 @@ final class RingHarness implements QueueContext, AutoCloseable {
         arena.close();
     }
 
-    static final class Request implements IoRequest {
-        final int tag;
-        final MemorySegment buffer;
-        IoOperation op;
-        long offset;
-        int length;
-        boolean fua;
-        boolean noUnmap;
-        int result;
-        boolean completed;
+    public static final class Request implements IoRequest {
+        public final int tag;
+        public final MemorySegment buffer;
+        public IoOperation op;
+        public long offset;
+        public int length;
+        public boolean fua;
+        public boolean noUnmap;
+        public int result;
+        public boolean completed;
 
         Request(int tag, MemorySegment buffer) {
             this.tag = tag;
