@@ -18,8 +18,16 @@ import org.osgi.service.component.annotations.Component;
         property = {"osgi.command.scope=ublk", "osgi.command.function=qcow2-check"})
 public class Qcow2CheckCommand {
 
-    @Descriptor("check a qcow2 image for corruption and leaked clusters: ublk:qcow2-check FILE")
-    public void check(@Descriptor("the image file") String file) {
+    private static final String USAGE = "ublk:qcow2-check FILE";
+
+    /** The console's entry (see {@link GogoWords}): the function's name, then FILE. */
+    @Descriptor("check a qcow2 image for corruption and leaked clusters: " + USAGE)
+    public void _main(@Descriptor("the image file") String... words) {
+        check(GogoWords.single(words, USAGE));
+    }
+
+    /** Checks FILE, printing what it finds; throws when it finds corruption. */
+    public void check(String file) {
         try (Qcow2Image image = Images.open(Path.of(file), true)) {
             System.out.println(file + ": " + image.header());
             for (Snapshot s : image.snapshots()) {

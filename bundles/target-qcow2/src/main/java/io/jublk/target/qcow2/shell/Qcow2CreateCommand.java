@@ -14,15 +14,23 @@ import org.osgi.service.component.annotations.Component;
         property = {"osgi.command.scope=ublk", "osgi.command.function=qcow2-create"})
 public class Qcow2CreateCommand {
 
-    @Descriptor("create a qcow2 image: ublk:qcow2-create -s SIZE [-c CLUSTER_SIZE] [-b BACKING] FILE"
+    private static final String USAGE = "ublk:qcow2-create -s SIZE [-c CLUSTER_SIZE] [-b BACKING] FILE";
+
+    /** The console's entry (see {@link GogoWords}): the options, then the function's name and FILE. */
+    @Descriptor("create a qcow2 image: " + USAGE
             + " (the size defaults to the backing file's; a relative BACKING is relative to FILE's folder)")
-    public void create(
+    public void _main(
             @Descriptor("virtual size, e.g. 10G") @Parameter(names = {"-s", "--size"}, absentValue = "") String size,
             @Descriptor("cluster size, 512 to 2M (default 64K)") @Parameter(names = {"-c", "--cluster-size"},
                     absentValue = "64K") String cluster,
             @Descriptor("backing file (qcow2 or raw)") @Parameter(names = {"-b", "--backing"}, absentValue = "")
             String backing,
-            @Descriptor("the image file to create") String file) {
+            @Descriptor("the image file to create") String... words) {
+        create(size, cluster, backing, GogoWords.single(words, USAGE));
+    }
+
+    /** Creates FILE; an empty size takes the backing file's, an empty backing means none. */
+    public void create(String size, String cluster, String backing, String file) {
         try {
             long bytes = size.isEmpty() ? -1 : Sizes.parse("size", size);
             long clusterBytes = Sizes.parse("cluster size", cluster);

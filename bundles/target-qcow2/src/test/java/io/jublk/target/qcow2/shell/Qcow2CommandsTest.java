@@ -10,6 +10,8 @@ import java.io.PrintStream;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import org.apache.felix.gogo.runtime.Reflective;
 import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
@@ -53,6 +55,40 @@ public class Qcow2CommandsTest {
             assertTrue(info, info.contains("\"cluster-size\": " + io.jublk.target.Sizes.parse("c", cluster)));
             String ours = captured(() -> new Qcow2CheckCommand().check(img.toString()));
             assertTrue(ours, ours.contains("No errors were found on the image."));
+        }
+    }
+
+    /** What the console does with "ublk:FUNCTION WORD...": Gogo's own method lookup (no session needed for strings). */
+    private static void console(Object command, String function, String... words) {
+        try {
+            Reflective.invoke(null, command, function, List.of((Object[]) words));
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    public void theConsoleFindsTheCommandsByTheirFunctionNames() throws Exception {
+        Path img = dir.resolve("console.qcow2");
+        String out = captured(() -> console(new Qcow2CreateCommand(), "qcow2-create", "-c", "4K", "-s", "1G",
+                img.toString()));
+        assertTrue(out, out.startsWith("created " + img));
+        String info = Qemu.ok("qemu-img", "info", "--output=json", img.toString());
+        assertTrue(info, info.contains("\"virtual-size\": 1073741824"));
+        assertTrue(info, info.contains("\"cluster-size\": 4096"));
+        String ours = captured(() -> console(new Qcow2CheckCommand(), "qcow2-check", img.toString()));
+        assertTrue(ours, ours.contains("No errors were found on the image."));
+        String[][] usage = {{"qcow2-check"}, {"qcow2-check", "a", "b"}, {"qcow2-create", "-s", "1G"}};
+        for (String[] c : usage) {
+            Object command = c[0].equals("qcow2-check") ? new Qcow2CheckCommand() : new Qcow2CreateCommand();
+            try {
+                console(command, c[0], java.util.Arrays.copyOfRange(c, 1, c.length));
+                fail("accepted " + String.join(" ", c));
+            } catch (IllegalArgumentException e) {
+                assertTrue(e.getMessage(), e.getMessage().startsWith("usage: ublk:" + c[0]));
+            }
         }
     }
 
