@@ -1,0 +1,294 @@
+#!/bin/sh
+# The distribution on a ublk host (the build runs it in the VM, on 6.12 and on 7.2), in one container boot:
+# 1. bin/ublk, the ublksrv-compatible CLI, on real devices: add -t null (1 and 2 queues), fio 4k randread
+#    and randwrite at QD 64 for 10 s, "ublk list" read by field number as the reference server's scripts
+#    read it (daemon pid the container's JVM, each queue's tid one of its threads), del; 8 devices at once
+#    and "del -a"; bad inputs fail in one line and leave /dev/ublkb* as they were; del of a LIVE device
+#    during I/O exits 0.
+# 2. No lost device across a kill -9 of the container: a loop device made at the console (user recovery
+#    with REISSUE, the console's default) and a qcow2 image added by bin/ublk with recovery (-i 1) are
+#    written by two fios while the Karaf JVM is killed with SIGKILL. The image is checked by qemu-img as
+#    the crash left it; on the next start the core finds the device records, sees the devices QUIESCED and
+#    recovers them; both fios must finish with no error, and after the qcow2 device is deleted qemu-img
+#    check and ublk:qcow2-check must find no corruption (leaked clusters are allowed).
+#    The loop fio verifies everything it wrote (the loop target's writes are in the kernel's page cache
+#    once completed). The qcow2 target keeps new L2 entries in the JVM until a FLUSH, like a disk's volatile
+#    cache: a kill -9 loses writes completed since the last FLUSH. So the qcow2 image's first half is
+#    written and flushed before the kill and verified after it, and the writer during the kill (second
+#    half) must see no I/O error but is not verified.
+# Usage: kernel-distribution.sh [DISTRIBUTION.tar.gz]
+test_name=kernel-distribution
+here=`cd "$(dirname "$0")" && pwd`
+. "${here}/testlib.sh"
+[ -e /dev/ublk-control ] || { echo "${test_name}: no ublk driver on this machine (run it in vm/run)" >&2; exit 2; }
+for tool in fio qemu-img blockdev; do
+    command -v "${tool}" >/dev/null || { echo "${test_name}: ${tool} is not installed" >&2; exit 2; }
+done
+
+HOME="${work}/home"; export HOME; mkdir -p "${HOME}" # the VM's /root is read-only
+JUBLK_START_TIMEOUT=900; export JUBLK_START_TIMEOUT # a Karaf boot under TCG on a busy machine is slow
+# C1 only, as the Pax Exam tests do: under TCG a C2 compile costs more than it saves in a Karaf boot
+EXTRA_JAVA_OPTS="${EXTRA_JAVA_OPTS:--XX:TieredStopAtLevel=1}"; export EXTRA_JAVA_OPTS
+started_at=`date +%s`
+client() { # a console command over ssh, as bin/ublk sends it
+    ssh -n -T -p 8101 -i "${home}/etc/admin.key" -o BatchMode=yes -o StrictHostKeyChecking=no \
+        -o UserKnownHostsFile=/dev/null -o LogLevel=QUIET -o ConnectTimeout=5 karaf@127.0.0.1 "$*" 2>&1 | tr -d "\r"
+}
+run() { # run ARG...: bin/ublk; sets rc, out (stdout) and err (stderr)
+    "${home}/bin/ublk" "$@" > "${work}/ublk.out" 2> "${work}/ublk.err"
+    rc=$?
+    out=`cat "${work}/ublk.out"`
+    err=`cat "${work}/ublk.err"`
+}
+lines() { if [ -z "$1" ]; then echo 0; else printf '%s\n' "$1" | wc -l; fi; }
+wait_console() { # bin/ublk starts the container when none runs and waits until its commands answer
+    "${home}/bin/ublk" features > "${work}/start.out" 2>&1 && return 0
+    cat "${work}/start.out"; tail -n 20 "${home}/data/log/karaf.log"
+    return 1
+}
+served() { # served ID: the device is LIVE and jublk serves it
+    out=`client ublk:list -n "$1"`
+    printf '%s\n' "${out}" | grep -q '"service":"serving"' && printf '%s\n' "${out}" | grep -q ' state LIVE'
+}
+disks() { ls /dev | grep '^ublkb[0-9][0-9]*$' | sort | paste -sd ' '; }
+added_id() { printf '%s\n' "${out}" | sed -n 's/^dev id \([0-9][0-9]*\): .*/\1/p' | head -n 1; }
+elapsed() { echo "`expr \`date +%s\` - ${started_at}` s"; }
+
+# listing ID: "ublk list -n ID" read by field number into ${work}/fields (KEY=VALUE lines; see field)
+listing() {
+    run list -n "$1"
+    printf '%s\n' "${out}" > "${work}/listing"
+    awk '
+        $1 == "dev" && $2 == "id" { sub(/:$/, "", $3)
+            print "id=" $3; print "queues=" $5; print "depth=" $7; print "block_size=" $10; print "capacity=" $12 }
+        $1 == "max" && $2 == "rq" { print "max_rq=" $4; print "pid=" $7; print "state=" $9 }
+        $1 == "flags" { print "flags=" $2 }
+        $1 == "ublkc:" { print "ublkc=" $2; print "ublkb=" $4; print "owner=" $6 }
+        $1 == "queue" { sub(/:$/, "", $2); q = q " " $2; t = t " " $4
+            a = $0; sub(/.*affinity\(/, "", a); sub(/ *\).*/, "", a); gsub(/ /, ",", a); aff = aff " " a }
+        $1 == "target" { sub(/^[ \t]*target /, ""); print "target=" $0 }
+        END { print "qids=" substr(q, 2); print "tids=" substr(t, 2); print "affinity=" substr(aff, 2) }' \
+        "${work}/listing" > "${work}/fields"
+}
+field() { sed -n "s/^$1=//p" "${work}/fields" | head -n 1; }
+
+# check_listing ID QUEUES TYPE: every field of the listing against the kernel and the container
+check_listing() {
+    local id="$1" queues="$2" type="$3" jvm expected_qids threads tid cpus set cpu
+    listing "${id}"
+    check "ublk list -n ${id} exits 0 (${rc}) ${err}" [ "${rc}" = 0 ]
+    jvm=`server_pid`
+    check "list ${id}: dev id ${id}, nr_hw_queues ${queues}, queue_depth 128 (`field id`, `field queues`, `field depth`)" \
+        [ "`field id`/`field queues`/`field depth`" = "${id}/${queues}/128" ]
+    check "list ${id}: block size and dev_capacity are the disk's (`field block_size`, `field capacity`)" \
+        [ "`field block_size`/`field capacity`" = "`blockdev --getss /dev/ublkb${id}`/`blockdev --getsize64 /dev/ublkb${id}`" ]
+    check "list ${id}: max rq size `field max_rq`, state `field state`" \
+        sh -c '[ "$0" -gt 0 ] && [ "$1" = LIVE ]' "`field max_rq`" "`field state`"
+    check "list ${id}: daemon pid `field pid` is the container's JVM (${jvm})" [ "`field pid`" = "${jvm}" ]
+    check "list ${id}: flags `field flags` in hex" sh -c 'printf "%s\n" "$0" | grep -q "^0x[0-9a-f][0-9a-f]*$"' "`field flags`"
+    check "list ${id}: ublkc: `field ublkc` ublkb: `field ublkb` are the device nodes' numbers" \
+        [ "`field ublkc`/`field ublkb`" = "`stat -c %Hr:%Lr /dev/ublkc${id}`/`stat -c %Hr:%Lr /dev/ublkb${id}`" ]
+    check "list ${id}: owner: `field owner` is the user who added it" [ "`field owner`" = "`id -u`:`id -g`" ]
+    expected_qids=`seq 0 $((queues - 1)) | paste -sd ' '`
+    check "list ${id}: one queue line per queue (`field qids`)" [ "`field qids`" = "${expected_qids}" ]
+    threads=yes
+    for tid in `field tids`; do [ -d "/proc/${jvm}/task/${tid}" ] || threads="no (${tid})"; done
+    check "list ${id}: each queue's tid (`field tids`) is a thread of the JVM: ${threads}" [ "${threads}" = yes ]
+    check "list ${id}: the queues' tids differ" [ "`field tids | tr ' ' '\n' | sort -u | wc -l`" = "${queues}" ]
+    cpus=yes
+    for set in `field affinity`; do
+        [ -n "${set}" ] || cpus="no (an empty set)"
+        for cpu in `echo "${set}" | tr ',' ' '`; do [ -d "/sys/devices/system/cpu/cpu${cpu}" ] || cpus="no (${cpu})"; done
+    done
+    check "list ${id}: each queue's affinity (`field affinity`) names CPUs of this machine: ${cpus}" [ "${cpus}" = yes ]
+    check "list ${id}: target `field target`" \
+        sh -c 'printf "%s\n" "$0" | grep -q "^{\"name\":\"$1\".*}$"' "`field target`" "${type}"
+}
+
+# load ID RW: fio 4k RW at QD 64 for 10 s on /dev/ublkbID, no error
+load() {
+    fio --name="$2" --filename="/dev/ublkb$1" --rw="$2" --bs=4k --direct=1 --ioengine=io_uring --iodepth=64 \
+        --time_based --runtime=10 > "${work}/load.out" 2>&1
+    fio_rc=$?
+    check "fio 4k $2 QD 64 10 s on /dev/ublkb$1: exit ${fio_rc}, err=0, `grep -o 'IOPS=[^,]*' "${work}/load.out"`" \
+        sh -c '[ "$0" = 0 ] && grep -q "err= 0" "$1"' "${fio_rc}" "${work}/load.out"
+    [ "${fio_rc}" = 0 ] || cat "${work}/load.out"
+}
+
+check "bin/ublk starts the container" wait_console
+echo "# container up after `elapsed`"
+disks_at_start=`disks`
+
+# ---- 1. bin/ublk on real devices ----------------------------------------------------------------------
+for queues in 1 2; do
+    if [ "${queues}" = 1 ]; then run add -t null; else run add -t null -q 2; fi
+    id=`added_id`
+    check "ublk add -t null -q ${queues}: exit ${rc}, dev id ${id} ${err}" sh -c '[ "$0" = 0 ] && [ -n "$1" ]' "${rc}" "${id}"
+    [ -n "${id}" ] || continue
+    check "ublk add printed the device as ublk list does" sh -c 'printf "%s\n" "$0" | grep -q "^	queue 0: tid "' "${out}"
+    check "/dev/ublkb${id} exists when ublk add returns" [ -b "/dev/ublkb${id}" ]
+    check_listing "${id}" "${queues}" null
+    load "${id}" randread
+    load "${id}" randwrite
+    run del -n "${id}"
+    check "ublk del -n ${id}: exit ${rc} ${err}" [ "${rc}" = 0 ]
+    check "/dev/ublkb${id} is gone" [ ! -e "/dev/ublkb${id}" ]
+done
+echo "# single devices done after `elapsed`"
+
+before=`disks`
+ids=""
+for i in 1 2 3 4 5 6 7 8; do
+    run add -t null
+    [ "${rc}" = 0 ] && ids="${ids} `added_id`"
+done
+check "8 devices at once:${ids}" [ "`echo ${ids} | wc -w`" = 8 ]
+run list
+jvm=`server_pid`
+live=0
+for id in ${ids}; do # one "ublk list" of all devices: its dev id and daemon pid/state lines, by field number
+    printf '%s\n' "${out}" | awk -v id="${id}" '$1 == "dev" && $2 == "id" { on = ($3 == id ":") }
+        on && $1 == "max" && $2 == "rq" { print $7 "/" $9 }' | grep -qx "${jvm}/LIVE" \
+        && [ -b "/dev/ublkb${id}" ] && live=$((live + 1))
+done
+check "all 8 are LIVE, served by the container, with their /dev/ublkbN (${live})" [ "${live}" = 8 ]
+jobs=""
+for id in ${ids}; do jobs="${jobs} --name=d${id} --filename=/dev/ublkb${id}"; done
+fio --rw=randrw --bs=4k --direct=1 --ioengine=io_uring --iodepth=16 --time_based --runtime=5 ${jobs} \
+    > "${work}/eight.out" 2>&1
+fio_rc=$?
+check "fio on the 8 devices at once: exit ${fio_rc}, no error" \
+    sh -c '[ "$0" = 0 ] && [ "`grep -c "err= 0" "$1"`" = 8 ]' "${fio_rc}" "${work}/eight.out"
+run del -a
+check "ublk del -a: exit ${rc}: ${out} ${err}" [ "${rc}" = 0 ]
+check "ublk del -a deleted the 8 devices (/dev/ublkb*: `disks`)" [ "`disks`" = "${before}" ]
+echo "# 8 devices done after `elapsed`"
+
+run add -t null
+kept=`added_id`
+check "a device to collide with: dev id ${kept}" [ -n "${kept}" ]
+before=`disks`
+bad_input() { # bad_input TEXT ARG...: bin/ublk ARG... fails with one line holding TEXT, /dev/ublkb* untouched
+    expected="$1"; shift
+    run "$@"
+    check "ublk $*: exit ${rc}, one line: ${err}" \
+        sh -c '[ "$0" != 0 ] && [ "$1" = 1 ] && printf "%s\n" "$2" | grep -q "^ublk: .*$3"' \
+        "${rc}" "`lines "${err}"`" "${err}" "${expected}"
+    check "ublk $*: /dev/ublkb* as before (`disks`)" [ "`disks`" = "${before}" ]
+}
+bad_input "unknown target type" add -t nosuchtype
+bad_input "-q must be at least 1" add -t null -q 0
+bad_input "5000" add -t null -d 5000
+bad_input "device ${kept} exists already" add -t null -n "${kept}"
+bad_input "no device 4711" del -n 4711
+check "device ${kept} is still served and LIVE after the bad inputs" served "${kept}"
+
+fio --name=busy --filename="/dev/ublkb${kept}" --rw=randread --bs=4k --direct=1 --ioengine=io_uring \
+    --iodepth=64 --time_based --runtime=60 > "${work}/busy.out" 2>&1 &
+busy=$!
+sleep 3
+check "fio is running on /dev/ublkb${kept}" kill -0 "${busy}"
+run del -n "${kept}"
+check "ublk del -n ${kept} of a LIVE device during I/O: exit ${rc} ${err}" [ "${rc}" = 0 ]
+for i in `seq 1 30`; do kill -0 "${busy}" 2>/dev/null || break; sleep 1; done
+check "fio on the deleted device ends" sh -c "! kill -0 ${busy} 2>/dev/null"
+kill "${busy}" 2>/dev/null; wait "${busy}" 2>/dev/null
+check "no device left (/dev/ublkb*: `disks`)" [ "`disks`" = "${disks_at_start}" ]
+echo "# bin/ublk checks done after `elapsed`"
+
+# ---- 2. kill -9 of the container during writes to a loop and a qcow2 device -----------------------------
+img="${work}/backing.img"
+truncate -s 64M "${img}"
+out=`client ublk:add loop -q 2 -f "${img}"`
+id=`printf '%s\n' "${out}" | sed -n 's/^dev id \([0-9]*\): .* LIVE$/\1/p'`
+check "ublk:add loop: ${out}" [ -n "${id}" ]
+[ -n "${id}" ] || { stop_and_report; exit 1; }
+check "the device record is written" [ -f "${home}/data/jublk/devices/${id}.json" ]
+qimg="${work}/disk.qcow2"
+out=`client ublk:qcow2-create -s 256M "${qimg}"`
+check "ublk:qcow2-create: ${out}" [ -f "${qimg}" ]
+run add -t qcow2 -f "${qimg}" -q 2 -i 1
+qid=`added_id`
+check "ublk add -t qcow2 -f IMAGE -q 2 -i 1: exit ${rc}, dev id ${qid} ${err}" [ "${rc}" = 0 ] && [ -n "${qid}" ]
+[ -n "${qid}" ] || { stop_and_report; exit 1; }
+check_listing "${qid}" 2 qcow2
+check "list ${qid}: flags `field flags` have USER_RECOVERY and USER_RECOVERY_REISSUE" \
+    grep -q 'flags 0x[0-9a-f]* \[.*USER_RECOVERY USER_RECOVERY_REISSUE ' "${work}/listing"
+
+verify_writer() { # verify_writer DEVICE SIZE OUT: fio writes and verifies SIZE of DEVICE in the background
+    fio --name=verify --filename="$1" --rw=randwrite --bs=4k --size="$2" --direct=1 --ioengine=io_uring \
+        --iodepth=32 --verify=crc32c --verify_fatal=1 --do_verify=1 --verify_state_save=0 > "$3" 2>&1 &
+}
+flushed() { # flushed DEVICE ["--verify_only --do_verify=1"]: fio 4k randwrite of the first 32M with crc32c, fsync; or its check
+    fio --name=flushed --filename="$1" --rw=randwrite --bs=4k --size=32M --direct=1 --ioengine=io_uring \
+        --iodepth=32 --verify=crc32c --verify_fatal=1 --do_verify=0 --end_fsync=1 --verify_state_save=0 $2 \
+        > "${work}/flushed.out" 2>&1
+}
+flushed "/dev/ublkb${qid}"
+fio_rc=$?
+check "fio wrote and flushed the qcow2 device's first 32M: exit ${fio_rc}" [ "${fio_rc}" = 0 ]
+[ "${fio_rc}" = 0 ] || cat "${work}/flushed.out"
+verify_writer "/dev/ublkb${id}" 32M "${work}/fio.out"
+fio_pid=$!
+fio --name=unflushed --filename="/dev/ublkb${qid}" --rw=randwrite --bs=4k --offset=32M --size=32M --direct=1 \
+    --ioengine=io_uring --iodepth=32 > "${work}/fio-qcow2.out" 2>&1 &
+qfio_pid=$!
+sleep 3
+check "the loop fio is running when the container is killed" kill -0 "${fio_pid}"
+check "the qcow2 fio is running when the container is killed" kill -0 "${qfio_pid}"
+pid=`server_pid`
+kill -9 "${pid}"
+killed_at=`date +%s`
+for i in `seq 1 30`; do kill -0 "${pid}" 2>/dev/null || break; sleep 1; done
+check "the Karaf JVM ${pid} is gone" sh -c "! kill -0 ${pid} 2>/dev/null"
+size_at_kill=`stat -c %s "${qimg}"`
+qemu-img check "${qimg}" > "${work}/check-crash.out" 2>&1
+crash_rc=$?
+check "qemu-img check of the image as the kill left it: exit ${crash_rc} (0 clean, 3 leaks only)" \
+    sh -c '[ "$0" = 0 ] || [ "$0" = 3 ]' "${crash_rc}"
+grep -v "^Leaked cluster" "${work}/check-crash.out" | sed 's/^/# /'
+
+check "bin/ublk starts the container again" wait_console
+for dev in "${id}" "${qid}"; do
+    for i in `seq 1 300`; do served "${dev}" && break; sleep 1; done
+    check "device ${dev} is served and LIVE again, `expr \`date +%s\` - ${killed_at}` s after the kill" served "${dev}"
+done
+listing "${qid}"
+check "list ${qid}: daemon pid `field pid` is the new JVM (`server_pid`)" [ "`field pid`" = "`server_pid`" ]
+out=`"${home}/bin/ublk" recover -n "${id}" 2>&1`
+check "ublk recover -n ${id} on a served device exits 0: ${out}" [ $? = 0 ]
+
+for writer in "${fio_pid}:${work}/fio.out:loop" "${qfio_pid}:${work}/fio-qcow2.out:qcow2"; do
+    p="${writer%%:*}"; f="${writer#*:}"; name="${f##*:}"; f="${f%:*}"
+    wait "${p}"
+    fio_rc=$?
+    check "the ${name} fio finished with exit status 0 (${fio_rc})" [ "${fio_rc}" = 0 ]
+    check "the ${name} fio saw no error" grep -q "err= 0" "${f}"
+    [ "${fio_rc}" = 0 ] || cat "${f}"
+    # bench/nolost collects these lines: the pause the kill caused, as fio's longest I/O latency
+    echo "pause: kill -9 and restart of the container (${name}): `grep -E '^ +lat \((nsec|usec|msec)\): ' "${f}" \
+        | sed 's/^ *//; s/, avg.*//' | paste -sd ';'`"
+done
+echo "# the qcow2 image: ${size_at_kill} bytes at the kill, `stat -c %s "${qimg}"` at the end"
+
+flushed "/dev/ublkb${qid}" "--verify_only --do_verify=1"
+fio_rc=$?
+check "the qcow2 device's flushed first 32M read back intact after the kill: exit ${fio_rc}" \
+    sh -c '[ "$0" = 0 ] && grep -q "err= 0" "$1"' "${fio_rc}" "${work}/flushed.out"
+[ "${fio_rc}" = 0 ] || head -n 20 "${work}/flushed.out"
+run del -n "${qid}"
+check "ublk del -n ${qid} (qcow2): exit ${rc} ${err}" [ "${rc}" = 0 ]
+qemu-img check "${qimg}" > "${work}/check.out" 2>&1
+check_rc=$?
+check "qemu-img check after the run: exit ${check_rc} (0 clean, 3 leaks only)" \
+    sh -c '[ "$0" = 0 ] || [ "$0" = 3 ]' "${check_rc}"
+grep -v "^Leaked cluster" "${work}/check.out" | sed 's/^/# /'
+out=`client ublk:qcow2-check "${qimg}"`
+check "ublk:qcow2-check agrees: no corruption" \
+    sh -c '! printf "%s\n" "$0" | grep -qi "corruption\|error executing"' "${out}"
+printf '%s\n' "${out}" | sed 's/^/# /'
+client ublk:del -n "${id}" >/dev/null
+check "the records are gone with the devices" \
+    sh -c '[ ! -e "$0/${1}.json" ] && [ ! -e "$0/${2}.json" ]' "${home}/data/jublk/devices" "${id}" "${qid}"
+echo "# done after `elapsed`"
+stop_and_report
