@@ -215,9 +215,12 @@ check_listing "${qid}" 2 qcow2
 check "list ${qid}: flags `field flags` have USER_RECOVERY and USER_RECOVERY_REISSUE" \
     grep -q 'flags 0x[0-9a-f]* \[.*USER_RECOVERY USER_RECOVERY_REISSUE ' "${work}/listing"
 
+# The writers are held to 1000 IOPS so that, however fast the machine, they are still writing when the
+# container is killed 3 s after they start (32M of 4k writes: at least 8 s).
 verify_writer() { # verify_writer DEVICE SIZE OUT: fio writes and verifies SIZE of DEVICE in the background
     fio --name=verify --filename="$1" --rw=randwrite --bs=4k --size="$2" --direct=1 --ioengine=io_uring \
-        --iodepth=32 --verify=crc32c --verify_fatal=1 --do_verify=1 --verify_state_save=0 > "$3" 2>&1 &
+        --iodepth=32 --rate_iops=1000 --verify=crc32c --verify_fatal=1 --do_verify=1 --verify_state_save=0 \
+        > "$3" 2>&1 &
 }
 flushed() { # flushed DEVICE ["--verify_only --do_verify=1"]: fio 4k randwrite of the first 32M with crc32c, fsync; or its check
     fio --name=flushed --filename="$1" --rw=randwrite --bs=4k --size=32M --direct=1 --ioengine=io_uring \
@@ -231,7 +234,7 @@ check "fio wrote and flushed the qcow2 device's first 32M: exit ${fio_rc}" [ "${
 verify_writer "/dev/ublkb${id}" 32M "${work}/fio.out"
 fio_pid=$!
 fio --name=unflushed --filename="/dev/ublkb${qid}" --rw=randwrite --bs=4k --offset=32M --size=32M --direct=1 \
-    --ioengine=io_uring --iodepth=32 > "${work}/fio-qcow2.out" 2>&1 &
+    --ioengine=io_uring --iodepth=32 --rate_iops=1000 > "${work}/fio-qcow2.out" 2>&1 &
 qfio_pid=$!
 sleep 3
 check "the loop fio is running when the container is killed" kill -0 "${fio_pid}"
