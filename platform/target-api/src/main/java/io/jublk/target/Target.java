@@ -17,8 +17,9 @@ public interface Target extends AutoCloseable {
      * a request names a registered buffer ({@link IoRequest#bufferIndex()}). Then the core lets the kernel
      * put each request's own pages into the ring's buffer table where the kernel can (zero copy, Linux 6.16+:
      * UBLK_F_AUTO_BUF_REG), so no byte is copied between the kernel and this process; the target must still
-     * serve requests whose data is in {@link IoRequest#buffer()} (older kernels, fallbacks). Default false:
-     * the data is always in the buffer.
+     * serve requests whose data is in {@link IoRequest#buffer()} (older kernels, fallbacks), and may ask for
+     * any one request's data in the buffer with {@link IoRequest#moveDataToBuffer()}. Default false: the data
+     * is always in the buffer.
      */
     default boolean acceptsRegisteredBuffers() {
         return false;

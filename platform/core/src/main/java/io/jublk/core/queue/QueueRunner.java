@@ -637,6 +637,38 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
         return 0;
     }
 
+    /**
+     * {@link IoRequest#moveDataToBuffer()}: a READ goes on in the tag's buffer and is copied out after its
+     * answer; a WRITE goes back to COPYING and is handed over again once its data is in.
+     */
+    boolean moveToBuffer(TagRequest request, int tag) {
+        if (Thread.currentThread() != thread || requests[tag] != request || states[tag] != TagState.SERVING) {
+            throw new IllegalStateException(request + ": moveDataToBuffer only on the queue thread, while the"
+                    + " target serves the request");
+        }
+        if (request.bufferIndex == IoRequest.IN_BUFFER) {
+            return true;
+        }
+        request.bufferIndex = IoRequest.IN_BUFFER;
+        if (!spec.userCopy()) {
+            LOG.error("queue {} of device {}: {} cannot move to a buffer without USER_COPY", spec.queueId(),
+                    spec.deviceId(), request);
+            request.complete(-EIO);
+            return false;
+        }
+        request.userCopy = true;
+        if (request.operation != IoOperation.WRITE) {
+            return true;
+        }
+        if (!request.takeBack()) {
+            throw new IllegalStateException(request + " was answered before it moved to its buffer");
+        }
+        leftTarget(tag);
+        move(tag, TagState.COPYING);
+        queueCopy(tag, true, request.length);
+        return false;
+    }
+
     // ---- completions from the target (any thread) -----------------------------------------------
 
     /** Called by {@link TagRequest#complete} on whatever thread the target used. */

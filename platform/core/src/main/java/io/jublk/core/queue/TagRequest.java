@@ -72,6 +72,19 @@ final class TagRequest implements IoRequest {
         return true;
     }
 
+    /**
+     * Queue thread: takes the request back from the target, which gave it up ({@link #moveDataToBuffer}).
+     * Unlike {@link #revoke()}, a later answer from the target is a bug, not a race.
+     */
+    boolean takeBack() {
+        return OUTSTANDING.compareAndSet(this, true, false);
+    }
+
+    @Override
+    public boolean moveDataToBuffer() {
+        return queue.moveToBuffer(this, tag);
+    }
+
     @Override
     public void complete(int res) {
         if (!OUTSTANDING.compareAndSet(this, true, false)) {

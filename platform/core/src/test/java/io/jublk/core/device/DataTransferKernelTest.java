@@ -21,8 +21,8 @@ import org.junit.Test;
 
 /**
  * The data transfers of the queue runtime on a real ublk kernel (the test VM, both kernels), with a target
- * that keeps the disk in memory: USER_COPY, and copy mode for a target that takes no registered buffers
- * even where the kernel has zero copy. The flags are read back from the kernel (GET_DEV_INFO).
+ * that keeps the disk in memory: USER_COPY, copy mode for a target that takes no registered buffers even
+ * where the kernel has zero copy, and zero copy with some requests moved to memory on the target's request. The flags are read back from the kernel (GET_DEV_INFO).
  */
 public class DataTransferKernelTest {
     private static final long SIZE = 64L << 20;
@@ -43,7 +43,40 @@ public class DataTransferKernelTest {
                         + Long.toHexString(flags) + " " + Feature.decode(flags));
                 assertTrue(Long.toHexString(flags), Feature.USER_COPY.in(flags));
                 assertFalse(Long.toHexString(flags), Feature.AUTO_BUF_REG.in(flags));
-                writeReadCompare(device.id(), target);
+                writeReadCompare(device.id(), target.disk);
+            } finally {
+                device.delete(control);
+            }
+        } finally {
+            target.close();
+        }
+    }
+
+    /**
+     * Zero copy where the kernel has it, and a target that serves some requests in its registered buffers and
+     * asks for the others' data in memory (IoRequest.moveDataToBuffer): both kinds move the right bytes.
+     */
+    @Test
+    public void aZeroCopyTargetCanTakeSomeRequestsInMemory() throws Exception {
+        SplitTarget target = new SplitTarget(SIZE);
+        try (ControlClient control = ControlClient.open()) {
+            UblkDevice device = UblkDevice.create(control, spec(DataTransfer.AUTO), target);
+            try {
+                long flags = control.deviceInfo(device.id()).flags();
+                writeReadCompare(device.id(), target.disk);
+                System.out.println("kernel " + System.getProperty("os.version") + ", flags 0x"
+                        + Long.toHexString(flags) + ": " + target.fixedOperations + " fixed-buffer operations, "
+                        + target.movedToBuffer + " requests moved to their buffer, " + target.servedInMemory
+                        + " served in memory");
+                if (Feature.AUTO_BUF_REG.in(flags)) {
+                    assertTrue(Long.toHexString(flags), Feature.USER_COPY.in(flags));
+                    assertTrue("fixed-buffer operations", target.fixedOperations.get() > 0);
+                    assertTrue("requests moved to their buffer", target.movedToBuffer.get() > 0);
+                    assertEquals(target.movedToBuffer.get(), target.servedInMemory.get());
+                } else {
+                    assertEquals(0, target.fixedOperations.get());
+                    assertTrue(target.servedInMemory.get() > 0);
+                }
             } finally {
                 device.delete(control);
             }
@@ -61,7 +94,7 @@ public class DataTransferKernelTest {
                 long flags = control.deviceInfo(device.id()).flags();
                 assertFalse(Long.toHexString(flags), Feature.AUTO_BUF_REG.in(flags));
                 assertFalse(Long.toHexString(flags), Feature.USER_COPY.in(flags));
-                writeReadCompare(device.id(), target);
+                writeReadCompare(device.id(), target.disk);
             } finally {
                 device.delete(control);
             }
@@ -76,7 +109,7 @@ public class DataTransferKernelTest {
     }
 
     /** O_DIRECT writes and reads of 4 KiB to 512 KiB: the target holds what was written, reads see the target. */
-    private static void writeReadCompare(int id, RamTarget target) throws IOException {
+    private static void writeReadCompare(int id, MemorySegment disk) throws IOException {
         int fd = Linux.open(UblkDevice.blockDevice(id).toString(), Linux.O_RDWR | Linux.O_DIRECT | Linux.O_CLOEXEC);
         try (Arena arena = Arena.ofConfined()) {
             Random random = new Random(id);
@@ -89,11 +122,11 @@ public class DataTransferKernelTest {
                 assertEquals(length, Linux.pwrite(fd, out, offset));
                 Linux.fsync(fd);
                 assertArrayEquals("the target holds " + length + " bytes written", pattern,
-                        target.disk.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE));
-                target.disk.asSlice(offset, length).fill((byte) (length >> 12));
+                        disk.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE));
+                disk.asSlice(offset, length).fill((byte) (length >> 12));
                 MemorySegment in = AlignedMemory.allocate(arena, length, 4096);
                 assertEquals(length, Linux.pread(fd, in, offset));
-                assertEquals(-1, in.mismatch(target.disk.asSlice(offset, length)));
+                assertEquals(-1, in.mismatch(disk.asSlice(offset, length)));
                 offset += 2L * length;
             }
         } finally {
