@@ -18,10 +18,12 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  * <li>READ / WRITE inside clusters that are allocated, contiguous and (for a write) the image's own: one
- *     IORING_OP_READ / WRITE on the queue's ring, at the host offset {@link Qcow2Image#mapDirect} gives.
+ *     IORING_OP_READ / WRITE on the queue's ring, at the host offset {@link Qcow2Image#mapDirect} gives,
+ *     with the request's own pages where the kernel registered them (zero copy: READ_FIXED / WRITE_FIXED).
  *     Frees of clusters wait while such I/O is in flight, so a cluster is never reused under it.</li>
  * <li>Everything else (allocation, copy-on-write, backing files, compressed and zero clusters, FUA writes,
- *     DISCARD / WRITE_ZEROES, FLUSH) is done synchronously on the queue thread under the image's lock.</li>
+ *     DISCARD / WRITE_ZEROES, FLUSH) is done synchronously on the queue thread under the image's lock, with
+ *     the data in memory: a zero-copy request is first moved to its buffer ({@link IoRequest#moveDataToBuffer}).</li>
  * </ul>
  */
 final class Qcow2Queue implements TargetQueue {
@@ -110,6 +112,15 @@ final class Qcow2Queue implements TargetQueue {
             }
             return;
         }
+        if (!request.moveDataToBuffer()) {
+            return; // a zero-copy WRITE: back through submit once its data is in the buffer
+        }
+        throughImage(request, write);
+    }
+
+    /** The slow path: the whole request on the image, under its lock, with the data in the request's buffer. */
+    private void throughImage(IoRequest request, boolean write) throws Qcow2Exception {
+        int length = request.length();
         var buffer = request.buffer().asSlice(0, length).asByteBuffer();
         if (write) {
             image.write(request.offset(), buffer);
@@ -125,9 +136,17 @@ final class Qcow2Queue implements TargetQueue {
     private void queueTransfer(int tag) {
         IoRequest request = requests[tag];
         int from = done[tag];
-        Sqe sqe = kind[tag] == READ
-                ? ring.sqe().read(file, request.buffer(), from, request.length() - from, host[tag] + from)
-                : ring.sqe().write(file, request.buffer(), from, request.length() - from, host[tag] + from);
+        int rest = request.length() - from;
+        long at = host[tag] + from;
+        int index = request.bufferIndex();
+        Sqe sqe;
+        if (kind[tag] == READ) {
+            sqe = index == IoRequest.IN_BUFFER ? ring.sqe().read(file, request.buffer(), from, rest, at)
+                    : ring.sqe().readRegistered(file, index, from, rest, at);
+        } else {
+            sqe = index == IoRequest.IN_BUFFER ? ring.sqe().write(file, request.buffer(), from, rest, at)
+                    : ring.sqe().writeRegistered(file, index, from, rest, at);
+        }
         if (fixed) {
             sqe.fixedFile();
         }
@@ -152,9 +171,14 @@ final class Qcow2Queue implements TargetQueue {
         if (done[tag] >= length) {
             finish(tag, length);
         } else if (res == 0) {
-            // a read past the end of the file (a cluster preallocated by truncation): zeroes
-            request.buffer().asSlice(done[tag], length - done[tag]).fill((byte) 0);
-            finish(tag, length);
+            // a read past the end of the file (the rest of a new cluster the file does not reach yet): zeroes
+            if (request.bufferIndex() == IoRequest.IN_BUFFER) {
+                request.buffer().asSlice(done[tag], length - done[tag]).fill((byte) 0);
+                finish(tag, length);
+            } else {
+                forget(tag);
+                readAgainThroughImage(request);
+            }
         } else {
             try {
                 queueTransfer(tag);
@@ -162,6 +186,17 @@ final class Qcow2Queue implements TargetQueue {
                 LOG.error("qcow2 queue: continuing {} failed", request, e);
                 finish(tag, -EIO);
             }
+        }
+    }
+
+    /** A zero-copy READ the ring could not finish: all of it again through the image, in memory. */
+    private void readAgainThroughImage(IoRequest request) {
+        try {
+            request.moveDataToBuffer(); // always true for a READ on a device that has zero copy
+            throughImage(request, false);
+        } catch (Qcow2Exception e) {
+            LOG.error("qcow2: {} failed: {}", request, e.getMessage());
+            request.complete(-EIO);
         }
     }
 

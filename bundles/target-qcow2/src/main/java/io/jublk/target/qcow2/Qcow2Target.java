@@ -120,6 +120,12 @@ final class Qcow2Target implements Target {
         return geometry;
     }
 
+    /** Mapped READs and WRITEs go straight between the file and the request's pages; the rest asks for memory. */
+    @Override
+    public boolean acceptsRegisteredBuffers() {
+        return true;
+    }
+
     @Override
     public TargetQueue openQueue(QueueContext queue) throws TargetException {
         Ring ring;
