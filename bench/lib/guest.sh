@@ -13,7 +13,8 @@ server_log=${BENCH_LOG:-/tmp/jublk-bench-server.log}
 
 # start_server TYPE ARGS... : serves a device, sets server_pid and server_id
 start_server() {
-    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx512m \
+    # BENCH_JAVA_OPTS: extra JVM options (e.g. -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit to profile)
+    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx512m ${BENCH_JAVA_OPTS:-} \
         -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$SERVER_CP" io.jublk.bench.serve.BenchServer "$@" \
         >"$server_log" 2>&1 &
     local pid=$! i
@@ -53,13 +54,14 @@ cpu_ticks() {
     echo $(( ${12} + ${13} ))
 }
 
-# fio_run DEV RW BS QD SECONDS : prints "IOPS IOS"; fails on any fio error or when fio hangs (a stuck server)
+# fio_run DEV RW BS QD SECONDS : prints "IOPS IOS"; fails on any fio error or when fio hangs (a stuck server).
+# FIO_EXTRA adds fio options (e.g. --offset=1G --size=1G).
 fio_run() {
     local dev=$1 rw=$2 bs=$3 qd=$4 secs=$5 out
     # terse output (v3) and awk: a python start per run costs seconds under TCG
     out=$(timeout $((secs * 4 + 120)) taskset -c "$FIO_CPU" fio --name=bench --filename="$dev" \
         --ioengine=io_uring --direct=1 --rw="$rw" --bs="$bs" --iodepth="$qd" --time_based --runtime="$secs" \
-        --norandommap --randrepeat=0 --output-format=terse --terse-version=3) \
+        --norandommap --randrepeat=0 ${FIO_EXTRA:-} --output-format=terse --terse-version=3) \
         || { echo "fio failed or hung on $dev ($rw $bs QD$qd); server log:" >&2; tail -20 "$server_log" >&2; return 1; }
     # fields: 5 error, 6 read KiB, 8 read IOPS, 47 write KiB, 49 write IOPS
     awk -F';' -v bs="$(numfmt --from=iec "${bs^^}")" '{

@@ -1,6 +1,7 @@
 package io.jublk.bench.serve;
 
 import io.jublk.core.control.ControlClient;
+import io.jublk.core.device.DataTransfer;
 import io.jublk.core.device.DeviceSpec;
 import io.jublk.core.device.RecoveryMode;
 import io.jublk.core.device.UblkDevice;
@@ -9,6 +10,7 @@ import io.jublk.target.TargetFactory;
 import io.jublk.target.TargetOptions;
 import io.jublk.target.loop.LoopTargetFactory;
 import io.jublk.target.nullblk.NullTargetFactory;
+import io.jublk.target.qcow2.Qcow2TargetFactory;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -21,7 +23,11 @@ import java.util.concurrent.CountDownLatch;
  * once the device is LIVE, deletes it on SIGTERM (or SIGINT) and exits.
  *
  * <pre>
- * BenchServer null|loop [-n ID] [-q QUEUES] [-d DEPTH] [--NAME VALUE | --FLAG]...   (target options)
+ * BenchServer null|loop|qcow2 [-n ID] [-q QUEUES] [-d DEPTH] [-t auto|copy|user_copy] [--NAME VALUE | --FLAG]...
+ * </pre>
+ * {@code -t} is how data moves (the console's {@code --no-zero-copy} / {@code --user-copy}); the
+ * {@code --} options are the target's.
+ * <pre>
  * </pre>
  */
 public final class BenchServer {
@@ -35,11 +41,13 @@ public final class BenchServer {
         TargetFactory factory = switch (args[0]) {
             case "null" -> new NullTargetFactory();
             case "loop" -> new LoopTargetFactory();
+            case "qcow2" -> new Qcow2TargetFactory();
             default -> usage();
         };
         int id = -1;
         int queues = DeviceSpec.DEFAULT_QUEUES;
         int depth = DeviceSpec.DEFAULT_DEPTH;
+        DataTransfer transfer = DataTransfer.AUTO;
         Map<String, String> options = new HashMap<>();
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
@@ -47,6 +55,7 @@ public final class BenchServer {
                 case "-n" -> id = Integer.parseInt(args[++i]);
                 case "-q" -> queues = Integer.parseInt(args[++i]);
                 case "-d" -> depth = Integer.parseInt(args[++i]);
+                case "-t" -> transfer = DataTransfer.valueOf(args[++i].toUpperCase(java.util.Locale.ROOT));
                 default -> {
                     if (!a.startsWith("--")) {
                         usage();
@@ -58,7 +67,7 @@ public final class BenchServer {
         }
         TargetOptions targetOptions = new TargetOptions(options);
         DeviceSpec spec = new DeviceSpec(id, queues, depth, DeviceSpec.DEFAULT_MAX_IO_BYTES, RecoveryMode.NONE,
-                factory.type(), targetOptions);
+                factory.type(), targetOptions, transfer);
         Target target = factory.open(targetOptions);
         UblkDevice device;
         try (ControlClient control = ControlClient.open()) {
@@ -82,7 +91,8 @@ public final class BenchServer {
     }
 
     private static TargetFactory usage() {
-        System.err.println("usage: BenchServer null|loop [-n ID] [-q QUEUES] [-d DEPTH] [--OPTION VALUE | --FLAG]...");
+        System.err.println("usage: BenchServer null|loop|qcow2 [-n ID] [-q QUEUES] [-d DEPTH] [-t auto|copy|user_copy]"
+                + " [--OPTION VALUE | --FLAG]...");
         System.exit(2);
         return null;
     }
