@@ -68,6 +68,9 @@ final class Qcow2Target implements Target {
             int physical = Math.max(4096, Math.min(image.clusterSize(), 65536));
             DiskGeometry g = new DiskGeometry(size, 512, physical, readOnly, false, !readOnly, !readOnly,
                     readOnly ? 0 : MAX_DISCARD_BYTES, readOnly ? 0 : image.clusterSize());
+            if (direct && !readOnly) {
+                image.directData(fd);
+            }
             Qcow2Target t = new Qcow2Target(file, image, fd, g, direct);
             LOG.info("qcow2 image {}: {} {}", file, image.header(), t.describeJson());
             return t;

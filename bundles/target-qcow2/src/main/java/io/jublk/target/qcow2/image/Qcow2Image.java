@@ -6,7 +6,10 @@ import io.jublk.target.qcow2.format.Entries;
 import io.jublk.target.qcow2.format.Header;
 import io.jublk.target.qcow2.format.Qcow2Exception;
 import io.jublk.target.qcow2.format.Snapshot;
+import io.jublk.uring.sys.Linux;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,7 +48,11 @@ public final class Qcow2Image implements ImageSource {
     private final LruCache<Long, Table> l2Cache;
     private final ImageSource backing;
     private final List<Snapshot> snapshots;
-    private final byte[] scratch;
+    /** One cluster of aligned native memory for copy-on-write and zero-padded new clusters. */
+    private final ByteBuffer scratch;
+    private final Arena scratchArena = Arena.ofShared();
+    /** An O_DIRECT fd on this image's file for data-cluster writes (the caller's), or -1: see {@link #directData}. */
+    private int directFd = -1;
     private final ClusterDecompressor decompressor;
     private Refcounts refcounts;
     /** Byte ranges to free once the entries that dropped them are durable: offset, length pairs. */
@@ -76,7 +83,7 @@ public final class Qcow2Image implements ImageSource {
         this.l2Cache = new LruCache<>(l2CacheTables);
         this.backing = backing;
         this.snapshots = snapshots;
-        this.scratch = new byte[clusterSize];
+        this.scratch = scratchArena.allocate(clusterSize, 4096).asByteBuffer();
         this.decompressed = new byte[clusterSize];
         this.decompressor = header.zstd() ? new ZstdClusters() : ClusterDecompressor.deflate();
     }
@@ -344,7 +351,7 @@ public final class Qcow2Image implements ImageSource {
             dst.position(dst.position() + n);
             return;
         }
-        java.lang.foreign.MemorySegment.ofBuffer(dst).asSlice(0, n).fill((byte) 0); // from the position on
+        MemorySegment.ofBuffer(dst).asSlice(0, n).fill((byte) 0); // from the position on
         dst.position(dst.position() + n);
     }
 
@@ -515,7 +522,7 @@ public final class Qcow2Image implements ImageSource {
         long host = compressed ? 0 : hostOffset(entry, offset);
         boolean own = !compressed && host != 0 && (entry & Entries.COPIED) != 0;
         if (own && writesInPlace(entry, bitmap, inCluster, n)) {
-            file.write(src, host + inCluster);
+            writeData(src, host + inCluster);
             return;
         }
         long start = offset - inCluster;
@@ -523,31 +530,66 @@ public final class Qcow2Image implements ImageSource {
             long target = refcounts.allocate();
             if (refcounts.lastPastEnd()) {
                 // a new cluster past the end of the file reads as zeroes already: write just the new bytes
-                file.write(src, target + inCluster);
+                writeData(src, target + inCluster);
                 setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
                 freeEntryLater(entry);
                 return;
             }
-            java.util.Arrays.fill(scratch, (byte) 0);
-            src.get(scratch, inCluster, n);
-            file.write(ByteBuffer.wrap(scratch), target);
+            scratch.clear();
+            MemorySegment.ofBuffer(scratch).fill((byte) 0);
+            scratch.put(inCluster, src, src.position(), n);
+            src.position(src.position() + n);
+            writeData(scratch, target);
             setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
             freeEntryLater(entry);
             return;
         }
         // copy-on-write: the whole cluster as it reads now, with the new bytes over it
-        ByteBuffer whole = ByteBuffer.wrap(scratch);
+        ByteBuffer whole = scratch.clear();
         if (n < clusterSize) {
             readPiece(start, whole);
             whole.clear();
         }
-        src.get(scratch, inCluster, n);
+        whole.put(inCluster, src, src.position(), n);
+        src.position(src.position() + n);
         long target = own ? host : refcounts.allocate();
-        file.write(whole, target);
+        writeData(whole, target);
         setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
         if (!own) {
             freeEntryLater(entry);
         }
+    }
+
+    /**
+     * Data-cluster writes go to {@code fd}, an O_DIRECT descriptor of this image's file that the caller keeps
+     * open until {@link #close}, whenever their memory is native and their range 512-byte aligned: they bypass
+     * the page cache, so the image's new clusters cause no write-back storms and no dirty-page throttling of
+     * the writing thread. Metadata stays buffered; the kernel keeps the two coherent.
+     */
+    public synchronized void directData(int fd) {
+        directFd = fd;
+    }
+
+    /** Writes all of {@code src} (a data cluster's bytes) at {@code position}, through O_DIRECT where it can. */
+    private void writeData(ByteBuffer src, long position) throws IOException {
+        if (directFd < 0 || !src.isDirect() || ((position | src.remaining()) & 511) != 0) {
+            file.write(src, position);
+            return;
+        }
+        MemorySegment data = MemorySegment.ofBuffer(src);
+        if ((data.address() & 511) != 0) {
+            file.write(src, position);
+            return;
+        }
+        while (data.byteSize() > 0) {
+            long n = Linux.pwrite(directFd, data, position);
+            if (n <= 0) {
+                throw new IOException("pwrite at " + position + " wrote nothing");
+            }
+            data = data.asSlice(n);
+            position += n;
+        }
+        src.position(src.limit());
     }
 
     private boolean writesInPlace(long entry, long bitmap, int inCluster, int n) {
@@ -748,6 +790,7 @@ public final class Qcow2Image implements ImageSource {
         } finally {
             closed = true;
             closeQuietly(file, backing);
+            scratchArena.close();
             unlock(lock); // last: the image is another user's to take only once written back
         }
     }
