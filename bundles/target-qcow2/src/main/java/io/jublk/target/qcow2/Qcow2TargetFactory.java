@@ -20,7 +20,7 @@ public class Qcow2TargetFactory extends DescribedTargetFactory {
 
     private static final List<OptionSpec> OPTIONS = List.of(
             OptionSpec.value("file", "f", "PATH", "the qcow2 image", true),
-            OptionSpec.value("l2-cache", null, "BYTES", "L2 table cache size (default 4M)", false),
+            OptionSpec.value("l2-cache", null, "BYTES", "L2 table cache size (default 32M, as QEMU's)", false),
             OptionSpec.flag("read-only", "serve a read-only disk (the image is not modified)"));
 
     public Qcow2TargetFactory() {
