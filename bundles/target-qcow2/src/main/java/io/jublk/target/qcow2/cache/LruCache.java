@@ -50,6 +50,16 @@ public final class LruCache<K, V> {
         return it.hasNext() ? it.next() : null;
     }
 
+    /** The least recently used entry whose value passes {@code test}, or null when none does. */
+    public Map.Entry<K, V> eldest(java.util.function.Predicate<V> test) {
+        for (Map.Entry<K, V> e : map.entrySet()) {
+            if (test.test(e.getValue())) {
+                return e;
+            }
+        }
+        return null;
+    }
+
     public Iterable<V> values() {
         return map.values();
     }

@@ -445,13 +445,18 @@ public final class Qcow2Image implements ImageSource {
         return t;
     }
 
+    /**
+     * Caches {@code t}, evicting the least recently used clean table; when every table is dirty, all are written
+     * back first (one sync for all of them, not one per eviction), and the least recently used one goes.
+     */
     private void cacheL2(Table t) throws IOException {
         if (l2Cache.full()) {
-            Map.Entry<Long, Table> eldest = l2Cache.eldest();
-            if (eldest.getValue().dirty()) {
+            Map.Entry<Long, Table> victim = l2Cache.eldest(table -> !table.dirty());
+            if (victim == null) {
                 writeBackTables();
+                victim = l2Cache.eldest();
             }
-            l2Cache.remove(eldest.getKey());
+            l2Cache.remove(victim.getKey());
         }
         l2Cache.put(t.offset(), t);
     }
