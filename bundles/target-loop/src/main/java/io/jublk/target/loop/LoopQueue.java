@@ -4,6 +4,7 @@ import io.jublk.target.DiskGeometry;
 import io.jublk.target.IoOperation;
 import io.jublk.target.IoRequest;
 import io.jublk.target.QueueContext;
+import io.jublk.target.RequestIo;
 import io.jublk.target.TargetQueue;
 import io.jublk.uring.IoUring;
 import io.jublk.uring.Ring;
@@ -265,19 +266,9 @@ final class LoopQueue implements TargetQueue {
     private void queueTransfer(int tag) {
         IoRequest request = requests[tag];
         int from = done[tag];
-        int rest = request.length() - from;
-        long at = base + request.offset() + from;
-        int index = request.bufferIndex();
-        Sqe sqe;
-        if (kind[tag] == READ) {
-            sqe = index == IoRequest.IN_BUFFER ? ring.sqe().read(file, request.buffer(), from, rest, at)
-                    : ring.sqe().readRegistered(file, index, from, rest, at);
-        } else {
-            sqe = index == IoRequest.IN_BUFFER ? ring.sqe().write(file, request.buffer(), from, rest, at)
-                    : ring.sqe().writeRegistered(file, index, from, rest, at);
-            if (request.forceUnitAccess()) {
-                sqe.rwFlags(IoUring.RWF_DSYNC);
-            }
+        Sqe sqe = RequestIo.transfer(ring, request, file, from, base + request.offset() + from);
+        if (kind[tag] == WRITE && request.forceUnitAccess()) {
+            sqe.rwFlags(IoUring.RWF_DSYNC);
         }
         userData(fileRef(sqe), tag);
     }

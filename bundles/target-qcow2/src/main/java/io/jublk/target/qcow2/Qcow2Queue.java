@@ -4,6 +4,7 @@ import io.jublk.target.DiskGeometry;
 import io.jublk.target.IoOperation;
 import io.jublk.target.IoRequest;
 import io.jublk.target.QueueContext;
+import io.jublk.target.RequestIo;
 import io.jublk.target.TargetQueue;
 import io.jublk.target.qcow2.format.Qcow2Exception;
 import io.jublk.target.qcow2.image.Qcow2Image;
@@ -136,17 +137,7 @@ final class Qcow2Queue implements TargetQueue {
     private void queueTransfer(int tag) {
         IoRequest request = requests[tag];
         int from = done[tag];
-        int rest = request.length() - from;
-        long at = host[tag] + from;
-        int index = request.bufferIndex();
-        Sqe sqe;
-        if (kind[tag] == READ) {
-            sqe = index == IoRequest.IN_BUFFER ? ring.sqe().read(file, request.buffer(), from, rest, at)
-                    : ring.sqe().readRegistered(file, index, from, rest, at);
-        } else {
-            sqe = index == IoRequest.IN_BUFFER ? ring.sqe().write(file, request.buffer(), from, rest, at)
-                    : ring.sqe().writeRegistered(file, index, from, rest, at);
-        }
+        Sqe sqe = RequestIo.transfer(ring, request, file, from, host[tag] + from);
         if (fixed) {
             sqe.fixedFile();
         }
