@@ -5,6 +5,7 @@ import static io.jublk.testkit.Commands.run;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
+import static org.junit.Assume.assumeFalse;
 import static org.junit.Assume.assumeTrue;
 
 import io.jublk.core.control.ControlClient;
@@ -134,6 +135,9 @@ public class Qcow2DeviceKernelTest {
     @Test
     public void killedServerLeavesACleanImage() throws Exception {
         assumeTrue("fio not installed", Files.isExecutable(Path.of("/usr/bin/fio")));
+        // What a kill leaves in the image is the target's doing, not the kernel's: the suite runs this on 7.2
+        // (zero copy); on 6.12 karaf-assembly's kernel-distribution.sh kills a container serving a qcow2 image.
+        assumeFalse("run on 7.2 only in the suite", "6.12".equals(System.getenv("UBLK_KERNEL")));
         Path img = fresh("killed.qcow2");
         Qcow2Creator.create(img, SIZE, 65536, null);
         String javaBin = ProcessHandle.current().info().command().orElse("java");
