@@ -47,14 +47,14 @@ public interface IoRequest {
     /**
      * For a READ or WRITE whose data is in a registered buffer, when the target cannot serve this one with
      * fixed-buffer operations (it must build or inspect the data itself, e.g. an image format's slow path):
-     * asks the core to move the data into {@link #buffer()} instead, through UBLK_F_USER_COPY.
-     * Queue thread only (from {@link TargetQueue#submit} or {@link TargetQueue#onCompletion}).
+     * asks the core to move the data into {@link #buffer()} instead, through UBLK_F_USER_COPY: a WRITE's data
+     * is copied in before this returns, a READ's is copied out after {@link #complete}. Each copy is one
+     * system call on the queue thread. Queue thread only (from {@link TargetQueue#submit} or
+     * {@link TargetQueue#onCompletion}).
      *
-     * @return true when the data is in {@link #buffer()} now and the request is still the target's (a READ:
-     *         the target fills the buffer, the core copies it out after {@link #complete}; also any request
-     *         already in its buffer); false when the request went back to the core: a WRITE comes back through
-     *         {@link TargetQueue#submit} once its data is in the buffer, and on a device without USER_COPY the
-     *         core fails it with EIO. Either way the target must forget it.
+     * @return true when the data is in {@link #buffer()} now (also for a request that was there already);
+     *         false when it cannot be (the device has no USER_COPY, or the copy failed): the core has then
+     *         failed the request with EIO, and the target must forget it.
      */
     default boolean moveDataToBuffer() {
         return bufferIndex() == IN_BUFFER;

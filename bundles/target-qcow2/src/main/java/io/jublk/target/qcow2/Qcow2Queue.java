@@ -113,10 +113,9 @@ final class Qcow2Queue implements TargetQueue {
             }
             return;
         }
-        if (!request.moveDataToBuffer()) {
-            return; // a zero-copy WRITE: back through submit once its data is in the buffer
+        if (request.moveDataToBuffer()) { // else the core failed it
+            throughImage(request, write);
         }
-        throughImage(request, write);
     }
 
     /** The slow path: the whole request on the image, under its lock, with the data in the request's buffer. */
@@ -183,8 +182,9 @@ final class Qcow2Queue implements TargetQueue {
     /** A zero-copy READ the ring could not finish: all of it again through the image, in memory. */
     private void readAgainThroughImage(IoRequest request) {
         try {
-            request.moveDataToBuffer(); // always true for a READ on a device that has zero copy
-            throughImage(request, false);
+            if (request.moveDataToBuffer()) { // else the core failed it
+                throughImage(request, false);
+            }
         } catch (Qcow2Exception e) {
             LOG.error("qcow2: {} failed: {}", request, e.getMessage());
             request.complete(-EIO);

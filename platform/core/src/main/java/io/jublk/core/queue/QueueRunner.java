@@ -596,6 +596,7 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
         request.length = 0;
         request.bufferIndex = IoRequest.IN_BUFFER;
         request.userCopy = false;
+        request.copiedBySyscall = false;
         if (operation == null) {
             return Errno.EOPNOTSUPP.number();
         }
@@ -638,8 +639,10 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
     }
 
     /**
-     * {@link IoRequest#moveDataToBuffer()}: a READ goes on in the tag's buffer and is copied out after its
-     * answer; a WRITE goes back to COPYING and is handed over again once its data is in.
+     * {@link IoRequest#moveDataToBuffer()}: a WRITE's data is copied into the tag's buffer now, a READ's out of
+     * it when the request is committed. Both copies are plain pread / pwrite calls on /dev/ublkcN on this
+     * thread, not ring operations: the target's slow path, which asks for this, holds the thread anyway, and
+     * the ring would hand them to an io-wq worker (the device has no non-blocking I/O), which costs more.
      */
     boolean moveToBuffer(TagRequest request, int tag) {
         if (Thread.currentThread() != thread || requests[tag] != request || states[tag] != TagState.SERVING) {
@@ -656,17 +659,25 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
             request.complete(-EIO);
             return false;
         }
-        request.userCopy = true;
-        if (request.operation != IoOperation.WRITE) {
-            return true;
+        request.copiedBySyscall = true;
+        if (request.operation == IoOperation.WRITE && copyBySyscall(tag, true, request.length) != request.length) {
+            request.complete(-EIO);
+            return false;
         }
-        if (!request.takeBack()) {
-            throw new IllegalStateException(request + " was answered before it moved to its buffer");
+        return true;
+    }
+
+    /** pread (in) or pwrite of {@code length} bytes between /dev/ublkcN and the tag's buffer; -errno on failure. */
+    private long copyBySyscall(int tag, boolean in, int length) {
+        MemorySegment data = requests[tag].tagBuffer().asSlice(0, length);
+        long at = IoCmd.userCopyOffset(spec.queueId(), tag, 0);
+        try {
+            return in ? Linux.pread(charFd, data, at) : Linux.pwrite(charFd, data, at);
+        } catch (ErrnoException e) {
+            LOG.error("queue {} of device {}: copying {} {} /dev/ublkc{}: {}", spec.queueId(), spec.deviceId(),
+                    requests[tag], in ? "from" : "to", spec.deviceId(), e.getMessage());
+            return -e.errno();
         }
-        leftTarget(tag);
-        move(tag, TagState.COPYING);
-        queueCopy(tag, true, request.length);
-        return false;
     }
 
     // ---- completions from the target (any thread) -----------------------------------------------
@@ -704,6 +715,11 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
     private void commit(int tag, int result) {
         move(tag, TagState.COMPLETED);
         TagRequest request = requests[tag];
+        if (request.copiedBySyscall && request.operation == IoOperation.READ && result > 0) {
+            int length = Math.min(result, request.length);
+            queueCommit(tag, copyBySyscall(tag, false, length) == length ? result : -EIO);
+            return;
+        }
         if (request.userCopy && request.operation == IoOperation.READ && result > 0) {
             move(tag, TagState.COPYING);
             queueCopy(tag, false, Math.min(result, request.length));

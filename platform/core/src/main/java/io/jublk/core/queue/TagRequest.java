@@ -34,6 +34,8 @@ final class TagRequest implements IoRequest {
     int bufferIndex = IN_BUFFER;
     /** USER_COPY: the queue thread moves this request's data between /dev/ublkcN and {@link #tagBuffer()}. */
     boolean userCopy;
+    /** Zero copy, but the target asked for the data in {@link #tagBuffer()}: moved there by pread / pwrite. */
+    boolean copiedBySyscall;
     boolean fua;
     boolean noUnmap;
     long offset;
@@ -70,14 +72,6 @@ final class TagRequest implements IoRequest {
         }
         revoked = true;
         return true;
-    }
-
-    /**
-     * Queue thread: takes the request back from the target, which gave it up ({@link #moveDataToBuffer}).
-     * Unlike {@link #revoke()}, a later answer from the target is a bug, not a race.
-     */
-    boolean takeBack() {
-        return OUTSTANDING.compareAndSet(this, true, false);
     }
 
     @Override

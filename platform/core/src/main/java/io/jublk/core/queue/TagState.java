@@ -15,7 +15,6 @@ package io.jublk.core.queue;
  *                    FETCHING --WRITE--&gt; COPYING --data in--&gt; SERVING
  *                    COMPLETED --READ--&gt; COPYING --data out, commit+fetch--&gt; FETCHING
  *                    COPYING --copy failed, commit+fetch--&gt; FETCHING
- *                    SERVING --zero-copy WRITE the target wants in memory--&gt; COPYING --data in--&gt; SERVING
  * </pre>
  */
 public enum TagState {
@@ -40,7 +39,7 @@ public enum TagState {
             case IDLE -> next == FETCHING;
             case FETCHING -> next == SERVING || next == COPYING || next == ABORTED;
             case COPYING -> next == SERVING || next == FETCHING;
-            case SERVING -> next == COMPLETED || next == HELD || next == COPYING;
+            case SERVING -> next == COMPLETED || next == HELD;
             case HELD -> next == SERVING || next == COMPLETED || next == COPYING;
             case COMPLETED -> next == FETCHING || next == COPYING;
             case ABORTED -> false;

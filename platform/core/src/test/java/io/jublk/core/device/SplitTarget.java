@@ -87,7 +87,7 @@ final class SplitTarget implements Target {
                 }
                 movedToBuffer.incrementAndGet();
                 if (!r.moveDataToBuffer()) {
-                    return; // a WRITE: back through submit with its data in the buffer
+                    return; // the core failed it
                 }
             }
             if (moves) {
