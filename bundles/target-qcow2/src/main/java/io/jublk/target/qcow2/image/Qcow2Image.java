@@ -419,6 +419,7 @@ public final class Qcow2Image implements ImageSource {
         }
         long host = refcounts.allocate();
         file.write(ByteBuffer.wrap(bytes), host);
+        refcounts.writeBack();
         file.sync();
         l1[i] = host | Entries.COPIED;
         file.write(ByteBuffer.allocate(8).putLong(0, l1[i]), header.l1TableOffset + i * 8L);
@@ -467,6 +468,7 @@ public final class Qcow2Image implements ImageSource {
         for (Table t : l2Cache.values()) {
             if (t.dirty()) {
                 if (!synced) {
+                    refcounts.writeBack();
                     file.sync();
                     synced = true;
                 }
@@ -710,6 +712,7 @@ public final class Qcow2Image implements ImageSource {
         }
         try {
             writeBackTables();
+            refcounts.writeBack();
             file.sync();
             if (directInFlight.get() == 0 && pendingCount > 0) {
                 for (int i = 0; i < pendingCount; i++) {
@@ -717,6 +720,7 @@ public final class Qcow2Image implements ImageSource {
                 }
                 pendingCount = 0;
             }
+            refcounts.writeBack(); // the frees: in the file, not synced (a crash before the next sync leaks them)
         } catch (IOException e) {
             throw Images.ioError("cannot flush " + path, e);
         }

@@ -11,8 +11,10 @@ import java.util.Map;
 
 /**
  * The refcount table (all of it in memory) and its blocks (a bounded cache), and cluster allocation.
- * Every change is written to the file at once (write-through) but not synced: whoever then points
- * at a newly counted cluster syncs first, so a refcount is always durable before any reference to it.
+ * Changes stay in the cached blocks (write-back) until {@link #writeBack()} or the block's eviction:
+ * whoever then points at a newly counted cluster calls {@link #writeBack()} and syncs first, so a refcount
+ * is always durable before any reference to it. A crash loses only counts that nothing durable points at
+ * (leaks), or frees of clusters that nothing points at any more (leaks too).
  * Growth of the table writes the new blocks and table, syncs, switches the header, syncs, and only then
  * frees the old table. Callers hold the image's lock.
  */
@@ -33,6 +35,8 @@ final class Refcounts {
     private long freeHint;
     /** The last allocated cluster lay past the end of the file: it reads as zeroes without being written. */
     private boolean lastPastEnd;
+    /** Some cached block holds changes the file does not have yet. */
+    private boolean dirty;
 
     private Refcounts(Storage file, Header h, long[] table, long fileSize) {
         this.file = file;
@@ -123,10 +127,31 @@ final class Refcounts {
                     + " would overflow " + bits + " bits");
         }
         block.setBits(at, bits, value);
-        int pos = Table.bytePosition(at, bits);
-        file.write(block.slice(pos, Table.byteCount(bits)), block.offset() + pos);
+        block.dirty(true);
+        dirty = true;
         if (value == 0 && cluster < freeHint) {
             freeHint = cluster;
+        }
+    }
+
+    /**
+     * Writes every changed block to the file (not synced). Called before any sync after which an L1 or L2
+     * entry, or a refcount table entry, may point at a cluster counted since the last call.
+     */
+    void writeBack() throws IOException {
+        if (!dirty) {
+            return;
+        }
+        for (Table block : blocks.values()) {
+            writeBack(block);
+        }
+        dirty = false;
+    }
+
+    private void writeBack(Table block) throws IOException {
+        if (block.dirty()) {
+            file.write(block.whole(), block.offset());
+            block.dirty(false);
         }
     }
 
@@ -231,6 +256,7 @@ final class Refcounts {
         }
         for (Table block : regionBlocks.values()) {
             file.write(block.whole(), block.offset());
+            block.dirty(false);
             cache(block);
         }
         ByteBuffer t = ByteBuffer.allocate((int) tableBytes);
@@ -266,10 +292,11 @@ final class Refcounts {
         return b;
     }
 
-    private void cache(Table block) {
-        if (blocks.full()) {
+    private void cache(Table block) throws IOException {
+        if (blocks.full() && blocks.get(block.offset()) == null) {
             Map.Entry<Long, Table> eldest = blocks.eldest();
-            blocks.remove(eldest.getKey()); // never dirty: blocks are written through
+            writeBack(eldest.getValue()); // not synced: a later sync covers it before anything points at it
+            blocks.remove(eldest.getKey());
         }
         blocks.put(block.offset(), block);
     }
