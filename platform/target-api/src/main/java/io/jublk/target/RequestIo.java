@@ -24,4 +24,13 @@ public final class RequestIo {
         return index == IoRequest.IN_BUFFER ? ring.sqe().write(fd, request.buffer(), from, rest, fileOffset)
                 : ring.sqe().writeRegistered(fd, index, from, rest, fileOffset);
     }
+
+    /**
+     * An SQE on {@code ring} that fills bytes {@code from} to the end of a READ request's registered buffer with
+     * zeroes: READ_FIXED from {@code zeroFd}, an open /dev/zero (a process cannot touch those pages itself).
+     * The caller adds the user data (and the fixed-file flag when {@code zeroFd} is a fixed-file index).
+     */
+    public static Sqe zeroFill(Ring ring, IoRequest request, int zeroFd, int from) {
+        return ring.sqe().readRegistered(zeroFd, request.bufferIndex(), from, request.length() - from, 0);
+    }
 }

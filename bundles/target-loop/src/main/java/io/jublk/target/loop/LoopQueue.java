@@ -246,7 +246,7 @@ final class LoopQueue implements TargetQueue {
     private void queueZeroes(int tag) {
         IoRequest request = requests[tag];
         int from = done[tag];
-        userData(ring.sqe().readRegistered(zeroFd, request.bufferIndex(), from, request.length() - from, 0), tag);
+        userData(RequestIo.zeroFill(ring, request, zeroFd, from), tag);
     }
 
     private void start(int tag, IoRequest request, byte what) {

@@ -4,12 +4,21 @@ import io.jublk.target.DiskGeometry;
 import io.jublk.target.QueueContext;
 import io.jublk.target.Target;
 import io.jublk.target.TargetQueue;
+import io.jublk.uring.Ring;
+import io.jublk.uring.sys.ErrnoException;
+import io.jublk.uring.sys.Linux;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 final class NullTarget implements Target {
+    private static final Logger LOG = LoggerFactory.getLogger(NullTarget.class);
     private final DiskGeometry geometry;
+    /** /dev/zero, open for reading: the zeroes of zero-copy reads. */
+    private final int zeroFd;
 
-    NullTarget(DiskGeometry geometry) {
+    NullTarget(DiskGeometry geometry, int zeroFd) {
         this.geometry = geometry;
+        this.zeroFd = zeroFd;
     }
 
     @Override
@@ -19,7 +28,20 @@ final class NullTarget implements Target {
 
     @Override
     public TargetQueue openQueue(QueueContext queue) {
-        return new NullQueue(queue.queueDepth(), queue.maxIoBytes());
+        Ring ring;
+        try {
+            ring = queue.ring();
+        } catch (UnsupportedOperationException e) {
+            ring = null; // a harness without a ring: copy mode only
+        }
+        int fixed = ring == null ? -1 : queue.registerFile(zeroFd);
+        return new NullQueue(queue.queueDepth(), queue.maxIoBytes(), ring, fixed >= 0 ? fixed : zeroFd, fixed >= 0);
+    }
+
+    /** Zero copy: writes never touch their data, reads are zeroed in place (see {@link NullQueue}). */
+    @Override
+    public boolean acceptsRegisteredBuffers() {
+        return true;
     }
 
     @Override
@@ -29,5 +51,10 @@ final class NullTarget implements Target {
 
     @Override
     public void close() {
+        try {
+            Linux.close(zeroFd);
+        } catch (ErrnoException e) {
+            LOG.debug("closing /dev/zero: {}", e.getMessage());
+        }
     }
 }

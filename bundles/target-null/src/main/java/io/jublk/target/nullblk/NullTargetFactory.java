@@ -7,6 +7,8 @@ import io.jublk.target.TargetException;
 import io.jublk.target.DescribedTargetFactory;
 import io.jublk.target.TargetFactory;
 import io.jublk.target.TargetOptions;
+import io.jublk.uring.sys.ErrnoException;
+import io.jublk.uring.sys.Linux;
 import java.util.List;
 import org.osgi.service.component.annotations.Component;
 
@@ -34,6 +36,13 @@ public class NullTargetFactory extends DescribedTargetFactory {
             throw new TargetException("--size must be a multiple of " + LOGICAL_BLOCK + " bytes and at least "
                     + PHYSICAL_BLOCK + ": " + size);
         }
-        return new NullTarget(new DiskGeometry(size, LOGICAL_BLOCK, PHYSICAL_BLOCK, false, false, true, false, 0, 0));
+        int zero;
+        try {
+            zero = Linux.open("/dev/zero", Linux.O_RDONLY | Linux.O_CLOEXEC);
+        } catch (ErrnoException e) {
+            throw new TargetException("cannot open /dev/zero: " + e.getMessage(), e);
+        }
+        return new NullTarget(new DiskGeometry(size, LOGICAL_BLOCK, PHYSICAL_BLOCK, false, false, true, false, 0, 0),
+                zero);
     }
 }

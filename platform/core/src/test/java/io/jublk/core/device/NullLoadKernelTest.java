@@ -8,6 +8,7 @@ import static org.junit.Assume.assumeTrue;
 import io.jublk.core.control.ControlClient;
 import io.jublk.core.testing.UblkKernel;
 import io.jublk.core.uapi.DeviceState;
+import io.jublk.core.uapi.Feature;
 import io.jublk.target.DiskGeometry;
 import io.jublk.target.IoRequest;
 import io.jublk.target.QueueContext;
@@ -16,8 +17,12 @@ import io.jublk.target.TargetException;
 import io.jublk.target.TargetOptions;
 import io.jublk.target.TargetQueue;
 import io.jublk.target.nullblk.NullTargetFactory;
+import io.jublk.uring.sys.AlignedMemory;
 import io.jublk.uring.sys.Errno;
 import io.jublk.uring.sys.ErrnoException;
+import io.jublk.uring.sys.Linux;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,7 +38,7 @@ import org.junit.Test;
 /**
  * Null devices under fio load on a real ublk kernel (the test VM, both kernels), served by the core's
  * queue threads and the real null target: 4k random reads and writes at QD 64 on two queues, eight
- * devices at once, and each queue's CPU affinity.
+ * devices at once, each queue's CPU affinity, and reads that return zeroes in every data transfer.
  */
 public class NullLoadKernelTest {
     private static final Path FIO = Path.of("/usr/bin/fio");
@@ -64,6 +69,60 @@ public class NullLoadKernelTest {
                 }
             }
             assertEquals(DeviceState.LIVE, control.deviceInfo(d.device.id()).state());
+        }
+    }
+
+    /**
+     * The real null target reads back zeroes whatever was written before, in every data transfer the kernel
+     * has: zero copy (AUTO_BUF_REG, 7.2: zeroes from /dev/zero into the request's registered pages), copy
+     * mode, and USER_COPY. The flags the kernel accepted are read back.
+     */
+    @Test
+    public void readsReturnZeroesInEveryDataTransfer() throws Exception {
+        try (ControlClient control = ControlClient.open()) {
+            long kernel = control.features();
+            for (DataTransfer transfer : DataTransfer.values()) {
+                if (transfer == DataTransfer.USER_COPY && !Feature.USER_COPY.in(kernel)) {
+                    continue;
+                }
+                try (Target target = new NullTargetFactory().open(TargetOptions.empty())) {
+                    DeviceSpec spec = new DeviceSpec(-1, 1, 32, DeviceSpec.DEFAULT_MAX_IO_BYTES, RecoveryMode.NONE,
+                            "null", TargetOptions.empty(), transfer);
+                    UblkDevice device = UblkDevice.create(control, spec, target);
+                    try {
+                        long flags = control.deviceInfo(device.id()).flags();
+                        System.out.printf("kernel %s, null target, %s: flags 0x%x %s%n",
+                                System.getProperty("os.version"), transfer, flags, Feature.decode(flags));
+                        if (transfer == DataTransfer.AUTO) {
+                            assertEquals(Long.toHexString(flags), Feature.AUTO_BUF_REG.in(kernel),
+                                    Feature.AUTO_BUF_REG.in(flags));
+                        }
+                        writeThenReadZeroes(device.id(), transfer);
+                    } finally {
+                        device.delete(control);
+                    }
+                }
+            }
+        }
+    }
+
+    /** O_DIRECT writes of a pattern, 4 KiB to 512 KiB, each read back at once: all zeroes. */
+    private static void writeThenReadZeroes(int id, DataTransfer transfer) throws Exception {
+        int fd = Linux.open(UblkDevice.blockDevice(id).toString(), Linux.O_RDWR | Linux.O_DIRECT | Linux.O_CLOEXEC);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = AlignedMemory.allocate(arena, DeviceSpec.DEFAULT_MAX_IO_BYTES, 4096);
+            long offset = 1L << 20;
+            for (int length = 4096; length <= DeviceSpec.DEFAULT_MAX_IO_BYTES; length *= 2) {
+                MemorySegment data = buffer.asSlice(0, length);
+                data.fill((byte) 0x5a);
+                assertEquals(length, Linux.pwrite(fd, data, offset));
+                assertEquals(length, Linux.pread(fd, data, offset));
+                long at = data.mismatch(arena.allocate(length));
+                assertEquals(transfer + ": a " + length + "-byte read is not all zeroes at byte " + at, -1, at);
+                offset += length;
+            }
+        } finally {
+            Linux.close(fd);
         }
     }
 
@@ -245,10 +304,20 @@ public class NullLoadKernelTest {
                 }
 
                 @Override
+                public void onCompletion(long userData, int res, int flags) {
+                    real.onCompletion(userData, res, flags);
+                }
+
+                @Override
                 public void close() {
                     real.close();
                 }
             };
+        }
+
+        @Override
+        public boolean acceptsRegisteredBuffers() {
+            return target.acceptsRegisteredBuffers();
         }
 
         @Override
