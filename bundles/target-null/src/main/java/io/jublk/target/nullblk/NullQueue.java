@@ -86,7 +86,13 @@ final class NullQueue implements TargetQueue {
         }
         filling[tag] = request;
         filled[tag] = 0;
-        queueFill(tag);
+        try {
+            queueFill(tag);
+        } catch (RuntimeException e) {
+            // e.g. the ring refused an early submit: forget the request; the core fails it with -EIO
+            filling[tag] = null;
+            throw e;
+        }
     }
 
     private void queueFill(int tag) {
@@ -103,13 +109,19 @@ final class NullQueue implements TargetQueue {
             return;
         }
         int t = (int) tag;
+        int result = res > 0 ? request.length() : res < 0 ? res : -EIO;
         if (res > 0 && filled[t] + res < request.length()) {
             filled[t] += res;
-            queueFill(t);
-            return;
+            try {
+                queueFill(t);
+                return;
+            } catch (RuntimeException e) {
+                LOG.error("null queue: {} failed after a partial fill", request, e);
+                result = -EIO;
+            }
         }
         filling[t] = null;
-        request.complete(res > 0 ? request.length() : res < 0 ? res : -EIO);
+        request.complete(result);
     }
 
     @Override
