@@ -76,7 +76,7 @@ public class NoLostDeviceIT {
             Bundle loop = bundle("jublk-target-loop");
             for (int swap = 0; swap < 3; swap++) {
                 Thread.sleep(1000);
-                assertTrue("fio still running at swap " + swap, fio.isAlive());
+                assertRunning(fio, "swap " + swap);
                 if (swap == 2) {
                     loop.update(); // bundle:update: the same as a new jar dropped into deploy/
                 } else {
@@ -126,7 +126,7 @@ public class NoLostDeviceIT {
             Bundle core = bundle("jublk-core");
             for (int restart = 0; restart < 2; restart++) {
                 Thread.sleep(1000);
-                assertTrue("fio still running at restart " + restart, fio.isAlive());
+                assertRunning(fio, "restart " + restart);
                 core.stop();
                 core.start();
                 awaitServing(id);
@@ -155,11 +155,22 @@ public class NoLostDeviceIT {
         return file;
     }
 
+    /**
+     * 8192 random 4k writes, then their verification, paced at 1000 I/Os a second so that fio runs for at
+     * least 16 s however fast the machine: the events must happen while it runs.
+     */
     private static Process startFio(int id) throws Exception {
         return new ProcessBuilder("/usr/bin/fio", "--name=verify", "--filename=/dev/ublkb" + id,
                 "--rw=randwrite", "--bs=4k", "--size=32M", "--direct=1", "--ioengine=io_uring", "--iodepth=32",
-                "--verify=crc32c", "--verify_fatal=1", "--do_verify=1", "--verify_state_save=0")
+                "--rate_iops=1000", "--verify=crc32c", "--verify_fatal=1", "--do_verify=1", "--verify_state_save=0")
                 .redirectErrorStream(true).start();
+    }
+
+    private static void assertRunning(Process fio, String event) throws Exception {
+        if (!fio.isAlive()) {
+            throw new AssertionError("fio ended (exit " + fio.exitValue() + ") before " + event + ":\n"
+                    + new String(fio.getInputStream().readAllBytes()));
+        }
     }
 
     private static void assertFioClean(Process fio, String events) throws Exception {
