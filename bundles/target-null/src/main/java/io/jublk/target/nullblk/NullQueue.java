@@ -5,6 +5,7 @@ import io.jublk.target.QueueContext;
 import io.jublk.target.RequestIo;
 import io.jublk.target.TargetQueue;
 import io.jublk.uring.Ring;
+import io.jublk.uring.Sqe;
 import io.jublk.uring.sys.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -96,7 +97,7 @@ final class NullQueue implements TargetQueue {
     }
 
     private void queueFill(int tag) {
-        var sqe = RequestIo.zeroFill(ring, filling[tag], zero, filled[tag]);
+        Sqe sqe = RequestIo.zeroFill(ring, filling[tag], zero, filled[tag]);
         (fixedZero ? sqe.fixedFile() : sqe).userData(QueueContext.TARGET_USER_DATA | tag);
     }
 
