@@ -70,9 +70,11 @@ final class NullQueue implements TargetQueue {
                     dirty[tag] = 0;
                 }
             }
-            // a zero-copy WRITE leaves the tag's buffer as it was
-            case WRITE -> dirty[tag] = request.bufferIndex() == IoRequest.IN_BUFFER
-                    ? Math.max(dirty[tag], length) : dirty[tag];
+            case WRITE -> {
+                if (request.bufferIndex() == IoRequest.IN_BUFFER) { // a zero-copy WRITE leaves the buffer as it was
+                    dirty[tag] = Math.max(dirty[tag], length);
+                }
+            }
             default -> { }
         }
         request.complete(length);

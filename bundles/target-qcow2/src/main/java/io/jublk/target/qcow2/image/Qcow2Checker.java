@@ -75,8 +75,7 @@ public final class Qcow2Checker {
             for (long[] l : c.low) {
                 rc.add(l[0] * c.clusterSize, c.clusterSize, (int) (l[2] - l[1]));
             }
-            rc.writeBack();
-            file.sync();
+            rc.writeBackAndSync();
             return c.low.size();
         } catch (IOException e) {
             throw Images.ioError("cannot repair " + image.path(), e);

@@ -419,8 +419,7 @@ public final class Qcow2Image implements ImageSource {
         }
         long host = refcounts.allocate();
         file.write(ByteBuffer.wrap(bytes), host);
-        refcounts.writeBack();
-        file.sync();
+        refcounts.writeBackAndSync();
         l1[i] = host | Entries.COPIED;
         file.write(ByteBuffer.allocate(8).putLong(0, l1[i]), header.l1TableOffset + i * 8L);
         if (at != 0) {
@@ -468,8 +467,7 @@ public final class Qcow2Image implements ImageSource {
         for (Table t : l2Cache.values()) {
             if (t.dirty()) {
                 if (!synced) {
-                    refcounts.writeBack();
-                    file.sync();
+                    refcounts.writeBackAndSync();
                     synced = true;
                 }
                 file.write(t.whole(), t.offset());
@@ -712,8 +710,7 @@ public final class Qcow2Image implements ImageSource {
         }
         try {
             writeBackTables();
-            refcounts.writeBack();
-            file.sync();
+            refcounts.writeBackAndSync();
             if (directInFlight.get() == 0 && pendingCount > 0) {
                 for (int i = 0; i < pendingCount; i++) {
                     refcounts.add(pendingFrees[i * 2], pendingFrees[i * 2 + 1], -1);

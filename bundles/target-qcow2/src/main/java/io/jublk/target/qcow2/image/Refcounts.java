@@ -148,6 +148,12 @@ final class Refcounts {
         dirty = false;
     }
 
+    /** {@link #writeBack()}, then a sync of the file: afterwards anything may point at a cluster counted so far. */
+    void writeBackAndSync() throws IOException {
+        writeBack();
+        file.sync();
+    }
+
     private void writeBack(Table block) throws IOException {
         if (block.dirty()) {
             file.write(block.whole(), block.offset());
