@@ -94,6 +94,7 @@ public final class Ring implements AutoCloseable {
     private int enterFd;
     private int enterFlags;
     private long inFlight;
+    private long sqesTaken;
     private boolean draining;
     private boolean stopRearm;
     private boolean closedCleanly;
@@ -225,13 +226,27 @@ public final class Ring implements AutoCloseable {
         if (!sq.hasSpace()) {
             makeRoom();
         }
+        sqesTaken++;
         return sq.next();
     }
 
     /** Like {@link #sqe()}, but returns null instead of submitting when the SQ is full. */
     public Sqe trySqe() {
         checkOwner();
-        return sq.hasSpace() ? sq.next() : null;
+        if (!sq.hasSpace()) {
+            return null;
+        }
+        sqesTaken++;
+        return sq.next();
+    }
+
+    /**
+     * How many SQEs {@link #sqe()} and {@link #trySqe()} have handed out since the ring was opened (the ring's
+     * own wake-up and cancel SQEs not counted): the difference across a call tells how many operations that
+     * call queued, e.g. to account for the operations of a plug-in that shares the ring.
+     */
+    public long sqesTaken() {
+        return sqesTaken;
     }
 
     /** Free SQ slots: how many {@link #sqe()} calls will not need an early submit. */
