@@ -15,6 +15,7 @@ final class NullTarget implements Target {
     private final DiskGeometry geometry;
     /** /dev/zero, open for reading: the zeroes of zero-copy reads. */
     private final int zeroFd;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     NullTarget(DiskGeometry geometry, int zeroFd) {
         this.geometry = geometry;
@@ -35,7 +36,7 @@ final class NullTarget implements Target {
             ring = null; // a harness without a ring: copy mode only
         }
         int fixed = ring == null ? -1 : queue.registerFile(zeroFd);
-        return new NullQueue(queue.queueDepth(), queue.maxIoBytes(), ring, fixed >= 0 ? fixed : zeroFd, fixed >= 0);
+        return new NullQueue(queue, queue.queueDepth(), queue.maxIoBytes(), ring, fixed >= 0 ? fixed : zeroFd, fixed >= 0);
     }
 
     /** Zero copy: writes never touch their data, reads are zeroed in place (see {@link NullQueue}). */
@@ -51,6 +52,9 @@ final class NullTarget implements Target {
 
     @Override
     public void close() {
+        if (closed.getAndSet(true)) {
+            return; // a second close must not close whatever file has the number by now
+        }
         try {
             Linux.close(zeroFd);
         } catch (ErrnoException e) {

@@ -12,6 +12,7 @@ import io.jublk.target.Target;
 import io.jublk.target.TargetException;
 import io.jublk.target.TargetOptions;
 import io.jublk.target.TargetQueue;
+import io.jublk.uring.sys.Linux;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -103,6 +104,7 @@ public class NullTargetTest {
         public int queueId() { return 0; }
         public int queueDepth() { return 1; }
         public int maxIoBytes() { return 512 << 10; }
+        public long userData(long cookie) { return cookie; }
     }
 
     private static final class FakeRequest implements IoRequest {
@@ -121,5 +123,18 @@ public class NullTargetTest {
         public int queueId() { return 0; }
         public int tag() { return 0; }
         public void complete(int r) { result = r; }
+    }
+
+    @Test
+    public void closingTwiceClosesDevZeroOnce() throws Exception {
+        Target t = new NullTargetFactory().open(TargetOptions.empty());
+        t.close();
+        int reused = Linux.open("/dev/null", Linux.O_RDONLY | Linux.O_CLOEXEC); // likely takes the freed number
+        try {
+            t.close();
+            assertTrue("a second close must not close another file's descriptor", Linux.fstat(reused) != null);
+        } finally {
+            Linux.close(reused);
+        }
     }
 }
