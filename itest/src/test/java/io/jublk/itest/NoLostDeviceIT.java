@@ -267,8 +267,8 @@ public class NoLostDeviceIT {
                         }
 
                         @Override
-                        public void onCompletion(long userData, int res, int flags) {
-                            q.onCompletion(userData, res, flags);
+                        public void onCompletion(long cookie, int res, int flags) {
+                            q.onCompletion(cookie, res, flags);
                         }
 
                         @Override

@@ -11,21 +11,25 @@ public interface TargetQueue extends AutoCloseable {
     void submit(IoRequest request);
 
     /**
-     * The completion of an operation this target put on the queue's ring ({@link QueueContext#ring()}) with
-     * {@link QueueContext#TARGET_USER_DATA} in its user data. Called on the queue thread, from the ring's
-     * drain: it may queue further SQEs and complete requests (cheaply: no wake-up is needed), but must
-     * not block, drain or wait on the ring.
+     * The completion of an operation this queue handler put on the queue's ring ({@link QueueContext#ring()})
+     * with the user data {@link QueueContext#userData(long) userData(cookie)}. Called on the queue thread, from
+     * the ring's drain: it may queue further SQEs and complete requests (cheaply: no wake-up is needed), but
+     * must not block, drain or wait on the ring. Completions of a handler the core has taken requests back
+     * from are not delivered.
      *
-     * @param userData the SQE's user data, {@link QueueContext#TARGET_USER_DATA} included
-     * @param res      bytes transferred or 0 on success, {@code -errno} on failure
-     * @param flags    IORING_CQE_F_* flags
+     * @param cookie the cookie given to {@link QueueContext#userData(long)}
+     * @param res    bytes transferred or 0 on success, {@code -errno} on failure
+     * @param flags  IORING_CQE_F_* flags
      */
-    default void onCompletion(long userData, int res, int flags) {
-        throw new IllegalStateException("target queue got a ring completion (user data 0x"
-                + Long.toHexString(userData) + ") but does not submit ring operations");
+    default void onCompletion(long cookie, int res, int flags) {
+        throw new IllegalStateException("target queue got a ring completion (cookie 0x"
+                + Long.toHexString(cookie) + ") but does not submit ring operations");
     }
 
-    /** Called on the queue thread after the last request of this queue was completed. */
+    /**
+     * Called once on the queue thread after the last request of this handler was completed or taken back and
+     * the last of its ring operations has completed.
+     */
     @Override
     default void close() {
     }

@@ -12,11 +12,14 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Drives a target queue the way the core's queue thread does, with a real ring but no ublk: requests go to
- * {@link TargetQueue#submit}, ring completions with the target bit to {@link TargetQueue#onCompletion}.
+ * {@link TargetQueue#submit}, ring completions made with {@link #userData(long)} to {@link TargetQueue#onCompletion}.
  */
 public final class RingHarness implements QueueContext, AutoCloseable {
     public static final int DEPTH = 8;
     public static final int MAX_IO = 256 << 10;
+
+    /** What marks this harness's user data (the core's layout differs; targets never decode it). */
+    private static final long TARGET_BIT = 1L << 62;
 
     public final Ring ring;
     public final Arena arena = Arena.ofShared();
@@ -48,10 +51,10 @@ public final class RingHarness implements QueueContext, AutoCloseable {
             }
             ring.submitAndWait(1, 100_000_000L);
             ring.drain((userData, res, flags) -> {
-                if ((userData & TARGET_USER_DATA) == 0) {
-                    throw new AssertionError("completion without the target bit: " + userData);
+                if ((userData & ~MAX_COOKIE) != TARGET_BIT) {
+                    throw new AssertionError("completion whose user data was not made by userData(): " + userData);
                 }
-                queue.onCompletion(userData, res, flags);
+                queue.onCompletion(userData & MAX_COOKIE, res, flags);
             });
         }
     }
@@ -93,6 +96,14 @@ public final class RingHarness implements QueueContext, AutoCloseable {
     @Override
     public int maxIoBytes() {
         return MAX_IO;
+    }
+
+    @Override
+    public long userData(long cookie) {
+        if (cookie < 0 || cookie > MAX_COOKIE) {
+            throw new IllegalArgumentException("cookie out of range: " + cookie);
+        }
+        return TARGET_BIT | cookie;
     }
 
     @Override

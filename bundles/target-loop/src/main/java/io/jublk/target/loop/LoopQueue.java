@@ -16,8 +16,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One queue's requests, as io_uring operations on the backing file, on the queue thread's own ring. Each
- * request has at most one operation in flight, whose user data is {@link QueueContext#TARGET_USER_DATA}
- * | tag; per-tag state lives in arrays made once, so nothing is allocated per request.
+ * request has at most one operation in flight, whose user data is {@link QueueContext#userData}(tag); per-tag state lives in arrays made once, so nothing is allocated per request.
  *
  * <ul>
  * <li>READ / WRITE: IORING_OP_READ / WRITE straight into / out of the request's buffer, or, when the kernel
@@ -49,6 +48,7 @@ final class LoopQueue implements TargetQueue {
     private static final int SECTOR_MASK = 511;
 
     private final Ring ring;
+    private final QueueContext context;
     private final int file;
     private final boolean fixed;
     private final long base;
@@ -68,8 +68,9 @@ final class LoopQueue implements TargetQueue {
      * @param base  the backing offset of the disk's byte 0
      * @param zeroFd /dev/zero, open for reading (for reads past the end of a shrunk file in zero copy)
      */
-    LoopQueue(Ring ring, int file, boolean fixed, long base, int depth, DiskGeometry geometry, boolean direct,
+    LoopQueue(QueueContext context, Ring ring, int file, boolean fixed, long base, int depth, DiskGeometry geometry, boolean direct,
               int zeroFd) {
+        this.context = context;
         this.ring = ring;
         this.file = file;
         this.fixed = fixed;
@@ -149,11 +150,11 @@ final class LoopQueue implements TargetQueue {
     }
 
     @Override
-    public void onCompletion(long userData, int res, int flags) {
-        int tag = (int) (userData & ~QueueContext.TARGET_USER_DATA);
-        IoRequest request = tag >= 0 && tag < requests.length ? requests[tag] : null;
-        if (request == null || (userData & ~QueueContext.TARGET_USER_DATA) >= requests.length) {
-            LOG.error("loop queue: completion for user data 0x{} with no request", Long.toHexString(userData));
+    public void onCompletion(long cookie, int res, int flags) {
+        IoRequest request = cookie < requests.length ? requests[(int) cookie] : null;
+        int tag = (int) cookie;
+        if (request == null) {
+            LOG.error("loop queue: completion for cookie 0x{} with no request", Long.toHexString(cookie));
             return;
         }
         try {
@@ -284,8 +285,8 @@ final class LoopQueue implements TargetQueue {
         return fixed ? sqe.fixedFile() : sqe;
     }
 
-    private static void userData(Sqe sqe, int tag) {
-        sqe.userData(QueueContext.TARGET_USER_DATA | tag);
+    private void userData(Sqe sqe, int tag) {
+        sqe.userData(context.userData(tag));
     }
 
     /** Operations still in flight, for tests. */

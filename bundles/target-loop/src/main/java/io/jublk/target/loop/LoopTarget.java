@@ -296,7 +296,7 @@ final class LoopTarget implements Target {
             throw new TargetException("the loop target needs the queue's io_uring: " + e.getMessage(), e);
         }
         int fixed = queue.registerFile(fd);
-        return new LoopQueue(ring, fixed >= 0 ? fixed : fd, fixed >= 0, offset, queue.queueDepth(), geometry,
+        return new LoopQueue(queue, ring, fixed >= 0 ? fixed : fd, fixed >= 0, offset, queue.queueDepth(), geometry,
                 direct, zeroFd);
     }
 

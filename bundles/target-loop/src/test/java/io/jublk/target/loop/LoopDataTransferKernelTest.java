@@ -295,8 +295,8 @@ public class LoopDataTransferKernelTest {
                     }
 
                     @Override
-                    public void onCompletion(long userData, int res, int flags) {
-                        inner.onCompletion(userData, res, flags);
+                    public void onCompletion(long cookie, int res, int flags) {
+                        inner.onCompletion(cookie, res, flags);
                     }
 
                     @Override

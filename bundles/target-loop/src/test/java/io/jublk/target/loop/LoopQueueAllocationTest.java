@@ -54,7 +54,7 @@ public class LoopQueueAllocationTest {
 
         @Override
         public void onCompletion(long userData, int res, int flags) {
-            queue.onCompletion(userData, res, flags);
+            queue.onCompletion(userData & io.jublk.target.QueueContext.MAX_COOKIE, res, flags);
         }
 
         void run(int rounds) throws Exception {

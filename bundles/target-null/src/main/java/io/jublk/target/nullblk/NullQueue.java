@@ -35,6 +35,7 @@ final class NullQueue implements TargetQueue {
     private final int[] dirty;
     /** The queue's ring, or null when it offers none (then no request comes with registered pages). */
     private final Ring ring;
+    private final QueueContext context;
     /** /dev/zero: its fixed-file index when {@link #fixedZero}, else the fd. */
     private final int zero;
     private final boolean fixedZero;
@@ -42,10 +43,11 @@ final class NullQueue implements TargetQueue {
     private final IoRequest[] filling;
     private final int[] filled;
 
-    NullQueue(int depth, int maxIoBytes, Ring ring, int zero, boolean fixedZero) {
+    NullQueue(QueueContext context, int depth, int maxIoBytes, Ring ring, int zero, boolean fixedZero) {
         this.zeroes = arena.allocate(maxIoBytes, 4096);
         this.dirty = new int[depth];
         Arrays.fill(dirty, maxIoBytes);
+        this.context = context;
         this.ring = ring;
         this.zero = zero;
         this.fixedZero = fixedZero;
@@ -100,15 +102,15 @@ final class NullQueue implements TargetQueue {
 
     private void queueFill(int tag) {
         Sqe sqe = RequestIo.zeroFill(ring, filling[tag], zero, filled[tag]);
-        (fixedZero ? sqe.fixedFile() : sqe).userData(QueueContext.TARGET_USER_DATA | tag);
+        (fixedZero ? sqe.fixedFile() : sqe).userData(context.userData(tag));
     }
 
     @Override
-    public void onCompletion(long userData, int res, int flags) {
-        long tag = userData & ~QueueContext.TARGET_USER_DATA;
+    public void onCompletion(long cookie, int res, int flags) {
+        long tag = cookie;
         IoRequest request = tag < filling.length ? filling[(int) tag] : null;
         if (request == null) {
-            LOG.error("null queue: completion for user data 0x{} with no request", Long.toHexString(userData));
+            LOG.error("null queue: completion for cookie 0x{} with no request", Long.toHexString(cookie));
             return;
         }
         int t = (int) tag;

@@ -37,6 +37,7 @@ final class Qcow2Queue implements TargetQueue {
 
     private final Qcow2Image image;
     private final Ring ring;
+    private final QueueContext context;
     private final int file;
     private final boolean fixed;
     private final boolean readOnly;
@@ -47,8 +48,9 @@ final class Qcow2Queue implements TargetQueue {
     /** Requests that went straight to the ring, for tests. */
     long direct;
 
-    Qcow2Queue(Qcow2Image image, Ring ring, int file, boolean fixed, int depth, DiskGeometry geometry) {
+    Qcow2Queue(Qcow2Image image, QueueContext context, Ring ring, int file, boolean fixed, int depth, DiskGeometry geometry) {
         this.image = image;
+        this.context = context;
         this.ring = ring;
         this.file = file;
         this.fixed = fixed;
@@ -140,14 +142,14 @@ final class Qcow2Queue implements TargetQueue {
         if (fixed) {
             sqe.fixedFile();
         }
-        sqe.userData(QueueContext.TARGET_USER_DATA | tag);
+        sqe.userData(context.userData(tag));
     }
 
     @Override
-    public void onCompletion(long userData, int res, int flags) {
-        long t = userData & ~QueueContext.TARGET_USER_DATA;
+    public void onCompletion(long cookie, int res, int flags) {
+        long t = cookie;
         if (t < 0 || t >= requests.length || requests[(int) t] == null) {
-            LOG.error("qcow2 queue: completion for user data 0x{} with no request", Long.toHexString(userData));
+            LOG.error("qcow2 queue: completion for cookie 0x{} with no request", Long.toHexString(cookie));
             return;
         }
         int tag = (int) t;

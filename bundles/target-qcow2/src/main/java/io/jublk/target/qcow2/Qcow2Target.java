@@ -138,7 +138,7 @@ final class Qcow2Target implements Target {
             throw new TargetException("the qcow2 target needs the queue's io_uring: " + e.getMessage(), e);
         }
         int fixed = queue.registerFile(fd);
-        return new Qcow2Queue(image, ring, fixed >= 0 ? fixed : fd, fixed >= 0, queue.queueDepth(), geometry);
+        return new Qcow2Queue(image, queue, ring, fixed >= 0 ? fixed : fd, fixed >= 0, queue.queueDepth(), geometry);
     }
 
     @Override

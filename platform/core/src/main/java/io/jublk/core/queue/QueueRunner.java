@@ -2,13 +2,9 @@ package io.jublk.core.queue;
 
 import io.jublk.core.uapi.IoCmd;
 import io.jublk.core.uapi.IoDesc;
-import io.jublk.core.uapi.IoOp;
 import io.jublk.target.IoOperation;
 import io.jublk.target.IoRequest;
-import io.jublk.target.QueueContext;
 import io.jublk.target.Target;
-import io.jublk.target.TargetException;
-import io.jublk.target.TargetQueue;
 import io.jublk.uring.CompletionHandler;
 import io.jublk.uring.Ring;
 import io.jublk.uring.RingConfig;
@@ -21,9 +17,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -35,34 +32,27 @@ import org.slf4j.LoggerFactory;
  * COMMIT_AND_FETCH_REQ, batching every command of a loop turn into one ring submission. Nothing on
  * this path allocates: requests, buffers and the descriptor mapping are made once per queue.
  *
- * <p>Targets may do their own I/O on this ring ({@link #ring()}): completions whose user data has
- * {@link QueueContext#TARGET_USER_DATA} set go to {@link TargetQueue#onCompletion}; the others are the
- * ublk commands, whose user data is the tag, and the queue's own USER_COPY transfers
- * ({@link #COPY_USER_DATA} | tag). The ring is sized for all: SQ twice the depth, CQ four times.
+ * <p>Targets may do their own I/O on this ring: each attachment of a target is a {@link TargetSlot}, whose
+ * generation its operations carry in their user data ({@link UserData}), and whose operations the queue
+ * counts (the SQEs a target's callback takes). USER_COPY transfers are the queue's own.
  *
- * <p>How data moves follows the flags the kernel accepted ({@link QueueSpec}): in copy mode each fetch
- * gives the tag's buffer; with AUTO_BUF_REG (zero copy) the fetch names slot {@code tag} of this ring's
- * buffer table instead, the kernel puts the request's pages there, and the target reads or writes them with
- * fixed-buffer operations ({@link TagRequest#bufferIndex()}); with USER_COPY this thread copies a WRITE's
- * data in from /dev/ublkcN before the target sees it and a READ's data out after, through the ring. A
- * zero-copy device that also has USER_COPY asks the kernel to fall back (UBLK_AUTO_BUF_REG_FALLBACK) when it
- * cannot register a request's pages; such a request is then served through USER_COPY, and so is every
- * request when the target does not accept registered buffers (one that replaced the target the device was
- * made for).
+ * <p>How data moves follows the flags the kernel accepted ({@link QueueSpec}): copy mode, zero copy with
+ * registered buffers, or USER_COPY ({@link UserCopy}); see the core's README for the request's path.
  *
- * <p>The target can be swapped while the queue runs ({@link #detachTarget}, {@link #attachTarget}): in
- * between, requests are {@link TagState#HELD} here and the kernel keeps waiting for them, so the disk's
- * users see a pause, not an error. Other threads reach the queue thread through posted control actions.
+ * <p>The target can be swapped while the queue runs ({@link #detachTarget}, {@link #forceDetach},
+ * {@link #attachTarget}): in between, requests are {@link TagState#HELD} here and the kernel keeps waiting
+ * for them. A request taken back from a target that did not answer goes to the next target only once every
+ * ring operation the old one queued has completed (it is "fenced" until then), in a fresh buffer: the old
+ * target can neither complete it a second time nor write over its data. Other threads reach the queue
+ * thread through posted control actions.
  */
-public final class QueueRunner implements Runnable, CompletionHandler, QueueContext {
+public final class QueueRunner implements Runnable, CompletionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(QueueRunner.class);
-    private static final int SECTOR_SHIFT = 9;
     private static final VarHandle DISPATCHED_AT = MethodHandles.arrayElementVarHandle(long[].class);
-    /** Fixed-file slots after /dev/ublkcN (slot 0) that targets may fill with {@link #registerFile}. */
+    /** Fixed-file slots after /dev/ublkcN (slot 0) that targets may fill with {@link TargetSlot#registerFile}. */
     static final int TARGET_FILE_SLOTS = 4;
-    /** Bit 61 of the user data: the queue's own USER_COPY read or write of the tag in the low bits. */
-    static final long COPY_USER_DATA = 1L << 61;
-    private static final int UBLKC_FILE = 0;
+    /** How often a request may go to a target that then fails before it is failed with EIO instead. */
+    static final int MAX_ATTEMPTS = 3;
     private static final int EIO = Errno.EIO.number();
 
     /** Told, on the queue thread, when the target failed; the queue holds its requests from then on. */
@@ -73,46 +63,62 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
 
     private final QueueSpec spec;
     private final int charFd;
+    private final UblkChannel channel;
     private final TargetFailureListener failureListener;
+    private final RequestDecoder decoder;
     private final TagState[] states;
     /** The answer of each tag's request, written before the tag is posted (or committed) by the answerer. */
     private final int[] results;
     /** System.nanoTime() (never 0) when each tag went to the target, 0 when it is not with the target. */
     private final long[] dispatchedAt;
+    /** The attachment each tag's request is with, or null. */
+    private final TargetSlot[] owner;
+    /** The revoked attachment whose operations a held request waits for, or null. */
+    private final TargetSlot[] fence;
+    /** Targets that failed while holding each tag's request (reset when it is committed). */
+    private final byte[] attempts;
+    /** Each tag's last command (FETCH_REQ or COMMIT_AND_FETCH_REQ), and whether the kernel refused it once. */
+    private final int[] lastCommand;
+    private final boolean[] commandRetried;
     private final CompletionMailbox mailbox;
-    private final ConcurrentLinkedQueue<Control> controls = new ConcurrentLinkedQueue<>();
+    private final ControlMailbox controls = new ControlMailbox();
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private final CompletableFuture<Void> fetched = new CompletableFuture<>();
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
-    /** The per-tag buffers: freed once no kernel command can write them any more. */
+    /** The per-tag buffers (and fresh ones for requests taken back): freed once nothing can write them. */
     private final Arena arena = Arena.ofShared();
-    /** The descriptor mapping of /dev/ublkcN: the kernel writes its own pages, never through this mapping. */
-    private final Arena descriptorArena = Arena.ofShared();
     private final MemorySegment buffers;
     private volatile boolean buffersFreed;
+    /** False when the ring closed with target or copy operations in flight: the buffers are then kept. */
+    private volatile boolean buffersReleasable = true;
 
     private volatile Thread thread;
     private volatile boolean stopRequested;
     private volatile boolean releaseRequested;
     private volatile int threadId = -1;
+    private volatile Throwable failure;
+    /** Operations of revoked attachments still in flight, for listings. */
+    private volatile long stuckOperations;
     private Ring ring;
     private Waker waker;
     private MemorySegment descriptors;
+    private UserCopy userCopy;
 
     // queue thread only
     private Target initialTarget;
-    private TargetQueue targetQueue;
+    private TargetSlot current;
+    private final List<TargetSlot> retired = new ArrayList<>();
+    private final TargetSlot[] fileOwners = new TargetSlot[TARGET_FILE_SLOTS];
     private TagRequest[] requests;
     private DispatchMode mode;
-    private CompletableFuture<Void> detaching;
-    private boolean failureReported;
+    private int generation;
     private int aborted;
     private int withTarget;
     private int held;
-    private int targetFiles;
-    private long fallbacks;
-    /** Zero copy, and the target takes registered buffers: requests name their table slot. */
-    private boolean registeredBuffers;
+    /** SQEs the queue itself took (commands, copies): the rest taken during a target's callback are the target's. */
+    private long coreSqes;
+    /** Inside a target's callback: attachments are released after it, once its operations are counted. */
+    private int inCallback;
 
     /**
      * @param charFd the device's /dev/ublkcN, open for reading and writing; stays open until {@link #finished()}
@@ -120,30 +126,39 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
      */
     public QueueRunner(QueueSpec spec, int charFd, Target target, TargetFailureListener failureListener)
             throws ErrnoException {
+        this(spec, charFd, new KernelChannel(spec, charFd), target, failureListener);
+    }
+
+    /** With another driver than the kernel's: for a simulated one in tests. */
+    QueueRunner(QueueSpec spec, int charFd, UblkChannel channel, Target target,
+                TargetFailureListener failureListener) throws ErrnoException {
         if (spec.depth() < 1 || spec.depth() > IoDesc.MAX_QUEUE_DEPTH) {
             throw new IllegalArgumentException("queue depth must be 1.." + IoDesc.MAX_QUEUE_DEPTH + ": " + spec.depth());
         }
         this.spec = spec;
         this.charFd = charFd;
+        this.channel = channel;
         this.initialTarget = target;
         this.failureListener = failureListener;
-        this.states = new TagState[spec.depth()];
-        this.results = new int[spec.depth()];
-        this.dispatchedAt = new long[spec.depth()];
-        this.mailbox = new CompletionMailbox(spec.depth());
+        this.decoder = new RequestDecoder(spec);
+        int depth = spec.depth();
+        this.states = new TagState[depth];
+        this.results = new int[depth];
+        this.dispatchedAt = new long[depth];
+        this.owner = new TargetSlot[depth];
+        this.fence = new TargetSlot[depth];
+        this.attempts = new byte[depth];
+        this.lastCommand = new int[depth];
+        this.commandRetried = new boolean[depth];
+        this.mailbox = new CompletionMailbox(depth);
         // Anonymous mapping: pages are only backed once the kernel copies data into them.
-        this.buffers = Linux.mmap((long) spec.depth() * spec.maxIoBytes(), Linux.PROT_READ | Linux.PROT_WRITE,
+        this.buffers = Linux.mmap((long) depth * spec.maxIoBytes(), Linux.PROT_READ | Linux.PROT_WRITE,
                 Linux.MAP_PRIVATE | Linux.MAP_ANONYMOUS, -1, 0, arena);
         Arrays.fill(states, TagState.IDLE);
-        this.requests = newRequests();
-    }
-
-    private TagRequest[] newRequests() {
-        TagRequest[] fresh = new TagRequest[spec.depth()];
-        for (int tag = 0; tag < spec.depth(); tag++) {
-            fresh[tag] = new TagRequest(this, tag, buffers.asSlice((long) tag * spec.maxIoBytes(), spec.maxIoBytes()));
+        this.requests = new TagRequest[depth];
+        for (int tag = 0; tag < depth; tag++) {
+            requests[tag] = new TagRequest(this, tag, buffers.asSlice((long) tag * spec.maxIoBytes(), spec.maxIoBytes()));
         }
-        return fresh;
     }
 
     /** Starts the queue's platform thread. */
@@ -159,9 +174,24 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
         return fetched;
     }
 
-    /** Completes when the thread has released the ring and the mapping. */
+    /** Completes when the thread has released the ring and the mapping ({@link #failure()} says whether it died). */
     public CompletableFuture<Void> finished() {
         return finished;
+    }
+
+    /** Why the queue thread ended on its own (not asked to), or null. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    /** Ring operations of targets the queue took requests back from that are still in flight (a stuck target). */
+    public long stuckOperations() {
+        return stuckOperations;
+    }
+
+    /** Whether the thread has ended and left nothing in flight that could still use the buffers, fds or target. */
+    public boolean letGo() {
+        return finished.isDone() && buffersReleasable;
     }
 
     /** Asks the thread to finish once no request is with the target or held; the kernel's aborts end it sooner. */
@@ -181,86 +211,145 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
 
     /**
      * Stops sending requests to the target (new ones are held) and completes once the target has answered
-     * what it has and its queue handler is closed. {@link #forceDetach} takes back what it does not answer.
+     * what it has, its operations have completed and its queue handler is closed. {@link #forceDetach} takes
+     * back what it does not answer.
      */
     public CompletableFuture<Void> detachTarget() {
         return onQueueThread(done -> {
+            TargetSlot slot = current;
+            if (slot == null) {
+                done.complete(null);
+                return;
+            }
             if (mode == DispatchMode.TARGET) {
                 mode = DispatchMode.HOLD;
             }
-            if (detaching != null) {
-                detaching.whenComplete((v, e) -> done.complete(null));
-                return;
-            }
-            detaching = done;
-            finishDetachIfIdle();
-        });
-    }
-
-    /** Takes back every request a detaching target has not answered; they are held for the next target. */
-    public void forceDetach() {
-        onQueueThread(done -> {
-            for (int tag = 0; tag < states.length; tag++) {
-                if (states[tag] == TagState.SERVING && dispatchedAt[tag] != 0 && requests[tag].revoke()) {
-                    leftTarget(tag);
-                    hold(tag);
+            slot.detaching = true;
+            slot.released.whenComplete((v, e) -> {
+                if (e == null) {
+                    done.complete(null);
+                } else {
+                    done.completeExceptionally(e);
                 }
-            }
-            finishDetachIfIdle();
-            done.complete(null);
-        });
-    }
-
-    /** Opens {@code target}'s queue handler and notes whether its requests may name registered buffers. */
-    private void openTargetQueue(Target target) throws TargetException {
-        targetQueue = target.openQueue(this);
-        registeredBuffers = spec.zeroCopy() && target.acceptsRegisteredBuffers();
-        if (spec.zeroCopy() && !registeredBuffers) {
-            LOG.warn("queue {} of device {}: the target takes no registered buffers; its data goes through {}",
-                    spec.queueId(), spec.deviceId(), spec.userCopy() ? "USER_COPY" : "nowhere (requests fail)");
-        }
-    }
-
-    /** Opens {@code target}'s queue handler on the queue thread and hands it every held request. */
-    public CompletableFuture<Void> attachTarget(Target target) {
-        return onQueueThread(done -> {
-            if (targetQueue != null || detaching != null) {
-                done.completeExceptionally(new IllegalStateException("queue " + spec.queueId()
-                        + " still has a target"));
-                return;
-            }
-            try {
-                openTargetQueue(target);
-            } catch (Exception e) {
-                done.completeExceptionally(e);
-                return;
-            }
-            requests = newRequests();
-            failureReported = false;
-            mode = DispatchMode.TARGET;
-            for (int tag = 0; tag < states.length; tag++) {
-                if (states[tag] == TagState.HELD) {
-                    held--;
-                    accept(tag); // placed anew: this target may not take what the last one took
-                }
-            }
-            done.complete(null);
+            });
+            releaseIfIdle(slot);
         });
     }
 
     /**
+     * Takes back every request a detaching target has not answered; they are held for the next target, which
+     * gets them once every operation the old target queued has completed. Its handler is closed then too.
+     */
+    public CompletableFuture<Void> forceDetach() {
+        return onQueueThread(done -> {
+            TargetSlot slot = current;
+            if (slot != null && slot.detaching) {
+                revoke(slot);
+            }
+            done.complete(null);
+        });
+    }
+
+    /** The attachment that will be released once its operations complete, with every request taken back. */
+    private void revoke(TargetSlot slot) {
+        slot.revoked = true;
+        current = null;
+        retired.add(slot);
+        for (int tag = 0; tag < states.length; tag++) {
+            if (owner[tag] == slot && states[tag] == TagState.SERVING && requests[tag].revoke()) {
+                takeBack(tag, slot);
+            }
+        }
+        if (slot.operations > 0) {
+            LOG.warn("queue {} of device {}: {} operation(s) of the detached target still in flight; {} request(s)"
+                    + " wait for them", spec.queueId(), spec.deviceId(), slot.operations, slot.fenced);
+        }
+        publishStuck();
+        releaseIfIdle(slot);
+    }
+
+    /** A request taken back from {@code slot}: a fresh object and buffer, held until the slot's operations end. */
+    private void takeBack(int tag, TargetSlot slot) {
+        leftTarget(tag);
+        TagRequest old = requests[tag];
+        MemorySegment buffer = old.tagBuffer();
+        if (spec.kernelCopies() || spec.userCopy()) {
+            buffer = arena.allocate(spec.maxIoBytes(), Linux.pageSize());
+            if (spec.kernelCopies() && old.operation == IoOperation.WRITE) {
+                buffer.copyFrom(old.tagBuffer()); // the kernel copied the data in at the fetch
+            }
+        }
+        requests[tag] = new TagRequest(this, tag, buffer);
+        if (slot.failed && attempts[tag] < Byte.MAX_VALUE) {
+            attempts[tag]++;
+        }
+        if (slot.operations > 0) {
+            fence[tag] = slot;
+            slot.fenced++;
+        }
+        hold(tag);
+    }
+
+    /** Opens {@code target}'s queue handler on the queue thread and hands it every held request it may have. */
+    public CompletableFuture<Void> attachTarget(Target target) {
+        return onQueueThread(done -> {
+            if (current != null) {
+                done.completeExceptionally(new IllegalStateException("queue " + spec.queueId() + " still has a target"));
+                return;
+            }
+            TargetSlot slot = new TargetSlot(nextGeneration(), this);
+            long sqes = ring.sqesTaken();
+            long core = coreSqes;
+            try {
+                slot.handler = target.openQueue(slot);
+            } catch (Throwable e) {
+                account(slot, sqes, core);
+                LOG.warn("queue {} of device {}: the target would not open its queue", spec.queueId(),
+                        spec.deviceId(), e);
+                slot.revoked = true;
+                retired.add(slot);
+                releaseIfIdle(slot);
+                done.completeExceptionally(e);
+                return;
+            }
+            account(slot, sqes, core);
+            slot.registeredBuffers = spec.zeroCopy() && target.acceptsRegisteredBuffers();
+            if (spec.zeroCopy() && !slot.registeredBuffers) {
+                LOG.warn("queue {} of device {}: the target takes no registered buffers; its data goes through {}",
+                        spec.queueId(), spec.deviceId(), spec.userCopy() ? "USER_COPY" : "nowhere (requests fail)");
+            }
+            current = slot;
+            mode = DispatchMode.TARGET;
+            for (int tag = 0; tag < states.length; tag++) {
+                if (states[tag] == TagState.HELD && fence[tag] == null) {
+                    unhold(tag);
+                }
+            }
+            done.complete(null);
+        });
+    }
+
+    private int nextGeneration() {
+        do {
+            generation = (generation + 1) % UserData.GENERATIONS;
+        } while (slotOf(generation) != null);
+        return generation;
+    }
+
+    /**
      * Fails every held request with EIO, and, while no target is attached, every new one too (the device's
-     * policy gave up waiting). Attaching a target ends that.
+     * policy gave up waiting). Requests still fenced by a stuck target fail once its operations end.
+     * Attaching a target ends that.
      */
     public CompletableFuture<Void> failHeld() {
         return onQueueThread(done -> {
-            if (targetQueue == null || mode == DispatchMode.HOLD) {
+            if (current == null || mode == DispatchMode.HOLD) {
                 mode = DispatchMode.FAIL;
             }
             for (int tag = 0; tag < states.length; tag++) {
-                if (states[tag] == TagState.HELD) {
+                if (states[tag] == TagState.HELD && fence[tag] == null) {
                     held--;
-                    commit(tag, -Errno.EIO.number());
+                    commit(tag, -EIO);
                 }
             }
             done.complete(null);
@@ -284,6 +373,14 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
         return threadId;
     }
 
+    public int queueId() {
+        return spec.queueId();
+    }
+
+    QueueSpec spec() {
+        return spec;
+    }
+
     @Override
     public void run() {
         threadId = Linux.gettid();
@@ -291,13 +388,18 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
             setUp();
             serve();
         } catch (Throwable t) {
+            failure = t;
             fetched.completeExceptionally(t);
             LOG.error("queue {} of ublk device {} failed", spec.queueId(), spec.deviceId(), t);
         } finally {
             tearDown();
             finished.complete(null);
-            runControls(); // fails the actions posted while the thread was ending
+            controls.run(ended(), true); // fails the actions posted while the thread was ending
         }
+    }
+
+    private String ended() {
+        return "queue " + spec.queueId() + " of device " + spec.deviceId() + " has ended";
     }
 
     private void setUp() throws Exception {
@@ -315,23 +417,22 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
         waker = ring.waker();
         int[] files = new int[1 + TARGET_FILE_SLOTS];
         Arrays.fill(files, -1);
-        files[0] = charFd;
+        files[KernelChannel.UBLKC_FILE] = charFd;
         ring.registerFiles(files);
         if (spec.zeroCopy()) {
             // AUTO_BUF_REG: each fetch names slot `tag`; the kernel fills it with the request's pages
             ring.registerBuffersSparse(spec.depth());
         }
-        long page = Linux.pageSize();
-        descriptors = Linux.mmap(IoDesc.mmapLength(spec.depth(), page), Linux.PROT_READ,
-                Linux.MAP_SHARED | Linux.MAP_POPULATE, charFd, IoDesc.mmapOffset(spec.queueId(), page),
-                descriptorArena);
+        channel.open();
+        descriptors = channel.descriptors();
+        userCopy = new UserCopy(spec, charFd);
+        mode = DispatchMode.HOLD;
         if (initialTarget != null) {
-            openTargetQueue(initialTarget);
-            mode = DispatchMode.TARGET;
-        } else {
-            mode = DispatchMode.HOLD;
+            CompletableFuture<Void> attached = attachTarget(initialTarget);
+            controls.run(ended(), false);
+            initialTarget = null;
+            attached.join(); // a target that cannot open its queue fails the set-up
         }
-        initialTarget = null;
         for (int tag = 0; tag < spec.depth(); tag++) {
             queueCommand(IoCmd.FETCH_REQ, tag, 0);
         }
@@ -342,34 +443,71 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
     private void serve() throws ErrnoException {
         while (aborted < spec.depth()) {
             if (withTarget == 0 && (releaseRequested || (stopRequested && held == 0))) {
+                ring.submit(); // the last commits: dropping them would fail served requests on recovery
                 return;
             }
             ring.submitAndWait(1);
             ring.drain(this);
+            channel.deliver(this);
             takeCompletions();
-            runControls();
+            if (!controls.isEmpty()) {
+                // what a target queued goes out before a control can swap the files it names
+                ring.submit();
+                controls.run(ended(), false);
+            }
         }
     }
 
     private void tearDown() {
-        closeTargetQueue();
+        boolean clean = true;
         if (ring != null) {
-            // cancels fetches still in the kernel and waits for them before the buffers go
+            // cancels what is still in the kernel and waits for it before anything it might write goes
             ring.close();
+            clean = ring.closedCleanly();
         }
-        // The mapping holds a reference to /dev/ublkcN, which must go for the kernel to quiesce the device.
-        descriptorArena.close();
-        if (ring == null || ring.closedCleanly()) {
+        long targetOps = 0;
+        int copying = 0;
+        for (TargetSlot slot : allSlots()) {
+            targetOps += slot.operations;
+        }
+        for (TagState s : states) {
+            copying += s == TagState.COPYING ? 1 : 0;
+        }
+        // Fetches the kernel did not cancel write only in this thread's context; target I/O and copies may
+        // run in io-wq workers, after this thread is gone.
+        buffersReleasable = clean || targetOps == 0 && copying == 0;
+        for (TargetSlot slot : allSlots()) {
+            if (buffersReleasable) {
+                closeHandler(slot);
+                slot.released.complete(null);
+            } else {
+                slot.released.completeExceptionally(new IllegalStateException(slot + " never completed; its"
+                        + " memory is kept"));
+            }
+        }
+        current = null;
+        retired.clear();
+        channel.close();
+        if (ring == null || clean) {
             freeBuffers();
-        } else {
-            LOG.debug("queue {} of device {}: fetches were still in the kernel at close; buffers are freed once"
-                    + " the thread has ended", spec.queueId(), spec.deviceId());
+        } else if (!buffersReleasable) {
+            LOG.error("queue {} of device {}: {} target operation(s) and {} copy(ies) still in flight after the"
+                    + " ring closed; keeping the queue's buffers", spec.queueId(), spec.deviceId(), targetOps, copying);
         }
+    }
+
+    private List<TargetSlot> allSlots() {
+        List<TargetSlot> all = new ArrayList<>(retired);
+        if (current != null) {
+            all.add(current);
+        }
+        return all;
     }
 
     /**
      * Frees the tag buffers after the queue thread has ended: the kernel copies request data only in that
-     * thread's context, so once it is gone nothing can write them. Idempotent.
+     * thread's context, so once it is gone nothing can write them, unless target operations or copies were
+     * still in flight when the ring closed (then they are kept). Idempotent.
      */
     public void freeBuffersAfterExit(long waitMillis) throws InterruptedException {
         Thread t = thread;
@@ -378,7 +516,9 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
                     spec.deviceId());
             return;
         }
-        freeBuffers();
+        if (buffersReleasable) {
+            freeBuffers();
+        }
     }
 
     private synchronized void freeBuffers() {
@@ -388,68 +528,134 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
         }
     }
 
-    private void closeTargetQueue() {
-        if (targetQueue == null) {
+    // ---- attachments ------------------------------------------------------------------------------
+
+    /** The attachment whose operations carry {@code gen}, or null. */
+    private TargetSlot slotOf(int gen) {
+        if (current != null && current.generation == gen) {
+            return current;
+        }
+        for (int i = 0; i < retired.size(); i++) {
+            if (retired.get(i).generation == gen) {
+                return retired.get(i);
+            }
+        }
+        return null;
+    }
+
+    /** Counts the ring operations a target's callback queued: SQEs taken during it that were not the queue's. */
+    private void account(TargetSlot slot, long sqesBefore, long coreBefore) {
+        slot.operations += (ring.sqesTaken() - sqesBefore) - (coreSqes - coreBefore);
+    }
+
+    /** Releases a detaching or revoked attachment that holds nothing: closes its handler, hands on its requests. */
+    private void releaseIfIdle(TargetSlot slot) {
+        if (!(slot.detaching || slot.revoked) || !slot.idle() || slot.released.isDone()) {
+            return;
+        }
+        closeHandler(slot);
+        for (int i = 0; i < fileOwners.length; i++) {
+            if (fileOwners[i] == slot) {
+                fileOwners[i] = null;
+                try {
+                    ring.updateRegisteredFile(1 + i, -1);
+                } catch (ErrnoException e) {
+                    LOG.debug("queue {}: clearing file slot {}: {}", spec.queueId(), 1 + i, e.getMessage());
+                }
+            }
+        }
+        if (current == slot) {
+            current = null;
+        }
+        retired.remove(slot);
+        publishStuck();
+        slot.released.complete(null);
+        if (slot.fenced > 0) {
+            slot.fenced = 0;
+            for (int tag = 0; tag < fence.length; tag++) {
+                if (fence[tag] == slot) {
+                    fence[tag] = null;
+                    if (mode != DispatchMode.HOLD) {
+                        unhold(tag);
+                    }
+                }
+            }
+        }
+    }
+
+    private void closeHandler(TargetSlot slot) {
+        if (slot.handler == null) {
             return;
         }
         try {
-            targetQueue.close();
-        } catch (RuntimeException e) {
+            slot.handler.close();
+        } catch (Throwable e) {
             LOG.warn("target queue {} of device {} failed to close", spec.queueId(), spec.deviceId(), e);
         }
-        targetQueue = null;
-        // the next target gets the slots again; operations in flight keep their own file references
-        for (; targetFiles > 0; targetFiles--) {
-            try {
-                ring.updateRegisteredFile(targetFiles, -1);
-            } catch (ErrnoException e) {
-                LOG.debug("queue {}: clearing file slot {}: {}", spec.queueId(), targetFiles, e.getMessage());
+        slot.handler = null;
+    }
+
+    private void publishStuck() {
+        long ops = 0;
+        for (int i = 0; i < retired.size(); i++) {
+            ops += retired.get(i).operations;
+        }
+        stuckOperations = ops;
+    }
+
+    /** {@link TargetSlot#registerFile}: a fixed-file slot no other attachment, live or draining, uses. */
+    int registerFile(TargetSlot slot, int fd) {
+        if (ring == null || Thread.currentThread() != thread) {
+            return -1;
+        }
+        for (int i = 0; i < fileOwners.length; i++) {
+            if (fileOwners[i] == null) {
+                try {
+                    ring.updateRegisteredFile(1 + i, fd);
+                } catch (ErrnoException e) {
+                    LOG.warn("queue {} of device {}: registering the target's fd {} failed ({}); it uses the plain"
+                            + " fd", spec.queueId(), spec.deviceId(), fd, e.getMessage());
+                    return -1;
+                }
+                fileOwners[i] = slot;
+                return 1 + i;
             }
         }
+        return -1;
     }
 
-    // ---- control actions from other threads ---------------------------------------------------
-
-    /** An action for the queue thread and the future it completes. */
-    private record Control(Consumer<CompletableFuture<Void>> action, CompletableFuture<Void> done) {
-    }
-
-    private CompletableFuture<Void> onQueueThread(Consumer<CompletableFuture<Void>> action) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        controls.add(new Control(action, done));
-        if (finished.isDone()) {
-            runControls(); // the thread is gone: fail what it will never run
-        } else {
-            wakeQueueThread();
+    /** The queue thread's ring (only the queue thread may use it; the ring checks). */
+    Ring ring() {
+        if (ring == null) {
+            throw new IllegalStateException("queue " + spec.queueId() + " has no ring yet");
         }
-        return done;
+        return ring;
     }
 
-    private void runControls() {
-        for (Control c = controls.poll(); c != null; c = controls.poll()) {
-            if (finished.isDone()) {
-                c.done().completeExceptionally(new IllegalStateException("queue " + spec.queueId()
-                        + " of device " + spec.deviceId() + " has ended"));
-                continue;
-            }
-            try {
-                c.action().accept(c.done());
-            } catch (RuntimeException e) {
-                c.done().completeExceptionally(e);
-            }
+    /**
+     * The target threw: stop sending to it, keep the requests, and tell the device (once per attachment),
+     * which detaches it. The queue itself goes on.
+     */
+    private void targetFailed(TargetSlot slot, Throwable e) {
+        if (slot.failed) {
+            return;
         }
-        if (!finished.isDone()) {
-            finishDetachIfIdle();
+        slot.failed = true;
+        if (slot == current && mode == DispatchMode.TARGET) {
+            mode = DispatchMode.HOLD;
+        }
+        LOG.error("target of queue {} of device {} failed; holding its requests", spec.queueId(), spec.deviceId(), e);
+        try {
+            failureListener.targetFailed(this, e);
+        } catch (RuntimeException listenerFailure) {
+            LOG.error("queue {} of device {}: reporting the target's failure failed", spec.queueId(),
+                    spec.deviceId(), listenerFailure);
         }
     }
 
-    private void finishDetachIfIdle() {
-        if (detaching != null && withTarget == 0) {
-            closeTargetQueue();
-            CompletableFuture<Void> done = detaching;
-            detaching = null;
-            done.complete(null);
-        }
+    /** Wakes the queue thread: a simulated driver has completions for it ({@link UblkChannel#deliver}). */
+    void wake() {
+        wakeQueueThread();
     }
 
     private void wakeQueueThread() {
@@ -459,53 +665,88 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
         }
     }
 
+    private CompletableFuture<Void> onQueueThread(Consumer<CompletableFuture<Void>> action) {
+        CompletableFuture<Void> done = controls.post(action);
+        if (finished.isDone()) {
+            controls.run(ended(), true); // the thread is gone: fail what it will never run
+        } else {
+            wakeQueueThread();
+        }
+        return done;
+    }
+
     // ---- completions from the ring (queue thread) ----------------------------------------------
 
     @Override
     public void onCompletion(long userData, int res, int flags) {
-        if (userData > 0 && (userData & TARGET_USER_DATA) != 0) {
+        if (UserData.isTarget(userData)) {
             targetCompletion(userData, res, flags);
-            return;
-        }
-        if (userData > 0 && (userData & COPY_USER_DATA) != 0) {
-            copied((int) (userData & ~COPY_USER_DATA), res);
-            return;
-        }
-        int tag = (int) userData;
-        if (userData < 0 || tag >= spec.depth()) {
-            LOG.error("queue {} of device {}: completion for unknown user data {}", spec.queueId(), spec.deviceId(),
-                    userData);
-            return;
-        }
-        if (res == IoCmd.RES_OK) {
-            accept(tag);
-        } else if (res == -Errno.ENODEV.number()) {
-            move(tag, TagState.ABORTED);
-            aborted++;
+        } else if (UserData.isCopy(userData)) {
+            copied(UserData.tag(userData), res);
+        } else if (UserData.isCommand(userData) && UserData.tag(userData) < spec.depth()) {
+            commandCompleted(UserData.tag(userData), res);
         } else {
-            LOG.error("queue {} of device {}: fetch of tag {} failed: {}", spec.queueId(), spec.deviceId(), tag,
-                    Errno.nameOf(-res));
-            move(tag, TagState.ABORTED);
-            aborted++;
+            LOG.error("queue {} of device {}: completion for unknown user data 0x{}", spec.queueId(), spec.deviceId(),
+                    Long.toHexString(userData));
         }
     }
 
+    private void commandCompleted(int tag, int res) {
+        if (res == IoCmd.RES_OK) {
+            commandRetried[tag] = false;
+            accept(tag);
+            return;
+        }
+        if (res != -Errno.ENODEV.number() && !commandRetried[tag]) {
+            // The kernel refused the command, so it still waits for this tag: send it once more, a commit as EIO.
+            LOG.error("queue {} of device {}: the command of tag {} failed ({}); sending it again", spec.queueId(),
+                    spec.deviceId(), tag, Errno.nameOf(-res));
+            commandRetried[tag] = true;
+            coreCommand(lastCommand[tag], tag, lastCommand[tag] == IoCmd.FETCH_REQ ? 0 : -EIO);
+            return;
+        }
+        if (res != -Errno.ENODEV.number()) {
+            LOG.error("queue {} of device {}: tag {} is out of service: its command failed twice ({})",
+                    spec.queueId(), spec.deviceId(), tag, Errno.nameOf(-res));
+        }
+        move(tag, TagState.ABORTED);
+        aborted++;
+    }
+
     private void targetCompletion(long userData, int res, int flags) {
-        if (targetQueue == null) {
-            LOG.debug("queue {} of device {}: completion 0x{} of a detached target dropped", spec.queueId(),
+        TargetSlot slot = slotOf(UserData.generation(userData));
+        if (slot == null) {
+            LOG.error("queue {} of device {}: completion 0x{} of no known target attachment", spec.queueId(),
                     spec.deviceId(), Long.toHexString(userData));
             return;
         }
-        try {
-            targetQueue.onCompletion(userData, res, flags);
-        } catch (RuntimeException e) {
-            targetFailed(e);
+        slot.operations--;
+        if (slot.revoked || slot.handler == null) {
+            // the old target's answer to a request that was taken back: the core's, never the next target's
+            LOG.debug("queue {} of device {}: completion 0x{} ({}) of a revoked target consumed", spec.queueId(),
+                    spec.deviceId(), Long.toHexString(userData), res);
+            publishStuck();
+            releaseIfIdle(slot);
+            return;
         }
+        long sqes = ring.sqesTaken();
+        long core = coreSqes;
+        inCallback++;
+        try {
+            slot.handler.onCompletion(UserData.cookie(userData), res, flags);
+        } catch (Throwable e) {
+            targetFailed(slot, e);
+        } finally {
+            inCallback--;
+            account(slot, sqes, core);
+        }
+        releaseIfIdle(slot);
     }
 
     @Override
     public void onWakeup() {
-        wakePending.set(false);
+        // getAndSet is a full fence: the mailbox is read after this store, never before it
+        wakePending.getAndSet(false);
     }
 
     /**
@@ -514,13 +755,28 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
      */
     private void accept(int tag) {
         TagRequest request = requests[tag];
-        int error = describe(request, tag);
+        boolean registered = current != null && current.registeredBuffers;
+        int error = decoder.describe(descriptors, request, tag, registered);
         if (error == 0 && request.userCopy && request.operation == IoOperation.WRITE) {
             move(tag, TagState.COPYING);
-            queueCopy(tag, true, request.length);
+            queueCopy(request, tag, true, request.length);
             return;
         }
         handOver(tag, error);
+    }
+
+    /** A held request, no longer fenced: served, held again or failed as the mode says (or as its attempts say). */
+    private void unhold(int tag) {
+        held--;
+        if (attempts[tag] >= MAX_ATTEMPTS) {
+            TagRequest r = requests[tag];
+            LOG.error("device {} queue {} tag {}: {} (sectors {}+{}) failed its target {} times; failing it with EIO",
+                    spec.deviceId(), spec.queueId(), tag, r.operation, r.offset >> 9, r.length >> 9, attempts[tag]);
+            move(tag, TagState.SERVING);
+            commit(tag, -EIO);
+            return;
+        }
+        accept(tag); // described anew: this target may not take what the last one took
     }
 
     /** Serves, holds or fails a request as the mode says, or fails it with {@code error} when not 0. */
@@ -533,24 +789,33 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
         switch (mode) {
             case TARGET -> send(tag);
             case HOLD -> hold(tag);
-            case FAIL -> commit(tag, -Errno.EIO.number());
+            case FAIL -> commit(tag, -EIO);
         }
     }
 
     private void send(int tag) {
+        TargetSlot slot = current;
         TagRequest request = requests[tag];
         request.arm();
         withTarget++;
+        slot.requests++;
+        owner[tag] = slot;
         DISPATCHED_AT.setOpaque(dispatchedAt, tag, System.nanoTime() | 1);
+        long sqes = ring.sqesTaken();
+        long core = coreSqes;
+        inCallback++;
         try {
-            targetQueue.submit(request);
-        } catch (RuntimeException e) {
+            slot.handler.submit(request);
+        } catch (Throwable e) {
+            targetFailed(slot, e); // first: the request's attempts count this failure
             if (request.revoke()) {
-                leftTarget(tag);
-                hold(tag);
+                takeBack(tag, slot);
             }
-            targetFailed(e);
+        } finally {
+            inCallback--;
+            account(slot, sqes, core);
         }
+        releaseIfIdle(slot);
     }
 
     private void hold(int tag) {
@@ -559,90 +824,16 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
     }
 
     private void leftTarget(int tag) {
+        TargetSlot slot = owner[tag];
+        owner[tag] = null;
+        slot.requests--;
         withTarget--;
         DISPATCHED_AT.setOpaque(dispatchedAt, tag, 0L);
     }
 
-    /** The target threw: stop sending to it, keep the requests, and tell the device (once per attachment). */
-    private void targetFailed(RuntimeException e) {
-        if (mode == DispatchMode.TARGET) {
-            mode = DispatchMode.HOLD;
-        }
-        if (!failureReported) {
-            failureReported = true;
-            LOG.error("target of queue {} of device {} failed; holding its requests", spec.queueId(),
-                    spec.deviceId(), e);
-            failureListener.targetFailed(this, e);
-        }
-    }
-
-    /** Fills {@code request} from the tag's descriptor; returns 0, or the errno that fails a request we must not serve. */
-    private int describe(TagRequest request, int tag) {
-        int opFlags = IoDesc.opFlags(descriptors, tag);
-        int sectors = IoDesc.sectors(descriptors, tag);
-        long start = IoDesc.startSector(descriptors, tag);
-        IoOperation operation = switch (opFlags & 0xff) {
-            case IoOp.READ -> IoOperation.READ;
-            case IoOp.WRITE -> IoOperation.WRITE;
-            case IoOp.FLUSH -> IoOperation.FLUSH;
-            case IoOp.DISCARD -> IoOperation.DISCARD;
-            case IoOp.WRITE_ZEROES -> IoOperation.WRITE_ZEROES;
-            default -> null;
-        };
-        request.operation = operation;
-        request.fua = (opFlags & IoOp.FLAG_FUA) != 0;
-        request.noUnmap = (opFlags & IoOp.FLAG_NOUNMAP) != 0;
-        request.offset = start << SECTOR_SHIFT;
-        request.length = 0;
-        request.bufferIndex = IoRequest.IN_BUFFER;
-        request.userCopy = false;
-        request.copiedBySyscall = false;
-        if (operation == null) {
-            return Errno.EOPNOTSUPP.number();
-        }
-        if (operation == IoOperation.FLUSH) {
-            return 0;
-        }
-        long bytes = (long) sectors << SECTOR_SHIFT;
-        if (sectors <= 0 || start < 0 || start > spec.deviceSectors() - sectors) {
-            return Errno.EINVAL.number();
-        }
-        boolean moves = operation == IoOperation.READ || operation == IoOperation.WRITE;
-        if (moves && bytes > spec.maxIoBytes()) {
-            return Errno.EINVAL.number();
-        }
-        request.length = (int) Math.min(bytes, Integer.MAX_VALUE);
-        return moves ? placeData(request, tag, opFlags) : 0;
-    }
-
-    /** Where a READ or WRITE's data is for the target; returns 0, or EIO when it cannot be reached. */
-    private int placeData(TagRequest request, int tag, int opFlags) {
-        if (!spec.zeroCopy()) {
-            request.userCopy = spec.userCopy(); // copy mode, or USER_COPY
-            return 0;
-        }
-        boolean pagesInTable = (opFlags & IoOp.FLAG_NEED_REG_BUF) == 0;
-        if (pagesInTable && registeredBuffers) {
-            request.bufferIndex = tag;
-            return 0;
-        }
-        if (!spec.userCopy()) {
-            return EIO; // the data is nowhere this queue or its target can reach
-        }
-        // the kernel could not register the pages (the fallback jublk asks for), or the target cannot use them
-        request.userCopy = true;
-        if (!pagesInTable && fallbacks++ == 0) {
-            LOG.warn("queue {} of device {}: the kernel could not register a request's buffer; serving such"
-                    + " requests through USER_COPY", spec.queueId(), spec.deviceId());
-        }
-        return 0;
-    }
-
     /**
      * {@link IoRequest#moveDataToBuffer()}: a WRITE's data is copied into the tag's buffer now, a READ's out of
-     * it when the request is committed. Both copies are plain pread / pwrite calls on /dev/ublkcN on this
-     * thread, not ring operations: the target's slow path, which asks for this, holds the thread anyway, and
-     * the ring would hand them to an io-wq worker (the device has no non-blocking I/O), which costs more.
+     * it when the request is committed (see {@link UserCopy#bySyscall}).
      */
     boolean moveToBuffer(TagRequest request, int tag) {
         if (Thread.currentThread() != thread || requests[tag] != request || states[tag] != TagState.SERVING) {
@@ -660,24 +851,12 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
             return false;
         }
         request.copiedBySyscall = true;
-        if (request.operation == IoOperation.WRITE && copyBySyscall(tag, true, request.length) != request.length) {
+        if (request.operation == IoOperation.WRITE
+                && userCopy.bySyscall(request, tag, true, request.length) != request.length) {
             request.complete(-EIO);
             return false;
         }
         return true;
-    }
-
-    /** pread (in) or pwrite of {@code length} bytes between /dev/ublkcN and the tag's buffer; -errno on failure. */
-    private long copyBySyscall(int tag, boolean in, int length) {
-        MemorySegment data = requests[tag].tagBuffer().asSlice(0, length);
-        long at = IoCmd.userCopyOffset(spec.queueId(), tag, 0);
-        try {
-            return in ? Linux.pread(charFd, data, at) : Linux.pwrite(charFd, data, at);
-        } catch (ErrnoException e) {
-            LOG.error("queue {} of device {}: copying {} {} /dev/ublkc{}: {}", spec.queueId(), spec.deviceId(),
-                    requests[tag], in ? "from" : "to", spec.deviceId(), e.getMessage());
-            return -e.errno();
-        }
     }
 
     // ---- completions from the target (any thread) -----------------------------------------------
@@ -708,56 +887,54 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
     }
 
     private void answered(int tag) {
+        TargetSlot slot = owner[tag];
         leftTarget(tag);
-        commit(tag, results[tag]);
+        commit(tag, decoder.checkedResult(requests[tag], tag, results[tag]));
+        if (inCallback == 0) {
+            releaseIfIdle(slot);
+        }
     }
 
     private void commit(int tag, int result) {
         move(tag, TagState.COMPLETED);
+        attempts[tag] = 0;
+        results[tag] = result;
         TagRequest request = requests[tag];
         if (request.copiedBySyscall && request.operation == IoOperation.READ && result > 0) {
             int length = Math.min(result, request.length);
-            queueCommit(tag, copyBySyscall(tag, false, length) == length ? result : -EIO);
+            queueCommand(IoCmd.COMMIT_AND_FETCH_REQ, tag,
+                    userCopy.bySyscall(request, tag, false, length) == length ? result : -EIO);
             return;
         }
         if (request.userCopy && request.operation == IoOperation.READ && result > 0) {
             move(tag, TagState.COPYING);
-            queueCopy(tag, false, Math.min(result, request.length));
+            queueCopy(request, tag, false, Math.min(result, request.length));
             return;
         }
-        queueCommit(tag, result);
-    }
-
-    private void queueCommit(int tag, int result) {
         queueCommand(IoCmd.COMMIT_AND_FETCH_REQ, tag, result);
     }
 
     private void queueCommand(int cmdOp, int tag, int result) {
-        var sqe = ring.sqe().uringCmd(UBLKC_FILE, cmdOp).fixedFile().userData(tag);
-        long buffer = spec.kernelCopies() ? requests[tag].tagBuffer().address() : 0;
-        IoCmd.write(sqe.cmd(), spec.queueId(), tag, result, buffer);
-        if (spec.zeroCopy()) {
-            sqe.addr(IoCmd.autoBufReg(tag, spec.userCopy() ? IoCmd.AUTO_BUF_REG_FALLBACK : 0));
-        }
+        coreCommand(cmdOp, tag, result);
         move(tag, TagState.FETCHING);
     }
 
-    // ---- USER_COPY: the queue's own transfers through /dev/ublkcN --------------------------------
+    private void coreCommand(int cmdOp, int tag, int result) {
+        long buffer = spec.kernelCopies() ? requests[tag].tagBuffer().address() : 0;
+        lastCommand[tag] = cmdOp;
+        long sqes = ring.sqesTaken();
+        channel.queueCommand(ring, cmdOp, tag, result, buffer);
+        coreSqes += ring.sqesTaken() - sqes;
+    }
 
-    /**
-     * Reads a WRITE's data from the kernel into the tag's buffer ({@code in}), or writes a READ's data from it
-     * to the kernel. /dev/ublkcN has no non-blocking reads, so the ring hands these to its workers at once.
-     */
-    private void queueCopy(int tag, boolean in, int length) {
-        MemorySegment buffer = requests[tag].tagBuffer();
-        long at = IoCmd.userCopyOffset(spec.queueId(), tag, 0);
-        var sqe = in ? ring.sqe().read(UBLKC_FILE, buffer, 0, length, at)
-                : ring.sqe().write(UBLKC_FILE, buffer, 0, length, at);
-        sqe.fixedFile().async().userData(COPY_USER_DATA | tag);
+    private void queueCopy(TagRequest request, int tag, boolean in, int length) {
+        long sqes = ring.sqesTaken();
+        userCopy.queue(ring, request, tag, in, length);
+        coreSqes += ring.sqesTaken() - sqes;
     }
 
     private void copied(int tag, int res) {
-        if (tag < 0 || tag >= spec.depth() || states[tag] != TagState.COPYING) {
+        if (tag >= spec.depth() || states[tag] != TagState.COPYING) {
             LOG.error("queue {} of device {}: copy completion for tag {} that is not copying", spec.queueId(),
                     spec.deviceId(), tag);
             return;
@@ -768,68 +945,25 @@ public final class QueueRunner implements Runnable, CompletionHandler, QueueCont
         if (res != expected) {
             LOG.error("queue {} of device {}: copying {} {} /dev/ublkc{} gave {}", spec.queueId(), spec.deviceId(),
                     request, in ? "from" : "to", spec.deviceId(), res < 0 ? Errno.nameOf(-res) : res + " bytes");
-            queueCommit(tag, res < 0 ? res : -EIO);
+            queueCommand(IoCmd.COMMIT_AND_FETCH_REQ, tag, res < 0 ? res : -EIO);
         } else if (in) {
             handOver(tag, 0);
         } else {
-            queueCommit(tag, results[tag]);
+            queueCommand(IoCmd.COMMIT_AND_FETCH_REQ, tag, results[tag]);
         }
     }
 
     private void move(int tag, TagState next) {
-        TagState current = states[tag];
-        if (!current.canBecome(next)) {
+        TagState now = states[tag];
+        if (!now.canBecome(next)) {
             throw new IllegalStateException("tag " + tag + " of queue " + spec.queueId() + " of device "
-                    + spec.deviceId() + ": " + current + " -> " + next + " is not a legal transition");
+                    + spec.deviceId() + ": " + now + " -> " + next + " is not a legal transition");
         }
         states[tag] = next;
     }
 
-    // ---- QueueContext -----------------------------------------------------------------------------
-
-    @Override
-    public int deviceId() {
-        return spec.deviceId();
-    }
-
-    @Override
-    public int queueId() {
-        return spec.queueId();
-    }
-
-    @Override
-    public int queueDepth() {
-        return spec.depth();
-    }
-
-    @Override
-    public int maxIoBytes() {
-        return spec.maxIoBytes();
-    }
-
-    /** The queue thread's ring; only the queue thread may use it (the ring checks). */
-    @Override
-    public Ring ring() {
-        if (ring == null) {
-            throw new IllegalStateException("queue " + spec.queueId() + " has no ring yet");
-        }
-        return ring;
-    }
-
-    @Override
-    public int registerFile(int fd) {
-        if (ring == null || targetFiles >= TARGET_FILE_SLOTS) {
-            return -1;
-        }
-        int index = 1 + targetFiles;
-        try {
-            ring.updateRegisteredFile(index, fd);
-        } catch (ErrnoException e) {
-            LOG.warn("queue {} of device {}: registering the target's fd {} failed ({}); it uses the plain fd",
-                    spec.queueId(), spec.deviceId(), fd, e.getMessage());
-            return -1;
-        }
-        targetFiles++;
-        return index;
+    /** A tag's state, for tests. */
+    TagState state(int tag) {
+        return states[tag];
     }
 }

@@ -7,17 +7,23 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * The {@link IoRequest} of one tag, reused for every request of that tag while one target is attached
- * (a replacement target gets fresh objects, so a late answer from the old one cannot complete a request
- * that was handed on). The queue thread fills it from the kernel's descriptor; the target completes it
- * exactly once, from any thread.
+ * The {@link IoRequest} of one tag, reused for every request of that tag. A request the core takes back
+ * from a target is revoked for good and its tag gets a fresh object (and a fresh buffer), so a late answer
+ * from the old target cannot complete a request that was handed on, nor touch its data. The queue thread
+ * fills it from the kernel's descriptor; the target completes it exactly once, from any thread.
  */
 final class TagRequest implements IoRequest {
-    private static final VarHandle OUTSTANDING;
+    private static final VarHandle STATE;
+    /** Not with a target. */
+    private static final int IDLE = 0;
+    /** With a target, which completes it. */
+    private static final int OUT = 1;
+    /** Taken back by the core: whatever the old target answers is void. Final. */
+    private static final int REVOKED = 2;
 
     static {
         try {
-            OUTSTANDING = MethodHandles.lookup().findVarHandle(TagRequest.class, "outstanding", boolean.class);
+            STATE = MethodHandles.lookup().findVarHandle(TagRequest.class, "state", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -40,10 +46,8 @@ final class TagRequest implements IoRequest {
     boolean noUnmap;
     long offset;
     int length;
-    @SuppressWarnings("unused") // through OUTSTANDING
-    private volatile boolean outstanding;
-    /** Set once the core took this request back from a target it detached. */
-    private volatile boolean revoked;
+    @SuppressWarnings("unused") // through STATE
+    private volatile int state;
 
     TagRequest(QueueRunner queue, int tag, MemorySegment buffer) {
         this.queue = queue;
@@ -59,7 +63,7 @@ final class TagRequest implements IoRequest {
 
     /** Queue thread: the request is about to go to the target. */
     void arm() {
-        OUTSTANDING.setRelease(this, true);
+        STATE.setRelease(this, OUT);
     }
 
     /**
@@ -67,11 +71,7 @@ final class TagRequest implements IoRequest {
      * answer is then on the way to the queue thread and stands).
      */
     boolean revoke() {
-        if (!OUTSTANDING.compareAndSet(this, true, false)) {
-            return false;
-        }
-        revoked = true;
-        return true;
+        return STATE.compareAndSet(this, OUT, REVOKED);
     }
 
     @Override
@@ -81,8 +81,8 @@ final class TagRequest implements IoRequest {
 
     @Override
     public void complete(int res) {
-        if (!OUTSTANDING.compareAndSet(this, true, false)) {
-            if (revoked) {
+        if (!STATE.compareAndSet(this, OUT, IDLE)) {
+            if ((int) STATE.getVolatile(this) == REVOKED) {
                 queue.lateCompletion(tag, res);
                 return;
             }

@@ -304,8 +304,8 @@ public class NullLoadKernelTest {
                 }
 
                 @Override
-                public void onCompletion(long userData, int res, int flags) {
-                    real.onCompletion(userData, res, flags);
+                public void onCompletion(long cookie, int res, int flags) {
+                    real.onCompletion(cookie, res, flags);
                 }
 
                 @Override

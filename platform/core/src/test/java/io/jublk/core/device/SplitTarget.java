@@ -60,14 +60,16 @@ final class SplitTarget implements Target {
 
     @Override
     public TargetQueue openQueue(QueueContext queue) {
-        return new SplitQueue(queue.ring(), queue.queueDepth());
+        return new SplitQueue(queue, queue.ring(), queue.queueDepth());
     }
 
     private final class SplitQueue implements TargetQueue {
         private final Ring ring;
+        private final QueueContext context;
         private final IoRequest[] inFlight;
 
-        SplitQueue(Ring ring, int depth) {
+        SplitQueue(QueueContext context, Ring ring, int depth) {
+            this.context = context;
             this.ring = ring;
             this.inFlight = new IoRequest[depth];
         }
@@ -82,7 +84,7 @@ final class SplitTarget implements Target {
                     var sqe = r.operation() == IoOperation.READ
                             ? ring.sqe().readRegistered(fd, r.bufferIndex(), 0, r.length(), r.offset())
                             : ring.sqe().writeRegistered(fd, r.bufferIndex(), 0, r.length(), r.offset());
-                    sqe.userData(QueueContext.TARGET_USER_DATA | r.tag());
+                    sqe.userData(context.userData(r.tag()));
                     return;
                 }
                 movedToBuffer.incrementAndGet();
@@ -102,8 +104,8 @@ final class SplitTarget implements Target {
         }
 
         @Override
-        public void onCompletion(long userData, int res, int flags) {
-            int tag = (int) (userData & ~QueueContext.TARGET_USER_DATA);
+        public void onCompletion(long cookie, int res, int flags) {
+            int tag = (int) cookie;
             IoRequest r = inFlight[tag];
             inFlight[tag] = null;
             r.complete(res == r.length() ? res : res < 0 ? res : -5);
