@@ -68,7 +68,7 @@ public class DeviceManager implements UblkService {
                 .daemon(true).unstarted(r));
         LOG.info("jublk core started; device records in {}", registry);
         worker.execute(this::takeOverRecordedDevices);
-        worker.scheduleWithFixedDelay(this::watch, 1, 1, TimeUnit.SECONDS);
+        worker.scheduleWithFixedDelay(surviving("device watchdog", this::watch), 1, 1, TimeUnit.SECONDS);
     }
 
     /**
@@ -129,6 +129,7 @@ public class DeviceManager implements UblkService {
             synchronized (m) {
                 if (m.factory == factory && m.device != null) {
                     m.device.detachTarget(DRAIN_LIMIT);
+                    m.targetDetached = true;
                     m.lostTarget("its " + m.type() + " target service went away");
                     LOG.info("ublk device {} holds its I/O until a '{}' target is back", m.id(), m.type());
                     if (!ofType.isEmpty()) {
@@ -144,23 +145,69 @@ public class DeviceManager implements UblkService {
         return ofType.isEmpty() ? null : ofType.getLast();
     }
 
-    /** A queue thread saw the target fail: detach it off that thread, and try a fresh instance. */
-    private void targetFailed(UblkDevice device, Throwable cause) {
+    /** What the devices' queue threads report; it takes no lock on their threads, only posts to the worker. */
+    private final UblkDevice.FailureListener failures = new UblkDevice.FailureListener() {
+        @Override
+        public void targetFailed(UblkDevice device, Throwable cause) {
+            submit(() -> replaceFailedTarget(device, cause));
+        }
+
+        @Override
+        public void queueFailed(UblkDevice device, int queueId, Throwable cause) {
+            submit(() -> markFailed(device, queueId, cause));
+        }
+    };
+
+    /**
+     * A queue thread saw the target fail: detach it, and try a fresh instance. On the worker, never on the queue
+     * thread: during ublk:add the device is registered before START_DEV, whose partition scan the queue serves.
+     */
+    private void replaceFailedTarget(UblkDevice device, Throwable cause) {
         ManagedDevice m = managed(device.id());
         if (m == null) {
             return;
         }
-        submit(() -> {
+        {
             synchronized (m) {
                 if (m.device != device || m.device.target() == null) {
                     return;
                 }
                 device.detachTarget(DRAIN_LIMIT);
+                m.targetDetached = true;
                 m.lostTarget("its target failed: " + cause);
                 m.retryMillis = Math.min(RETRY_MAX_MILLIS, Math.max(RETRY_MIN_MILLIS, m.retryMillis * 2));
                 later(m, m.retryMillis);
             }
-        });
+        }
+    }
+
+    /** A queue thread ended on its own: the device cannot serve all its I/O any more; say so in listings. */
+    private void markFailed(UblkDevice device, int queueId, Throwable cause) {
+        ManagedDevice m = managed(device.id());
+        if (m == null) {
+            return;
+        }
+        synchronized (m) {
+            if (m.device == device) {
+                m.state = ServiceState.FAILED;
+                m.reason = "queue " + queueId + " ended: " + cause;
+                LOG.error("ublk device {} failed: {}; delete it (its held I/O fails then)", m.id(), m.reason);
+            }
+        }
+    }
+
+    /**
+     * {@code task} for a periodic schedule, which ends for good at the first exception a task throws: each
+     * turn's failure is logged and the next turn comes.
+     */
+    static Runnable surviving(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (Throwable t) {
+                LOG.error("{}: {}", what, t.toString(), t);
+            }
+        };
     }
 
     /** Once a second: replace targets that sit on a request too long; apply fail-after. */
@@ -174,7 +221,7 @@ public class DeviceManager implements UblkService {
             HoldPolicy hold = m.record.hold();
             long oldest = device.oldestTargetRequestNanos();
             if (m.state == ServiceState.SERVING && oldest != 0 && now - oldest > hold.targetTimeout().toNanos()) {
-                targetFailed(device, new TimeoutException("a request waited more than "
+                failures.targetFailed(device, new TimeoutException("a request waited more than "
                         + hold.targetTimeout().toSeconds() + " s for the target"));
             }
             if (m.state == ServiceState.WAITING_FOR_TARGET && hold.failsHeldRequests()
@@ -297,21 +344,26 @@ public class DeviceManager implements UblkService {
                 later(m, m.retryMillis);
                 return;
             }
-            try {
-                if (m.device != null) {
-                    m.device.attachTarget(target);
-                } else {
-                    ServiceState before = m.state;
-                    m.state = ServiceState.RECOVERING;
-                    try (ControlClient control = ControlClient.open()) {
-                        m.device = UblkDevice.recover(control, m.record.toSpec(), target, this::targetFailed);
-                    } catch (IOException | RuntimeException e) {
-                        m.state = before;
-                        throw e;
-                    }
+            if (m.device != null) {
+                try {
+                    m.device.attachTarget(target); // the device owns the target now, also when this fails
+                } catch (IOException | RuntimeException e) {
+                    m.reason = "the new " + m.type() + " target could not be attached: " + e.getMessage();
+                    LOG.error("ublk device {}: {}", m.id(), m.reason);
+                    m.retryMillis = Math.min(RETRY_MAX_MILLIS, Math.max(RETRY_MIN_MILLIS, m.retryMillis * 2));
+                    later(m, m.retryMillis);
+                    return;
                 }
                 m.serving(m.device, factory);
+                return;
+            }
+            ServiceState before = m.state;
+            m.state = ServiceState.RECOVERING;
+            try (ControlClient control = ControlClient.open()) {
+                m.device = UblkDevice.recover(control, m.record.toSpec(), target, failures);
+                m.serving(m.device, factory);
             } catch (IOException | RuntimeException e) {
+                m.state = before;
                 target.close();
                 m.reason = e.getMessage();
                 LOG.error("ublk device {}: {}", m.id(), e.getMessage());
@@ -347,34 +399,48 @@ public class DeviceManager implements UblkService {
             throw new IOException("unknown target type '" + spec.targetType() + "' (available: "
                     + String.join(", ", new TreeMap<>(factories).keySet()) + ")");
         }
-        synchronized (devices) {
-            if (spec.id() >= 0 && devices.containsKey(spec.id())) {
-                throw new IOException("device " + spec.id() + " exists already");
-            }
-            Target target;
-            try {
-                target = factory.open(spec.options());
-            } catch (TargetException e) {
-                throw new IOException(spec.targetType() + ": " + e.getMessage(), e);
-            }
-            int[] recorded = {-1};
-            try (ControlClient control = ControlClient.open()) {
-                UblkDevice device = UblkDevice.create(control, spec, target, added -> {
-                    record(spec, added).writeTo(registry);
-                    recorded[0] = added.devId();
-                }, this::targetFailed);
-                ManagedDevice m = new ManagedDevice(record(spec, device.info()), ServiceState.SERVING, null);
-                m.serving(device, factory);
-                devices.put(device.id(), m);
-                return status(control, m);
-            } catch (IOException | RuntimeException e) {
-                target.close();
-                if (recorded[0] >= 0) {
-                    // the kernel device is gone again (UblkDevice.create undid it): so must its record be
-                    deleteRecord(recorded[0]);
+        if (spec.id() >= 0 && managed(spec.id()) != null) {
+            throw new IOException("device " + spec.id() + " exists already");
+        }
+        Target target;
+        try {
+            target = factory.open(spec.options());
+        } catch (TargetException e) {
+            throw new IOException(spec.targetType() + ": " + e.getMessage(), e);
+        }
+        ManagedDevice[] made = {null};
+        try (ControlClient control = ControlClient.open()) {
+            // Registered before START_DEV and without holding the devices lock across it: the kernel reads the
+            // partition table then, and a target failing that read is replaced through the registry.
+            UblkDevice device = UblkDevice.create(control, spec, target, (served, added) -> {
+                DeviceRecord record = record(spec, added);
+                record.writeTo(registry);
+                ManagedDevice m = new ManagedDevice(record, ServiceState.SERVING, null);
+                m.serving(served, factory);
+                synchronized (devices) {
+                    if (devices.putIfAbsent(added.devId(), m) != null) {
+                        throw new IOException("device " + added.devId() + " exists already");
+                    }
                 }
-                throw e;
+                made[0] = m;
+            }, failures);
+            return status(control, made[0]);
+        } catch (IOException | RuntimeException e) {
+            ManagedDevice m = made[0];
+            if (m != null) {
+                // the kernel device is gone again (UblkDevice.create undid it): so must its entry and record be
+                synchronized (m) {
+                    m.device = null;
+                }
+                synchronized (devices) {
+                    devices.remove(m.id(), m);
+                }
+                deleteRecord(m.id());
             }
+            if (m == null || !m.targetDetached) {
+                target.close(); // else it failed during START_DEV and was detached, which closed it
+            }
+            throw e;
         }
     }
 
@@ -406,8 +472,10 @@ public class DeviceManager implements UblkService {
         }
         m.device = null;
         Target target = device.target();
-        if (target != null) {
+        if (target != null && device.queuesLetGo()) {
             target.close();
+        } else if (target != null) {
+            LOG.error("the target of deleted ublk device {} is kept open: a queue thread did not end", m.id());
         }
     }
 
@@ -506,7 +574,9 @@ public class DeviceManager implements UblkService {
     private static DeviceStatus status(ControlClient control, ManagedDevice m) throws ErrnoException {
         UblkDevice device = m.device;
         Target target = device == null ? null : device.target();
-        String service = m.state.label() + (m.reason == null ? "" : ": " + m.reason);
+        long stuck = device == null ? 0 : device.stuckOperations();
+        String service = m.state.label() + (m.reason == null ? "" : ": " + m.reason)
+                + (stuck > 0 ? "; target stuck: " + stuck + " operation(s) of a detached target in flight" : "");
         DevInfo info = control.deviceInfo(m.id());
         return new DeviceStatus(info, params(control, m.id()), m.type(), target == null ? "{}" : target.describeJson(),
                 device == null ? new int[0] : device.queueThreadIds(), m.state, service, affinity(control, info));

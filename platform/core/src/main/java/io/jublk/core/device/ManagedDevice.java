@@ -16,6 +16,8 @@ final class ManagedDevice {
     volatile String reason;
     /** System.nanoTime() when the device last lost its target. */
     volatile long heldSince;
+    /** The device's target was detached at least once (the first one, opened by add, is closed then). */
+    volatile boolean targetDetached;
     /** Back-off before the next attempt to re-open a failing target. */
     long retryMillis;
 

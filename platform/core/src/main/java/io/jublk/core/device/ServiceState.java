@@ -12,6 +12,8 @@ public enum ServiceState {
     RECOVERING("recovering"),
     /** Left by a previous server; the kernel waits for a server (user recovery) that has not come yet. */
     RECOVERABLE("recoverable"),
+    /** A queue thread of the device ended on its own: its I/O is not served; delete the device. */
+    FAILED("failed"),
     /** Left by a previous server without user recovery: only deleting it is possible. */
     ORPHANED("orphaned");
 

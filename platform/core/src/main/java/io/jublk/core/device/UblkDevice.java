@@ -19,6 +19,8 @@ import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -49,8 +51,17 @@ public final class UblkDevice {
     public interface FailureListener {
         void targetFailed(UblkDevice device, Throwable cause);
 
+        /** A queue thread ended without being asked to: that queue's requests are no longer served. */
+        default void queueFailed(UblkDevice device, int queueId, Throwable cause) {
+            LOG.error("queue {} of ublk device {} ended: {}", queueId, device.id(), cause.toString());
+        }
+
         FailureListener LOG_ONLY = (device, cause) -> LOG.error("target of ublk device {} failed", device.id(), cause);
     }
+
+    /** Closes targets whose queues let go of them late (a stuck target): never a caller's thread. */
+    private static final Executor CLOSER = Executors.newCachedThreadPool(r -> Thread.ofPlatform()
+            .name("jublk-target-close").daemon(true).unstarted(r));
 
     private final DeviceSpec spec;
     private final FailureListener failureListener;
@@ -58,7 +69,10 @@ public final class UblkDevice {
     private DevInfo info;
     private int charFd = -1;
     private long deviceSectors;
-    private final List<QueueRunner> queues = new ArrayList<>();
+    /** Replaced, never changed in place: the watchdog and listings read it from other threads. */
+    private volatile List<QueueRunner> queues = List.of();
+    /** False once a queue thread would not end or left I/O in flight: its target and fd are then kept. */
+    private boolean queuesLetGo = true;
 
     private UblkDevice(DeviceSpec spec, Target target, FailureListener failureListener) {
         this.spec = spec;
@@ -71,13 +85,16 @@ public final class UblkDevice {
      * deleted again and the target stays open (the caller owns it).
      */
     public static UblkDevice create(ControlClient control, DeviceSpec spec, Target target) throws IOException {
-        return create(control, spec, target, info -> { }, FailureListener.LOG_ONLY);
+        return create(control, spec, target, (device, info) -> { }, FailureListener.LOG_ONLY);
     }
 
-    /** What must happen once the kernel gave the device its id and before it goes live (persisting it). */
+    /**
+     * What must happen once the kernel gave the device its id and before it goes live (persisting it,
+     * registering it where a failure report from a queue can find it: START_DEV reads the partition table).
+     */
     @FunctionalInterface
     public interface BeforeStart {
-        void accept(DevInfo added) throws IOException;
+        void accept(UblkDevice device, DevInfo added) throws IOException;
     }
 
     /** Like {@link #create(ControlClient, DeviceSpec, Target)}, running {@code beforeStart} before START_DEV. */
@@ -109,6 +126,10 @@ public final class UblkDevice {
             return device;
         } catch (IOException | RuntimeException e) {
             device.abandon(control);
+            Target now = device.target;
+            if (now != null && now != target && device.queuesLetGo) {
+                device.closeQuietly(now); // a replacement attached during START_DEV is the device's own
+            }
             throw e;
         }
     }
@@ -196,7 +217,7 @@ public final class UblkDevice {
     private void start(ControlClient control, BeforeStart beforeStart) throws IOException {
         int id = info.devId();
         control.setParams(id, params(target.geometry(), info.maxIoBufBytes()));
-        beforeStart.accept(info);
+        beforeStart.accept(this, info);
         openQueues();
         control.startDevice(id, (int) ProcessHandle.current().pid());
         waitForNode(blockDevice(id));
@@ -210,14 +231,24 @@ public final class UblkDevice {
         int id = info.devId();
         charFd = Linux.open(waitForNode(charDevice(id)).toString(), Linux.O_RDWR | Linux.O_CLOEXEC);
         deviceSectors = target.geometry().sizeBytes() >> 9;
-        for (int q = 0; q < info.queues(); q++) {
-            QueueRunner runner = new QueueRunner(new QueueSpec(id, q, info.queueDepth(), info.maxIoBufBytes(),
-                    deviceSectors, info.flags()),
-                    charFd, target, (queue, cause) -> failureListener.targetFailed(this, cause));
-            queues.add(runner);
-            runner.start();
+        List<QueueRunner> started = new ArrayList<>();
+        try {
+            for (int q = 0; q < info.queues(); q++) {
+                QueueRunner runner = new QueueRunner(new QueueSpec(id, q, info.queueDepth(), info.maxIoBufBytes(),
+                        deviceSectors, info.flags()),
+                        charFd, target, (queue, cause) -> failureListener.targetFailed(this, cause));
+                started.add(runner);
+                runner.finished().thenRun(() -> {
+                    if (runner.failure() != null && runner.fetched().isDone() && !runner.fetched().isCompletedExceptionally()) {
+                        failureListener.queueFailed(this, runner.queueId(), runner.failure());
+                    }
+                });
+                runner.start();
+            }
+        } finally {
+            queues = List.copyOf(started);
         }
-        for (QueueRunner runner : queues) {
+        for (QueueRunner runner : started) {
             await(runner.fetched(), "queue set-up");
         }
     }
@@ -243,7 +274,13 @@ public final class UblkDevice {
         int id = info.devId();
         if (Feature.QUIESCE.in(info.flags()) && target != null && quiesce(id, drainLimit)) {
             releaseQueues(); // the kernel aborted every fetch: the queues end by themselves
-            closeTarget();
+            Target old = target;
+            target = null;
+            if (old != null && queuesLetGo) {
+                closeQuietly(old);
+            } else if (old != null) {
+                LOG.error("the target of ublk device {} is kept open: a queue thread did not end", id);
+            }
             LOG.info("ublk device {} quiesced (QUIESCE_DEV) and released for recovery", id);
             return;
         }
@@ -269,8 +306,9 @@ public final class UblkDevice {
      * requests are held until {@link #attachTarget}.
      */
     public Target detachTarget(Duration drainLimit) {
+        List<QueueRunner> now = queues;
         List<CompletableFuture<Void>> detached = new ArrayList<>();
-        for (QueueRunner runner : queues) {
+        for (QueueRunner runner : now) {
             detached.add(runner.detachTarget());
         }
         CompletableFuture<Void> all = CompletableFuture.allOf(detached.toArray(CompletableFuture[]::new));
@@ -279,30 +317,65 @@ public final class UblkDevice {
         } catch (TimeoutException e) {
             LOG.warn("the target of ublk device {} did not answer its requests within {} s; taking them back",
                     info.devId(), drainLimit.toSeconds());
-            queues.forEach(QueueRunner::forceDetach);
+            now.forEach(QueueRunner::forceDetach);
             awaitQuietly(all, FORCED_DETACH_SECONDS);
         } catch (ExecutionException e) {
             LOG.warn("detaching the target of ublk device {}: {}", info.devId(), e.getCause().toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return closeTarget();
-    }
-
-    private Target closeTarget() {
         Target old = target;
         target = null;
-        if (old != null) {
-            try {
-                old.close();
-            } catch (RuntimeException e) {
-                LOG.warn("closing the detached target of ublk device {}", info.devId(), e);
-            }
-        }
+        closeOnceLetGo(old, all, now);
         return old;
     }
 
-    /** Gives the device to {@code replacement} (of the same size), with every held request. */
+    /**
+     * Closes {@code old} once every queue has let go of it: now, or, for a target whose operations are still in
+     * flight (stuck), later and off this thread, when they have completed. Never while a queue may use it.
+     */
+    private void closeOnceLetGo(Target old, CompletableFuture<Void> detached, List<QueueRunner> from) {
+        if (old == null) {
+            return;
+        }
+        if (detached.isDone()) {
+            closeIfLetGo(old, detached, from);
+            return;
+        }
+        LOG.error("the detached target of ublk device {} still has {} operation(s) in flight (target stuck); it is"
+                + " closed once they complete", info.devId(), stuckOperations(from));
+        detached.whenCompleteAsync((v, e) -> closeIfLetGo(old, detached, from), CLOSER);
+    }
+
+    private void closeIfLetGo(Target old, CompletableFuture<Void> detached, List<QueueRunner> from) {
+        if (detached.isCompletedExceptionally() && !from.stream().allMatch(QueueRunner::letGo)) {
+            LOG.error("the detached target of ublk device {} is kept open: a queue may still use it", info.devId());
+            return;
+        }
+        closeQuietly(old);
+    }
+
+    private void closeQuietly(Target old) {
+        try {
+            old.close();
+        } catch (RuntimeException e) {
+            LOG.warn("closing the detached target of ublk device {}", info.devId(), e);
+        }
+    }
+
+    /** Ring operations of detached targets still in flight in the device's queues (a stuck target), for listings. */
+    public long stuckOperations() {
+        return stuckOperations(queues);
+    }
+
+    private static long stuckOperations(List<QueueRunner> of) {
+        return of.stream().mapToLong(QueueRunner::stuckOperations).sum();
+    }
+
+    /**
+     * Gives the device to {@code replacement} (of the same size), with every held request. The device owns the
+     * replacement from this call on: when attaching fails, it is detached and closed here, never by the caller.
+     */
     public void attachTarget(Target replacement) throws IOException {
         long sectors = replacement.geometry().sizeBytes() >> 9;
         if (sectors != deviceSectors) {
@@ -325,12 +398,14 @@ public final class UblkDevice {
             try {
                 await(f, "attaching the new target");
             } catch (IOException e) {
+                f.cancel(false); // one that has not run yet never will: no attach behind our back
                 failure = failure == null ? e : failure;
             }
         }
         target = replacement;
         if (failure != null) {
-            detachTarget(Duration.ofSeconds(FORCED_DETACH_SECONDS)); // the queues that took it give it up again
+            // the queues that took it give it up again; it is closed once they have let go of it
+            detachTarget(Duration.ofSeconds(FORCED_DETACH_SECONDS));
             throw failure;
         }
         LOG.info("ublk device {} is served by a new {} target", info.devId(), spec.targetType());
@@ -384,24 +459,37 @@ public final class UblkDevice {
         endQueues();
     }
 
+    /**
+     * Waits for the queue threads to end, then lets go of /dev/ublkcN; a thread that does not end keeps the fd
+     * open (and its number taken) for good, so that its late I/O can never reach another device's file.
+     */
     private void endQueues() {
+        boolean ended = true;
         for (QueueRunner runner : queues) {
             try {
                 runner.finished().get(QUEUE_WAIT_SECONDS, TimeUnit.SECONDS);
                 runner.freeBuffersAfterExit(QUEUE_WAIT_SECONDS * 1000);
+                ended &= runner.letGo();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                ended = false;
             } catch (ExecutionException | TimeoutException e) {
                 LOG.error("queue {} of device {} did not stop", runner.queueId(), info.devId(), e);
+                ended = false;
             }
         }
-        queues.clear();
+        queues = List.of();
+        queuesLetGo = ended;
         if (charFd >= 0) {
-            try {
-                Linux.close(charFd);
-            } catch (ErrnoException e) {
-                LOG.warn("closing /dev/ublkc{}: {}", info.devId(), e.getMessage());
+            if (ended) {
+                try {
+                    Linux.close(charFd);
+                } catch (ErrnoException e) {
+                    LOG.warn("closing /dev/ublkc{}: {}", info.devId(), e.getMessage());
+                }
+            } else {
+                LOG.error("keeping /dev/ublkc{} (fd {}) open: a queue thread of the device may still use it",
+                        info.devId(), charFd);
             }
             charFd = -1;
         }
@@ -409,6 +497,11 @@ public final class UblkDevice {
 
     public int id() {
         return info.devId();
+    }
+
+    /** False when a queue thread did not end, or left I/O in flight, when the queues were last ended. */
+    public boolean queuesLetGo() {
+        return queuesLetGo;
     }
 
     public DevInfo info() {

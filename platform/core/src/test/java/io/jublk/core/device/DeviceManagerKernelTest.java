@@ -17,11 +17,14 @@ import io.jublk.target.TargetOptions;
 import io.jublk.target.TargetQueue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.After;
@@ -127,6 +130,48 @@ public class DeviceManagerKernelTest {
         assertFioClean(fio, "2 core restarts");
     }
 
+    /**
+     * The kernel reads the partition table during START_DEV; a target that throws on that read used to
+     * deadlock ublk:add (the queue thread's failure report waited for the lock add held across START_DEV).
+     */
+    @Test
+    public void aTargetThatThrowsDuringStartDevIsReplacedAndAddReturns() throws Exception {
+        DeviceManager core = newCore();
+        RamFactory factory = new RamFactory(disk, 1); // the first instance throws on the first request it sees
+        core.addTarget(factory);
+        CompletableFuture<DeviceStatus> added = CompletableFuture.supplyAsync(() -> {
+            try {
+                return core.add(spec(RecoveryMode.NONE));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        int id = added.get(90, TimeUnit.SECONDS).id();
+        awaitState(core, id, ServiceState.SERVING);
+        assertTrue("a fresh target was opened", factory.opened.get() >= 2);
+        Process fio = startFio(id);
+        assertFioClean(fio, "a target that threw during START_DEV");
+    }
+
+    /**
+     * A target whose ring operation for a request outlasts the target time-out and the drain limit: the core
+     * takes the request back, but hands it to the fresh target only once the old operation has completed, and
+     * that completion never reaches the fresh target. fio verifies everything it wrote.
+     */
+    @Test
+    public void aTargetSlowerThanTheDrainLimitLosesNoWrite() throws Exception {
+        DeviceManager core = newCore();
+        SlowFactory factory = new SlowFactory(disk, 200, Duration.ofSeconds(20));
+        core.addTarget(factory);
+        DeviceSpec spec = new DeviceSpec(-1, 2, 32, DeviceSpec.DEFAULT_MAX_IO_BYTES, RecoveryMode.NONE, "ram",
+                TargetOptions.empty(), new HoldPolicy(Duration.ZERO, Duration.ofSeconds(3)));
+        int id = core.add(spec).id();
+        Process fio = startFio(id);
+        assertFioClean(fio, "a target slower than the drain limit replaced");
+        assertEquals("the slow operation was queued", 1, factory.stalled.get());
+        assertTrue("a fresh target was opened", factory.opened.get() >= 2);
+    }
+
     // ---- helpers --------------------------------------------------------------------------------
 
     private DeviceManager newCore() {
@@ -170,6 +215,90 @@ public class DeviceManagerKernelTest {
             return m.list();
         } catch (Exception e) {
             return List.of();
+        }
+    }
+
+    /**
+     * RAM targets over one shared disk; the first one, at request number {@code stallAt}, puts a ring timeout
+     * of {@code stall} in for it (labelled with the tag, as the loop target labels its I/O) and answers only
+     * when it completes: a backing device that stalls.
+     */
+    static final class SlowFactory implements TargetFactory {
+        final AtomicInteger opened = new AtomicInteger();
+        final AtomicInteger stalled = new AtomicInteger();
+        private final MemorySegment disk;
+        private final int stallAt;
+        private final Duration stall;
+
+        SlowFactory(MemorySegment disk, int stallAt, Duration stall) {
+            this.disk = disk;
+            this.stallAt = stallAt;
+            this.stall = stall;
+        }
+
+        @Override
+        public String type() {
+            return "ram";
+        }
+
+        @Override
+        public String description() {
+            return "RAM with a stall (test)";
+        }
+
+        @Override
+        public List<OptionSpec> options() {
+            return List.of();
+        }
+
+        @Override
+        public Target open(TargetOptions options) {
+            RamTarget ram = new RamTarget(disk);
+            if (opened.incrementAndGet() != 1) {
+                return ram;
+            }
+            AtomicInteger requests = new AtomicInteger();
+            return new Target() {
+                @Override
+                public io.jublk.target.DiskGeometry geometry() {
+                    return ram.geometry();
+                }
+
+                @Override
+                public TargetQueue openQueue(QueueContext queue) {
+                    TargetQueue inner = ram.openQueue(queue);
+                    IoRequest[] waiting = new IoRequest[queue.queueDepth()];
+                    return new TargetQueue() {
+                        @Override
+                        public void submit(IoRequest r) {
+                            if (requests.incrementAndGet() != stallAt) {
+                                inner.submit(r);
+                                return;
+                            }
+                            stalled.incrementAndGet();
+                            waiting[r.tag()] = r;
+                            queue.ring().sqe().timeout(stall.toNanos(), 0, 0).userData(queue.userData(r.tag()));
+                        }
+
+                        @Override
+                        public void onCompletion(long cookie, int res, int flags) {
+                            IoRequest r = waiting[(int) cookie];
+                            waiting[(int) cookie] = null;
+                            inner.submit(r); // only ever reached if the core had not taken it back
+                        }
+                    };
+                }
+
+                @Override
+                public String describeJson() {
+                    return "{}";
+                }
+
+                @Override
+                public void close() {
+                    ram.close();
+                }
+            };
         }
     }
 
