@@ -14,12 +14,8 @@ import io.jublk.uring.sys.ErrnoException;
 import io.jublk.uring.sys.Linux;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -48,7 +44,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class QueueRunner implements Runnable, CompletionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(QueueRunner.class);
-    private static final VarHandle DISPATCHED_AT = MethodHandles.arrayElementVarHandle(long[].class);
     /** Fixed-file slots after /dev/ublkcN (slot 0) that targets may fill with {@link TargetSlot#registerFile}. */
     static final int TARGET_FILE_SLOTS = 4;
     /** How often a request may go to a target that then fails before it is failed with EIO instead. */
@@ -66,17 +61,8 @@ public final class QueueRunner implements Runnable, CompletionHandler {
     private final UblkChannel channel;
     private final TargetFailureListener failureListener;
     private final RequestDecoder decoder;
-    private final TagState[] states;
-    /** The answer of each tag's request, written before the tag is posted (or committed) by the answerer. */
-    private final int[] results;
-    /** System.nanoTime() (never 0) when each tag went to the target, 0 when it is not with the target. */
-    private final long[] dispatchedAt;
-    /** The attachment each tag's request is with, or null. */
-    private final TargetSlot[] owner;
-    /** The revoked attachment whose operations a held request waits for, or null. */
-    private final TargetSlot[] fence;
-    /** Targets that failed while holding each tag's request (reset when it is committed). */
-    private final byte[] attempts;
+    private final TagTable tags;
+    private final HandOver handOver;
     /** Each tag's last command (FETCH_REQ or COMMIT_AND_FETCH_REQ), and whether the kernel refused it once. */
     private final int[] lastCommand;
     private final boolean[] commandRetried;
@@ -97,8 +83,6 @@ public final class QueueRunner implements Runnable, CompletionHandler {
     private volatile boolean releaseRequested;
     private volatile int threadId = -1;
     private volatile Throwable failure;
-    /** Operations of revoked attachments still in flight, for listings. */
-    private volatile long stuckOperations;
     private Ring ring;
     private Waker waker;
     private MemorySegment descriptors;
@@ -106,19 +90,9 @@ public final class QueueRunner implements Runnable, CompletionHandler {
 
     // queue thread only
     private Target initialTarget;
-    private TargetSlot current;
-    private final List<TargetSlot> retired = new ArrayList<>();
-    private final TargetSlot[] fileOwners = new TargetSlot[TARGET_FILE_SLOTS];
-    private TagRequest[] requests;
-    private DispatchMode mode;
-    private int generation;
     private int aborted;
-    private int withTarget;
-    private int held;
     /** SQEs the queue itself took (commands, copies): the rest taken during a target's callback are the target's. */
     private long coreSqes;
-    /** Inside a target's callback: attachments are released after it, once its operations are counted. */
-    private int inCallback;
 
     /**
      * @param charFd the device's /dev/ublkcN, open for reading and writing; stays open until {@link #finished()}
@@ -142,22 +116,16 @@ public final class QueueRunner implements Runnable, CompletionHandler {
         this.failureListener = failureListener;
         this.decoder = new RequestDecoder(spec);
         int depth = spec.depth();
-        this.states = new TagState[depth];
-        this.results = new int[depth];
-        this.dispatchedAt = new long[depth];
-        this.owner = new TargetSlot[depth];
-        this.fence = new TargetSlot[depth];
-        this.attempts = new byte[depth];
+        this.tags = new TagTable(spec);
+        this.handOver = new HandOver(this, spec, tags, arena, failureListener);
         this.lastCommand = new int[depth];
         this.commandRetried = new boolean[depth];
         this.mailbox = new CompletionMailbox(depth);
         // Anonymous mapping: pages are only backed once the kernel copies data into them.
         this.buffers = Linux.mmap((long) depth * spec.maxIoBytes(), Linux.PROT_READ | Linux.PROT_WRITE,
                 Linux.MAP_PRIVATE | Linux.MAP_ANONYMOUS, -1, 0, arena);
-        Arrays.fill(states, TagState.IDLE);
-        this.requests = new TagRequest[depth];
         for (int tag = 0; tag < depth; tag++) {
-            requests[tag] = new TagRequest(this, tag, buffers.asSlice((long) tag * spec.maxIoBytes(), spec.maxIoBytes()));
+            tags.requests[tag] = new TagRequest(this, tag, buffers.asSlice((long) tag * spec.maxIoBytes(), spec.maxIoBytes()));
         }
     }
 
@@ -186,7 +154,7 @@ public final class QueueRunner implements Runnable, CompletionHandler {
 
     /** Ring operations of targets the queue took requests back from that are still in flight (a stuck target). */
     public long stuckOperations() {
-        return stuckOperations;
+        return handOver.stuckOperations();
     }
 
     /** Whether the thread has ended and left nothing in flight that could still use the buffers, fds or target. */
@@ -215,25 +183,7 @@ public final class QueueRunner implements Runnable, CompletionHandler {
      * back what it does not answer.
      */
     public CompletableFuture<Void> detachTarget() {
-        return onQueueThread(done -> {
-            TargetSlot slot = current;
-            if (slot == null) {
-                done.complete(null);
-                return;
-            }
-            if (mode == DispatchMode.TARGET) {
-                mode = DispatchMode.HOLD;
-            }
-            slot.detaching = true;
-            slot.released.whenComplete((v, e) -> {
-                if (e == null) {
-                    done.complete(null);
-                } else {
-                    done.completeExceptionally(e);
-                }
-            });
-            releaseIfIdle(slot);
-        });
+        return onQueueThread(handOver::detach);
     }
 
     /**
@@ -242,98 +192,14 @@ public final class QueueRunner implements Runnable, CompletionHandler {
      */
     public CompletableFuture<Void> forceDetach() {
         return onQueueThread(done -> {
-            TargetSlot slot = current;
-            if (slot != null && slot.detaching) {
-                revoke(slot);
-            }
+            handOver.forceDetach();
             done.complete(null);
         });
-    }
-
-    /** The attachment that will be released once its operations complete, with every request taken back. */
-    private void revoke(TargetSlot slot) {
-        slot.revoked = true;
-        current = null;
-        retired.add(slot);
-        for (int tag = 0; tag < states.length; tag++) {
-            if (owner[tag] == slot && states[tag] == TagState.SERVING && requests[tag].revoke()) {
-                takeBack(tag, slot);
-            }
-        }
-        if (slot.operations > 0) {
-            LOG.warn("queue {} of device {}: {} operation(s) of the detached target still in flight; {} request(s)"
-                    + " wait for them", spec.queueId(), spec.deviceId(), slot.operations, slot.fenced);
-        }
-        publishStuck();
-        releaseIfIdle(slot);
-    }
-
-    /** A request taken back from {@code slot}: a fresh object and buffer, held until the slot's operations end. */
-    private void takeBack(int tag, TargetSlot slot) {
-        leftTarget(tag);
-        TagRequest old = requests[tag];
-        MemorySegment buffer = old.tagBuffer();
-        if (spec.kernelCopies() || spec.userCopy()) {
-            buffer = arena.allocate(spec.maxIoBytes(), Linux.pageSize());
-            if (spec.kernelCopies() && old.operation == IoOperation.WRITE) {
-                buffer.copyFrom(old.tagBuffer()); // the kernel copied the data in at the fetch
-            }
-        }
-        requests[tag] = new TagRequest(this, tag, buffer);
-        if (slot.failed && attempts[tag] < Byte.MAX_VALUE) {
-            attempts[tag]++;
-        }
-        if (slot.operations > 0) {
-            fence[tag] = slot;
-            slot.fenced++;
-        }
-        hold(tag);
     }
 
     /** Opens {@code target}'s queue handler on the queue thread and hands it every held request it may have. */
     public CompletableFuture<Void> attachTarget(Target target) {
-        return onQueueThread(done -> {
-            if (current != null) {
-                done.completeExceptionally(new IllegalStateException("queue " + spec.queueId() + " still has a target"));
-                return;
-            }
-            TargetSlot slot = new TargetSlot(nextGeneration(), this);
-            long sqes = ring.sqesTaken();
-            long core = coreSqes;
-            try {
-                slot.handler = target.openQueue(slot);
-            } catch (Throwable e) {
-                account(slot, sqes, core);
-                LOG.warn("queue {} of device {}: the target would not open its queue", spec.queueId(),
-                        spec.deviceId(), e);
-                slot.revoked = true;
-                retired.add(slot);
-                releaseIfIdle(slot);
-                done.completeExceptionally(e);
-                return;
-            }
-            account(slot, sqes, core);
-            slot.registeredBuffers = spec.zeroCopy() && target.acceptsRegisteredBuffers();
-            if (spec.zeroCopy() && !slot.registeredBuffers) {
-                LOG.warn("queue {} of device {}: the target takes no registered buffers; its data goes through {}",
-                        spec.queueId(), spec.deviceId(), spec.userCopy() ? "USER_COPY" : "nowhere (requests fail)");
-            }
-            current = slot;
-            mode = DispatchMode.TARGET;
-            for (int tag = 0; tag < states.length; tag++) {
-                if (states[tag] == TagState.HELD && fence[tag] == null) {
-                    unhold(tag);
-                }
-            }
-            done.complete(null);
-        });
-    }
-
-    private int nextGeneration() {
-        do {
-            generation = (generation + 1) % UserData.GENERATIONS;
-        } while (slotOf(generation) != null);
-        return generation;
+        return onQueueThread(done -> handOver.attach(target, done));
     }
 
     /**
@@ -343,29 +209,14 @@ public final class QueueRunner implements Runnable, CompletionHandler {
      */
     public CompletableFuture<Void> failHeld() {
         return onQueueThread(done -> {
-            if (current == null || mode == DispatchMode.HOLD) {
-                mode = DispatchMode.FAIL;
-            }
-            for (int tag = 0; tag < states.length; tag++) {
-                if (states[tag] == TagState.HELD && fence[tag] == null) {
-                    held--;
-                    commit(tag, -EIO);
-                }
-            }
+            handOver.failHeld();
             done.complete(null);
         });
     }
 
     /** When the longest-waiting request now with the target was handed to it (System.nanoTime()), or 0. */
     public long oldestTargetRequestNanos() {
-        long oldest = 0;
-        for (int tag = 0; tag < dispatchedAt.length; tag++) {
-            long at = (long) DISPATCHED_AT.getOpaque(dispatchedAt, tag);
-            if (at != 0 && (oldest == 0 || at - oldest < 0)) {
-                oldest = at;
-            }
-        }
-        return oldest;
+        return tags.oldestDispatchNanos();
     }
 
     /** The Linux thread id serving this queue, -1 before it runs. */
@@ -425,8 +276,7 @@ public final class QueueRunner implements Runnable, CompletionHandler {
         }
         channel.open();
         descriptors = channel.descriptors();
-        userCopy = new UserCopy(spec, charFd);
-        mode = DispatchMode.HOLD;
+        userCopy = new UserCopy(this, spec, tags, charFd);
         if (initialTarget != null) {
             CompletableFuture<Void> attached = attachTarget(initialTarget);
             controls.run(ended(), false);
@@ -442,7 +292,7 @@ public final class QueueRunner implements Runnable, CompletionHandler {
 
     private void serve() throws ErrnoException {
         while (aborted < spec.depth()) {
-            if (withTarget == 0 && (releaseRequested || (stopRequested && held == 0))) {
+            if (tags.withTarget == 0 && (releaseRequested || (stopRequested && tags.held == 0))) {
                 ring.submit(); // the last commits: dropping them would fail served requests on recovery
                 return;
             }
@@ -465,43 +315,11 @@ public final class QueueRunner implements Runnable, CompletionHandler {
             ring.close();
             clean = ring.closedCleanly();
         }
-        long targetOps = 0;
-        int copying = 0;
-        for (TargetSlot slot : allSlots()) {
-            targetOps += slot.operations;
-        }
-        for (TagState s : states) {
-            copying += s == TagState.COPYING ? 1 : 0;
-        }
-        // Fetches the kernel did not cancel write only in this thread's context; target I/O and copies may
-        // run in io-wq workers, after this thread is gone.
-        buffersReleasable = clean || targetOps == 0 && copying == 0;
-        for (TargetSlot slot : allSlots()) {
-            if (buffersReleasable) {
-                closeHandler(slot);
-                slot.released.complete(null);
-            } else {
-                slot.released.completeExceptionally(new IllegalStateException(slot + " never completed; its"
-                        + " memory is kept"));
-            }
-        }
-        current = null;
-        retired.clear();
+        buffersReleasable = handOver.end(clean);
         channel.close();
         if (ring == null || clean) {
             freeBuffers();
-        } else if (!buffersReleasable) {
-            LOG.error("queue {} of device {}: {} target operation(s) and {} copy(ies) still in flight after the"
-                    + " ring closed; keeping the queue's buffers", spec.queueId(), spec.deviceId(), targetOps, copying);
         }
-    }
-
-    private List<TargetSlot> allSlots() {
-        List<TargetSlot> all = new ArrayList<>(retired);
-        if (current != null) {
-            all.add(current);
-        }
-        return all;
     }
 
     /**
@@ -528,100 +346,9 @@ public final class QueueRunner implements Runnable, CompletionHandler {
         }
     }
 
-    // ---- attachments ------------------------------------------------------------------------------
-
-    /** The attachment whose operations carry {@code gen}, or null. */
-    private TargetSlot slotOf(int gen) {
-        if (current != null && current.generation == gen) {
-            return current;
-        }
-        for (int i = 0; i < retired.size(); i++) {
-            if (retired.get(i).generation == gen) {
-                return retired.get(i);
-            }
-        }
-        return null;
-    }
-
-    /** Counts the ring operations a target's callback queued: SQEs taken during it that were not the queue's. */
-    private void account(TargetSlot slot, long sqesBefore, long coreBefore) {
-        slot.operations += (ring.sqesTaken() - sqesBefore) - (coreSqes - coreBefore);
-    }
-
-    /** Releases a detaching or revoked attachment that holds nothing: closes its handler, hands on its requests. */
-    private void releaseIfIdle(TargetSlot slot) {
-        if (!(slot.detaching || slot.revoked) || !slot.idle() || slot.released.isDone()) {
-            return;
-        }
-        closeHandler(slot);
-        for (int i = 0; i < fileOwners.length; i++) {
-            if (fileOwners[i] == slot) {
-                fileOwners[i] = null;
-                try {
-                    ring.updateRegisteredFile(1 + i, -1);
-                } catch (ErrnoException e) {
-                    LOG.debug("queue {}: clearing file slot {}: {}", spec.queueId(), 1 + i, e.getMessage());
-                }
-            }
-        }
-        if (current == slot) {
-            current = null;
-        }
-        retired.remove(slot);
-        publishStuck();
-        slot.released.complete(null);
-        if (slot.fenced > 0) {
-            slot.fenced = 0;
-            for (int tag = 0; tag < fence.length; tag++) {
-                if (fence[tag] == slot) {
-                    fence[tag] = null;
-                    if (mode != DispatchMode.HOLD) {
-                        unhold(tag);
-                    }
-                }
-            }
-        }
-    }
-
-    private void closeHandler(TargetSlot slot) {
-        if (slot.handler == null) {
-            return;
-        }
-        try {
-            slot.handler.close();
-        } catch (Throwable e) {
-            LOG.warn("target queue {} of device {} failed to close", spec.queueId(), spec.deviceId(), e);
-        }
-        slot.handler = null;
-    }
-
-    private void publishStuck() {
-        long ops = 0;
-        for (int i = 0; i < retired.size(); i++) {
-            ops += retired.get(i).operations;
-        }
-        stuckOperations = ops;
-    }
-
-    /** {@link TargetSlot#registerFile}: a fixed-file slot no other attachment, live or draining, uses. */
+    /** {@link TargetSlot#registerFile}, on the queue thread only. */
     int registerFile(TargetSlot slot, int fd) {
-        if (ring == null || Thread.currentThread() != thread) {
-            return -1;
-        }
-        for (int i = 0; i < fileOwners.length; i++) {
-            if (fileOwners[i] == null) {
-                try {
-                    ring.updateRegisteredFile(1 + i, fd);
-                } catch (ErrnoException e) {
-                    LOG.warn("queue {} of device {}: registering the target's fd {} failed ({}); it uses the plain"
-                            + " fd", spec.queueId(), spec.deviceId(), fd, e.getMessage());
-                    return -1;
-                }
-                fileOwners[i] = slot;
-                return 1 + i;
-            }
-        }
-        return -1;
+        return ring == null || Thread.currentThread() != thread ? -1 : handOver.registerFile(slot, fd);
     }
 
     /** The queue thread's ring (only the queue thread may use it; the ring checks). */
@@ -632,25 +359,9 @@ public final class QueueRunner implements Runnable, CompletionHandler {
         return ring;
     }
 
-    /**
-     * The target threw: stop sending to it, keep the requests, and tell the device (once per attachment),
-     * which detaches it. The queue itself goes on.
-     */
-    private void targetFailed(TargetSlot slot, Throwable e) {
-        if (slot.failed) {
-            return;
-        }
-        slot.failed = true;
-        if (slot == current && mode == DispatchMode.TARGET) {
-            mode = DispatchMode.HOLD;
-        }
-        LOG.error("target of queue {} of device {} failed; holding its requests", spec.queueId(), spec.deviceId(), e);
-        try {
-            failureListener.targetFailed(this, e);
-        } catch (RuntimeException listenerFailure) {
-            LOG.error("queue {} of device {}: reporting the target's failure failed", spec.queueId(),
-                    spec.deviceId(), listenerFailure);
-        }
+    /** SQEs the queue took for itself so far. */
+    long coreSqes() {
+        return coreSqes;
     }
 
     /** Wakes the queue thread: a simulated driver has completions for it ({@link UblkChannel#deliver}). */
@@ -680,9 +391,9 @@ public final class QueueRunner implements Runnable, CompletionHandler {
     @Override
     public void onCompletion(long userData, int res, int flags) {
         if (UserData.isTarget(userData)) {
-            targetCompletion(userData, res, flags);
+            handOver.completion(userData, res, flags);
         } else if (UserData.isCopy(userData)) {
-            copied(UserData.tag(userData), res);
+            userCopy.copied(UserData.tag(userData), res);
         } else if (UserData.isCommand(userData) && UserData.tag(userData) < spec.depth()) {
             commandCompleted(UserData.tag(userData), res);
         } else {
@@ -709,38 +420,8 @@ public final class QueueRunner implements Runnable, CompletionHandler {
             LOG.error("queue {} of device {}: tag {} is out of service: its command failed twice ({})",
                     spec.queueId(), spec.deviceId(), tag, Errno.nameOf(-res));
         }
-        move(tag, TagState.ABORTED);
+        tags.move(tag, TagState.ABORTED);
         aborted++;
-    }
-
-    private void targetCompletion(long userData, int res, int flags) {
-        TargetSlot slot = slotOf(UserData.generation(userData));
-        if (slot == null) {
-            LOG.error("queue {} of device {}: completion 0x{} of no known target attachment", spec.queueId(),
-                    spec.deviceId(), Long.toHexString(userData));
-            return;
-        }
-        slot.operations--;
-        if (slot.revoked || slot.handler == null) {
-            // the old target's answer to a request that was taken back: the core's, never the next target's
-            LOG.debug("queue {} of device {}: completion 0x{} ({}) of a revoked target consumed", spec.queueId(),
-                    spec.deviceId(), Long.toHexString(userData), res);
-            publishStuck();
-            releaseIfIdle(slot);
-            return;
-        }
-        long sqes = ring.sqesTaken();
-        long core = coreSqes;
-        inCallback++;
-        try {
-            slot.handler.onCompletion(UserData.cookie(userData), res, flags);
-        } catch (Throwable e) {
-            targetFailed(slot, e);
-        } finally {
-            inCallback--;
-            account(slot, sqes, core);
-        }
-        releaseIfIdle(slot);
     }
 
     @Override
@@ -753,82 +434,29 @@ public final class QueueRunner implements Runnable, CompletionHandler {
      * A request the kernel just handed over, or a held one for a new target: check it, bring in a USER_COPY
      * write's data, then hand it over.
      */
-    private void accept(int tag) {
-        TagRequest request = requests[tag];
-        boolean registered = current != null && current.registeredBuffers;
-        int error = decoder.describe(descriptors, request, tag, registered);
+    void accept(int tag) {
+        TagRequest request = tags.requests[tag];
+        int error = decoder.describe(descriptors, request, tag, handOver.registeredBuffers());
         if (error == 0 && request.userCopy && request.operation == IoOperation.WRITE) {
-            move(tag, TagState.COPYING);
+            tags.move(tag, TagState.COPYING);
             queueCopy(request, tag, true, request.length);
             return;
         }
         handOver(tag, error);
     }
 
-    /** A held request, no longer fenced: served, held again or failed as the mode says (or as its attempts say). */
-    private void unhold(int tag) {
-        held--;
-        if (attempts[tag] >= MAX_ATTEMPTS) {
-            TagRequest r = requests[tag];
-            LOG.error("device {} queue {} tag {}: {} (sectors {}+{}) failed its target {} times; failing it with EIO",
-                    spec.deviceId(), spec.queueId(), tag, r.operation, r.offset >> 9, r.length >> 9, attempts[tag]);
-            move(tag, TagState.SERVING);
-            commit(tag, -EIO);
-            return;
-        }
-        accept(tag); // described anew: this target may not take what the last one took
-    }
-
     /** Serves, holds or fails a request as the mode says, or fails it with {@code error} when not 0. */
-    private void handOver(int tag, int error) {
-        move(tag, TagState.SERVING);
+    void handOver(int tag, int error) {
+        tags.move(tag, TagState.SERVING);
         if (error != 0) {
             commit(tag, -error);
             return;
         }
-        switch (mode) {
-            case TARGET -> send(tag);
-            case HOLD -> hold(tag);
+        switch (handOver.mode()) {
+            case TARGET -> handOver.submit(tag);
+            case HOLD -> tags.hold(tag);
             case FAIL -> commit(tag, -EIO);
         }
-    }
-
-    private void send(int tag) {
-        TargetSlot slot = current;
-        TagRequest request = requests[tag];
-        request.arm();
-        withTarget++;
-        slot.requests++;
-        owner[tag] = slot;
-        DISPATCHED_AT.setOpaque(dispatchedAt, tag, System.nanoTime() | 1);
-        long sqes = ring.sqesTaken();
-        long core = coreSqes;
-        inCallback++;
-        try {
-            slot.handler.submit(request);
-        } catch (Throwable e) {
-            targetFailed(slot, e); // first: the request's attempts count this failure
-            if (request.revoke()) {
-                takeBack(tag, slot);
-            }
-        } finally {
-            inCallback--;
-            account(slot, sqes, core);
-        }
-        releaseIfIdle(slot);
-    }
-
-    private void hold(int tag) {
-        move(tag, TagState.HELD);
-        held++;
-    }
-
-    private void leftTarget(int tag) {
-        TargetSlot slot = owner[tag];
-        owner[tag] = null;
-        slot.requests--;
-        withTarget--;
-        DISPATCHED_AT.setOpaque(dispatchedAt, tag, 0L);
     }
 
     /**
@@ -836,34 +464,18 @@ public final class QueueRunner implements Runnable, CompletionHandler {
      * it when the request is committed (see {@link UserCopy#bySyscall}).
      */
     boolean moveToBuffer(TagRequest request, int tag) {
-        if (Thread.currentThread() != thread || requests[tag] != request || states[tag] != TagState.SERVING) {
+        if (Thread.currentThread() != thread || tags.requests[tag] != request || tags.state(tag) != TagState.SERVING) {
             throw new IllegalStateException(request + ": moveDataToBuffer only on the queue thread, while the"
                     + " target serves the request");
         }
-        if (request.bufferIndex == IoRequest.IN_BUFFER) {
-            return true;
-        }
-        request.bufferIndex = IoRequest.IN_BUFFER;
-        if (!spec.userCopy()) {
-            LOG.error("queue {} of device {}: {} cannot move to a buffer without USER_COPY", spec.queueId(),
-                    spec.deviceId(), request);
-            request.complete(-EIO);
-            return false;
-        }
-        request.copiedBySyscall = true;
-        if (request.operation == IoOperation.WRITE
-                && userCopy.bySyscall(request, tag, true, request.length) != request.length) {
-            request.complete(-EIO);
-            return false;
-        }
-        return true;
+        return userCopy.moveToBuffer(request, tag);
     }
 
     // ---- completions from the target (any thread) -----------------------------------------------
 
     /** Called by {@link TagRequest#complete} on whatever thread the target used. */
     void completed(int tag, int res) {
-        results[tag] = res;
+        tags.results[tag] = res;
         if (Thread.currentThread() == thread) {
             answered(tag);
             return;
@@ -887,19 +499,16 @@ public final class QueueRunner implements Runnable, CompletionHandler {
     }
 
     private void answered(int tag) {
-        TargetSlot slot = owner[tag];
-        leftTarget(tag);
-        commit(tag, decoder.checkedResult(requests[tag], tag, results[tag]));
-        if (inCallback == 0) {
-            releaseIfIdle(slot);
-        }
+        TargetSlot slot = tags.leftTarget(tag);
+        commit(tag, decoder.checkedResult(tags.requests[tag], tag, tags.results[tag]));
+        handOver.answered(slot);
     }
 
-    private void commit(int tag, int result) {
-        move(tag, TagState.COMPLETED);
-        attempts[tag] = 0;
-        results[tag] = result;
-        TagRequest request = requests[tag];
+    void commit(int tag, int result) {
+        tags.move(tag, TagState.COMPLETED);
+        tags.attempts[tag] = 0;
+        tags.results[tag] = result;
+        TagRequest request = tags.requests[tag];
         if (request.copiedBySyscall && request.operation == IoOperation.READ && result > 0) {
             int length = Math.min(result, request.length);
             queueCommand(IoCmd.COMMIT_AND_FETCH_REQ, tag,
@@ -907,20 +516,20 @@ public final class QueueRunner implements Runnable, CompletionHandler {
             return;
         }
         if (request.userCopy && request.operation == IoOperation.READ && result > 0) {
-            move(tag, TagState.COPYING);
+            tags.move(tag, TagState.COPYING);
             queueCopy(request, tag, false, Math.min(result, request.length));
             return;
         }
         queueCommand(IoCmd.COMMIT_AND_FETCH_REQ, tag, result);
     }
 
-    private void queueCommand(int cmdOp, int tag, int result) {
+    void queueCommand(int cmdOp, int tag, int result) {
         coreCommand(cmdOp, tag, result);
-        move(tag, TagState.FETCHING);
+        tags.move(tag, TagState.FETCHING);
     }
 
     private void coreCommand(int cmdOp, int tag, int result) {
-        long buffer = spec.kernelCopies() ? requests[tag].tagBuffer().address() : 0;
+        long buffer = spec.kernelCopies() ? tags.requests[tag].tagBuffer().address() : 0;
         lastCommand[tag] = cmdOp;
         long sqes = ring.sqesTaken();
         channel.queueCommand(ring, cmdOp, tag, result, buffer);
@@ -933,37 +542,8 @@ public final class QueueRunner implements Runnable, CompletionHandler {
         coreSqes += ring.sqesTaken() - sqes;
     }
 
-    private void copied(int tag, int res) {
-        if (tag >= spec.depth() || states[tag] != TagState.COPYING) {
-            LOG.error("queue {} of device {}: copy completion for tag {} that is not copying", spec.queueId(),
-                    spec.deviceId(), tag);
-            return;
-        }
-        TagRequest request = requests[tag];
-        boolean in = request.operation == IoOperation.WRITE;
-        int expected = in ? request.length : Math.min(results[tag], request.length);
-        if (res != expected) {
-            LOG.error("queue {} of device {}: copying {} {} /dev/ublkc{} gave {}", spec.queueId(), spec.deviceId(),
-                    request, in ? "from" : "to", spec.deviceId(), res < 0 ? Errno.nameOf(-res) : res + " bytes");
-            queueCommand(IoCmd.COMMIT_AND_FETCH_REQ, tag, res < 0 ? res : -EIO);
-        } else if (in) {
-            handOver(tag, 0);
-        } else {
-            queueCommand(IoCmd.COMMIT_AND_FETCH_REQ, tag, results[tag]);
-        }
-    }
-
-    private void move(int tag, TagState next) {
-        TagState now = states[tag];
-        if (!now.canBecome(next)) {
-            throw new IllegalStateException("tag " + tag + " of queue " + spec.queueId() + " of device "
-                    + spec.deviceId() + ": " + now + " -> " + next + " is not a legal transition");
-        }
-        states[tag] = next;
-    }
-
     /** A tag's state, for tests. */
     TagState state(int tag) {
-        return states[tag];
+        return tags.state(tag);
     }
 }

@@ -1,7 +1,10 @@
 package io.jublk.core.queue;
 
 import io.jublk.core.uapi.IoCmd;
+import io.jublk.target.IoOperation;
+import io.jublk.target.IoRequest;
 import io.jublk.uring.Ring;
+import io.jublk.uring.sys.Errno;
 import io.jublk.uring.sys.ErrnoException;
 import io.jublk.uring.sys.Linux;
 import java.lang.foreign.MemorySegment;
@@ -16,12 +19,62 @@ import org.slf4j.LoggerFactory;
 final class UserCopy {
     private static final Logger LOG = LoggerFactory.getLogger(UserCopy.class);
 
+    private static final int EIO = Errno.EIO.number();
+
+    private final QueueRunner queue;
     private final QueueSpec spec;
+    private final TagTable tags;
     private final int charFd;
 
-    UserCopy(QueueSpec spec, int charFd) {
+    UserCopy(QueueRunner queue, QueueSpec spec, TagTable tags, int charFd) {
+        this.queue = queue;
         this.spec = spec;
+        this.tags = tags;
         this.charFd = charFd;
+    }
+
+    /** A copy of {@link #queue} completed: a WRITE's data is in, so it is served; a READ's is out, so committed. */
+    void copied(int tag, int res) {
+        if (tag >= spec.depth() || tags.state(tag) != TagState.COPYING) {
+            LOG.error("queue {} of device {}: copy completion for tag {} that is not copying", spec.queueId(),
+                    spec.deviceId(), tag);
+            return;
+        }
+        TagRequest request = tags.requests[tag];
+        boolean in = request.operation == IoOperation.WRITE;
+        int expected = in ? request.length : Math.min(tags.results[tag], request.length);
+        if (res != expected) {
+            LOG.error("queue {} of device {}: copying {} {} /dev/ublkc{} gave {}", spec.queueId(), spec.deviceId(),
+                    request, in ? "from" : "to", spec.deviceId(), res < 0 ? Errno.nameOf(-res) : res + " bytes");
+            queue.queueCommand(IoCmd.COMMIT_AND_FETCH_REQ, tag, res < 0 ? res : -EIO);
+        } else if (in) {
+            queue.handOver(tag, 0);
+        } else {
+            queue.queueCommand(IoCmd.COMMIT_AND_FETCH_REQ, tag, tags.results[tag]);
+        }
+    }
+
+    /**
+     * {@link IoRequest#moveDataToBuffer()} on the queue thread, while the target serves the request: a WRITE's
+     * data is copied into the tag's buffer now, a READ's out of it when the request is committed.
+     */
+    boolean moveToBuffer(TagRequest request, int tag) {
+        if (request.bufferIndex == IoRequest.IN_BUFFER) {
+            return true;
+        }
+        request.bufferIndex = IoRequest.IN_BUFFER;
+        if (!spec.userCopy()) {
+            LOG.error("queue {} of device {}: {} cannot move to a buffer without USER_COPY", spec.queueId(),
+                    spec.deviceId(), request);
+            request.complete(-EIO);
+            return false;
+        }
+        request.copiedBySyscall = true;
+        if (request.operation == IoOperation.WRITE && bySyscall(request, tag, true, request.length) != request.length) {
+            request.complete(-EIO);
+            return false;
+        }
+        return true;
     }
 
     /**
