@@ -96,16 +96,41 @@ public class NoLostDeviceIT {
 
     @Test
     public void aTargetThatThrowsIsReplacedWithoutAnIoError() throws Exception {
+        replacedUnderFio(Fault.THROW, "a throwing target replaced");
+    }
+
+    @Test
+    public void aTargetThatThrowsAnErrorIsReplacedWithoutAnIoError() throws Exception {
+        replacedUnderFio(Fault.ERROR, "a target throwing an Error replaced");
+    }
+
+    @Test
+    public void aTargetThatNeverAnswersIsReplacedWithoutAnIoError() throws Exception {
+        replacedUnderFio(Fault.NEVER, "a target that never answers replaced");
+    }
+
+    @Test
+    public void aTargetThatAnswersAfterTheDrainLimitIsReplacedWithoutAnIoError() throws Exception {
+        replacedUnderFio(Fault.SLOW, "a target slower than the drain limit replaced");
+    }
+
+    /**
+     * The first instance of a loop target misbehaves at its 300th request (the watchdog's time-out is 3 s
+     * here); the core replaces it while fio writes and verifies. For SLOW the stalled request is a ring
+     * operation that completes 15 s later, after the 10 s drain limit: the core takes the request back but
+     * hands it on only once that operation has completed.
+     */
+    private void replacedUnderFio(Fault fault, String events) throws Exception {
         TargetFactory loop = service(TargetFactory.class, "(jublk.target.type=loop)");
-        FaultyFactory faulty = new FaultyFactory(loop, 300);
+        FaultyFactory faulty = new FaultyFactory(loop, 300, fault);
         Dictionary<String, Object> props = new Hashtable<>();
         props.put(TargetFactory.TYPE_PROPERTY, faulty.type());
         ServiceRegistration<TargetFactory> registration = context.registerService(TargetFactory.class, faulty, props);
         int id = -1;
         try {
-            id = add("ublk:add faulty -q 2 -f " + backingFile("faulty"));
-            assertFioClean(startFio(id), "a throwing target replaced");
-            assertEquals("the first target threw once", 1, faulty.threw.get());
+            id = add("ublk:add faulty -q 2 --target-timeout 3 -f " + backingFile("faulty-" + fault));
+            assertFioClean(startFio(id), events);
+            assertEquals("the first target misbehaved once", 1, faulty.faults.get());
             assertTrue("a fresh target was opened", faulty.opened.get() >= 2);
             awaitServing(id);
         } finally {
@@ -113,6 +138,46 @@ public class NoLostDeviceIT {
                 console.run("ublk:del -n " + id);
             }
             registration.unregister();
+        }
+    }
+
+    /**
+     * The target service goes away (as in bundle:update) while its target sits on a request past the drain
+     * limit; a new service comes. The request is taken back and served by the new target only after the old
+     * operation completed.
+     */
+    @Test
+    public void theTargetServiceIsReplacedWhileItHoldsARequestPastTheDrainLimit() throws Exception {
+        TargetFactory loop = service(TargetFactory.class, "(jublk.target.type=loop)");
+        FaultyFactory slow = new FaultyFactory(loop, 300, Fault.SLOW);
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(TargetFactory.TYPE_PROPERTY, slow.type());
+        ServiceRegistration<TargetFactory> first = context.registerService(TargetFactory.class, slow, props);
+        ServiceRegistration<TargetFactory> second = null;
+        int id = -1;
+        try {
+            id = add("ublk:add faulty -q 2 -f " + backingFile("update"));
+            Process fio = startFio(id);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (slow.faults.get() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals("the old target stalls a request", 1, slow.faults.get());
+            first.unregister(); // the bundle goes: drain limit, then the request is taken back
+            first = null;
+            second = context.registerService(TargetFactory.class, new FaultyFactory(loop, -1, Fault.NONE), props);
+            assertFioClean(fio, "target service replaced while it held a request past the drain limit");
+            awaitServing(id);
+        } finally {
+            if (id >= 0) {
+                console.run("ublk:del -n " + id);
+            }
+            if (first != null) {
+                first.unregister();
+            }
+            if (second != null) {
+                second.unregister();
+            }
         }
     }
 
@@ -213,16 +278,27 @@ public class NoLostDeviceIT {
         throw new AssertionError("no " + type.getSimpleName() + " " + filter);
     }
 
-    /** The loop target, whose first instance throws on its {@code failAt}th request (a test-only fault). */
+    /** How the first instance of a {@link FaultyFactory} target misbehaves. */
+    enum Fault {
+        NONE, THROW, ERROR,
+        /** Drops the request: never answers it, no operation in flight. */
+        NEVER,
+        /** A ring operation for the request that completes 15 s later; answers then (too late). */
+        SLOW
+    }
+
+    /** The loop target, whose first instance misbehaves at its {@code failAt}th request (test-only faults). */
     static final class FaultyFactory implements TargetFactory {
         final AtomicInteger opened = new AtomicInteger();
-        final AtomicInteger threw = new AtomicInteger();
+        final AtomicInteger faults = new AtomicInteger();
         private final TargetFactory loop;
         private final int failAt;
+        private final Fault fault;
 
-        FaultyFactory(TargetFactory loop, int failAt) {
+        FaultyFactory(TargetFactory loop, int failAt, Fault fault) {
             this.loop = loop;
             this.failAt = failAt;
+            this.fault = fault;
         }
 
         @Override
@@ -243,7 +319,7 @@ public class NoLostDeviceIT {
         @Override
         public Target open(TargetOptions options) throws TargetException {
             Target inner = loop.open(options);
-            if (opened.incrementAndGet() > 1) {
+            if (opened.incrementAndGet() > 1 || fault == Fault.NONE) {
                 return inner;
             }
             AtomicInteger requests = new AtomicInteger();
@@ -256,18 +332,35 @@ public class NoLostDeviceIT {
                 @Override
                 public TargetQueue openQueue(QueueContext queue) throws TargetException {
                     TargetQueue q = inner.openQueue(queue);
+                    long slowCookie = QueueContext.MAX_COOKIE; // loop's cookies are tags
+                    IoRequest[] stalled = new IoRequest[1];
                     return new TargetQueue() {
                         @Override
                         public void submit(IoRequest request) {
-                            if (requests.incrementAndGet() == failAt) {
-                                threw.incrementAndGet();
-                                throw new IllegalStateException("test fault on request " + failAt);
+                            if (requests.incrementAndGet() != failAt) {
+                                q.submit(request);
+                                return;
                             }
-                            q.submit(request);
+                            faults.incrementAndGet();
+                            switch (fault) {
+                                case THROW -> throw new IllegalStateException("test fault on request " + failAt);
+                                case ERROR -> throw new AssertionError("test Error on request " + failAt);
+                                case NEVER -> { }
+                                case SLOW -> {
+                                    stalled[0] = request;
+                                    queue.ring().sqe().timeout(TimeUnit.SECONDS.toNanos(15), 0, 0)
+                                            .userData(queue.userData(slowCookie));
+                                }
+                                case NONE -> q.submit(request);
+                            }
                         }
 
                         @Override
                         public void onCompletion(long cookie, int res, int flags) {
+                            if (cookie == slowCookie) {
+                                q.submit(stalled[0]); // never reached once the core took the request back
+                                return;
+                            }
                             q.onCompletion(cookie, res, flags);
                         }
 
