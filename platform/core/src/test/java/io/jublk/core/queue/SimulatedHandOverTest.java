@@ -249,6 +249,37 @@ public class SimulatedHandOverTest {
         }
     }
 
+    /**
+     * USER_COPY: a WRITE's data is being copied in (its tag COPYING) when a swap attaches the next target in
+     * the same loop turn; the request it hands over must still be that WRITE, with its data.
+     */
+    @Test
+    public void anAttachWhileAWriteIsCopyingInKeepsItsData() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        driver = new SimulatedUblkDriver(4, SECTORS, Feature.USER_COPY.mask());
+        QueueRunner q = driver.start(new BlockingTarget(release), listener);
+        driver.request(0, IoOp.READ, 0, LENGTH / 512, 0, null);
+        Thread.sleep(100); // the queue thread sits in the target's submit of tag 0
+        byte[] data = pattern(LENGTH, 11);
+        driver.request(1, IoOp.WRITE, 24, LENGTH / 512, 0, data); // waits in the driver for the next turn
+        q.detachTarget();
+        q.forceDetach();
+        FileTarget next = new FileTarget(file);
+        CompletableFuture<Void> attached = q.attachTarget(next);
+        release.countDown(); // one turn now: tag 1 starts copying in, then the swap runs
+        attached.get(5, TimeUnit.SECONDS);
+        int served = 0;
+        for (int i = 0; i < 2; i++) {
+            SimulatedUblkDriver.Commit c = driver.awaitCommit(5000);
+            assertNotNull(c);
+            assertEquals("tag " + c.tag() + " answered", LENGTH, c.result());
+            served++;
+        }
+        assertEquals(2, served);
+        assertArrayEquals("the write that was copying during the swap is in the file", data,
+                fileBytes(24 * 512L, LENGTH));
+    }
+
     @Test
     public void aTargetThatWillNotOpenItsQueueLeavesTheQueueServing() throws Exception {
         driver = new SimulatedUblkDriver(4, SECTORS, 0);
