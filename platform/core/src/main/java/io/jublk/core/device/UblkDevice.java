@@ -257,7 +257,8 @@ public final class UblkDevice {
     public void delete(ControlClient control) throws IOException {
         int id = info.devId();
         for (QueueRunner runner : queues) {
-            await(runner.failHeld(), "failing held requests");
+            // fenced requests too: STOP_DEV waits for every request, and a stuck target's may never be let go
+            await(runner.failAllHeld(), "failing held requests");
         }
         control.stopDevice(id);
         stopQueues();

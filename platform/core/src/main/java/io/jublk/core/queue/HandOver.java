@@ -175,13 +175,21 @@ final class HandOver {
         tags.hold(tag);
     }
 
-    /** Fails held requests with EIO, and new ones while no target is attached; fenced ones once unfenced. */
-    void failHeld() {
+    /**
+     * Fails held requests with EIO, and new ones while no target is attached. Fenced ones fail once unfenced,
+     * unless {@code fencedToo} (the device is being deleted: nothing of it can be written after them).
+     */
+    void failHeld(boolean fencedToo) {
         if (current == null || mode == DispatchMode.HOLD) {
             mode = DispatchMode.FAIL;
         }
         for (int tag = 0; tag < tags.depth(); tag++) {
-            if (tags.state(tag) == TagState.HELD && tags.fence[tag] == null) {
+            TargetSlot fence = tags.fence[tag];
+            if (tags.state(tag) == TagState.HELD && (fence == null || fencedToo)) {
+                if (fence != null) {
+                    tags.fence[tag] = null;
+                    fence.fenced--;
+                }
                 tags.unheld();
                 queue.commit(tag, -EIO);
             }

@@ -209,7 +209,15 @@ public final class QueueRunner implements Runnable, CompletionHandler {
      */
     public CompletableFuture<Void> failHeld() {
         return onQueueThread(done -> {
-            handOver.failHeld();
+            handOver.failHeld(false);
+            done.complete(null);
+        });
+    }
+
+    /** Like {@link #failHeld}, and requests fenced by a stuck target fail too: the device is being deleted. */
+    public CompletableFuture<Void> failAllHeld() {
+        return onQueueThread(done -> {
+            handOver.failHeld(true);
             done.complete(null);
         });
     }

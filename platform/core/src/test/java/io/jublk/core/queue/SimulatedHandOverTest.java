@@ -132,6 +132,28 @@ public class SimulatedHandOverTest {
         return c;
     }
 
+    /**
+     * The device's fail-after policy must not answer a request a stuck target may still write for (a newer
+     * write could land under it); deleting the device must (STOP_DEV waits for every request).
+     */
+    @Test
+    public void aFencedRequestFailsOnlyWhenTheDeviceGoes() throws Exception {
+        driver = new SimulatedUblkDriver(4, SECTORS, 0);
+        GatedTarget stuck = new GatedTarget();
+        QueueRunner q = driver.start(stuck, listener);
+        driver.request(2, IoOp.WRITE, 0, LENGTH / 512, 0, new byte[LENGTH]);
+        await(() -> stuck.submitted.get() == 1, "the target has the request");
+        q.detachTarget();
+        q.forceDetach().get(5, TimeUnit.SECONDS);
+        q.failHeld().get(5, TimeUnit.SECONDS);
+        assertNull("the hold policy leaves a fenced request alone", driver.awaitCommit(200));
+        q.failAllHeld().get(5, TimeUnit.SECONDS);
+        SimulatedUblkDriver.Commit c = driver.awaitCommit(5000);
+        assertEquals(-5, c.result());
+        stuck.open(1);
+        stuck.close();
+    }
+
     // ---- containment ---------------------------------------------------------------------------------------
 
     @Test
