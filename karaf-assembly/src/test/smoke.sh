@@ -135,7 +135,7 @@ fi
 : > "${work}/viewer.props"
 "${JAVA_HOME:-`ls -d /usr/lib/jvm/*25* | tail -n 1`}/bin/java" "${home}/lib/jublk/AdminKey.java" \
     "${work}/viewer.key" "${work}/viewer.props" viewer
-echo "viewer = `cut -d' ' -f2 "${work}/viewer.key.pub"`,viewer,ssh" >> "${home}/etc/keys.properties"
+echo "viewer = `cut -d' ' -f2 "${work}/viewer.key.pub"`,_g_:viewergroup" >> "${home}/etc/keys.properties"
 check "viewer logs in with the viewer role only" \
     sh -c 'echo "$0" | grep -qx "viewer *" && ! echo "$0" | grep -qx "admin *"' "`viewer 'jaas:whoami -r'`"
 check "viewer may list bundles, also in a pipe" \
@@ -143,6 +143,26 @@ check "viewer may list bundles, also in a pipe" \
 out=`viewer 'bundle:stop jublk-target-null'`
 check "viewer may not stop a bundle (${out})" \
     sh -c 'echo "$0" | grep -q "Command not found" && [ "$1" = Active ]' "${out}" "`bundle_state jublk-target-null`"
+
+# The ublk: commands (etc/org.apache.karaf.command.acl.ublk.cfg): the viewer may look, not change. A
+# refused command does not exist for the viewer, so it is refused before it reaches the ublk driver (or
+# its absence: on a machine without it, an allowed command answers that the driver is missing).
+not_found() { contains "$1" "Command not found: ublk:$2"; }
+out=`viewer 'ublk:targets'`
+check "viewer may run ublk:targets (${out})" contains "${out}" "null"
+for cmd in 'ublk:list' 'ublk:list --json' 'ublk:features'; do
+    out=`viewer "${cmd}"`
+    check "viewer may run ${cmd} (${out})" sh -c '! printf "%s\n" "$0" | grep -q -e "Command not found" -e "Insufficient"' "${out}"
+done
+for cmd in 'ublk:add null' 'ublk:add null -n 7 --size 1M' 'ublk:del -a' 'ublk:del -n 0' 'ublk:recover -n 0' \
+        "ublk:qcow2-create -s 1M ${work}/viewer.qcow2" "ublk:qcow2-check ${home}/etc/admin.key" 'ublk:resize -n 0 2G'; do
+    name=`echo "${cmd}" | cut -d' ' -f1 | cut -d: -f2`
+    out=`viewer "${cmd}"`
+    check "viewer may not run ${cmd} (${out})" not_found "${out}" "${name}"
+done
+check "the viewer's ublk:qcow2-create made no file" [ ! -e "${work}/viewer.qcow2" ]
+admin "ublk:qcow2-create -s 1M ${work}/admin.qcow2" > "${work}/qcow2-create.out"
+check "the admin may run ublk:qcow2-create" [ -s "${work}/admin.qcow2" ]
 
 # ---- deploy/ ------------------------------------------------------------------------------------------
 mkdir -p "${work}/bundle/META-INF"
