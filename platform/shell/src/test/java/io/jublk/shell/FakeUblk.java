@@ -88,7 +88,7 @@ final class FakeUblk implements UblkService {
         Params params = new Params(new Params.Basic(0, 9, 12, 12, 9, 1024, 0, 1L << 21, 0), null,
                 new Params.Devt(240, id, 259, id));
         return type == null ? new DeviceStatus(info, params, null, null, new int[0])
-                : new DeviceStatus(info, params, type, "{\"size\":1073741824,\"note\":\"a \\\"quoted\\\" word\"}",
+                : new DeviceStatus(info, params, type, java.util.Map.of("size", 1L << 30, "note", "a \"quoted\" word"),
                         new int[] {100 + id, 200 + id});
     }
 

@@ -578,7 +578,8 @@ public class DeviceManager implements UblkService {
         String service = m.state.label() + (m.reason == null ? "" : ": " + m.reason)
                 + (stuck > 0 ? "; target stuck: " + stuck + " operation(s) of a detached target in flight" : "");
         DevInfo info = control.deviceInfo(m.id());
-        return new DeviceStatus(info, params(control, m.id()), m.type(), target == null ? "{}" : target.describeJson(),
+        return new DeviceStatus(info, params(control, m.id()), m.type(),
+                target == null ? Map.of() : TargetDescription.of(target),
                 device == null ? new int[0] : device.queueThreadIds(), m.state, service, affinity(control, info));
     }
 
