@@ -164,6 +164,21 @@ check "the viewer's ublk:qcow2-create made no file" [ ! -e "${work}/viewer.qcow2
 admin "ublk:qcow2-create -s 1M ${work}/admin.qcow2" > "${work}/qcow2-create.out"
 check "the admin may run ublk:qcow2-create" [ -s "${work}/admin.qcow2" ]
 
+# ---- etc/io.jublk.core.cfg: applied on change; a bad file is one WARN line and changes nothing -----------
+core_cfg="${home}/etc/io.jublk.core.cfg"
+log_has() { # log_has PATTERN: within 15 s, data/log/karaf.log has a line matching PATTERN
+    for _i in `seq 1 15`; do grep -q -e "$1" "${home}/data/log/karaf.log" && return 0; sleep 1; done; return 1
+}
+printf 'queues = 3\ndepth = 64\n' >> "${core_cfg}"
+check "io.jublk.core.cfg: a change applies at once (queues 3, depth 64 in the log)" \
+    log_has 'io.jublk.core: CoreConfig\[recovery=REISSUE, queues=3, depth=64'
+printf 'queues = three\ncolour = red\n' >> "${core_cfg}"
+check "io.jublk.core.cfg: a bad file is one WARN line naming the key" log_has 'WARN .*io.jublk.core .*unknown key(s) \[colour\]'
+check "io.jublk.core.cfg: ... one line, no stack trace" \
+    [ -z "`grep -A1 'unknown key(s) \[colour\]' "${home}/data/log/karaf.log" | sed -n 2p | grep '^[[:space:]]'`" ]
+out=`admin 'ublk:targets'`
+check "io.jublk.core.cfg: after a bad file the ublk: commands still work" contains "${out}" "^null:"
+
 # ---- deploy/ ------------------------------------------------------------------------------------------
 mkdir -p "${work}/bundle/META-INF"
 printf 'Manifest-Version: 1.0\nBundle-ManifestVersion: 2\nBundle-SymbolicName: jublk.smoke.deployed\nBundle-Version: 1.0.0\nBundle-Name: jublk smoke deployed\n' \

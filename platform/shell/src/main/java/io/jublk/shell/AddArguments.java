@@ -1,5 +1,6 @@
 package io.jublk.shell;
 
+import io.jublk.core.device.CoreConfig;
 import io.jublk.core.device.DataTransfer;
 import io.jublk.core.device.DeviceSpec;
 import io.jublk.core.device.HoldPolicy;
@@ -56,6 +57,14 @@ final class AddArguments {
 
     static DeviceSpec parse(List<String> args, Collection<TargetFactory> targets, RecoveryMode defaultRecovery)
             throws UsageException {
+        CoreConfig d = CoreConfig.DEFAULT;
+        return parse(args, targets, new CoreConfig(defaultRecovery, d.queues(), d.depth(), d.drainLimit(), d.hold(),
+                null));
+    }
+
+    /** With the core's configured defaults for what {@code args} leave out. */
+    static DeviceSpec parse(List<String> args, Collection<TargetFactory> targets, CoreConfig defaults)
+            throws UsageException {
         if (args.isEmpty() || args.get(0).startsWith("-")) {
             throw new UsageException("usage: " + SYNTAX + " (types: " + typeNames(targets) + ")");
         }
@@ -67,15 +76,16 @@ final class AddArguments {
                 " for target " + type + " (ublk:add " + type + " --help lists its options)");
         int id = given.containsKey(NUMBER.name()) ? Options.number(NUMBER, given.remove(NUMBER.name()), -1, DeviceSpec.MAX_ID) : -1;
         int queues = given.containsKey(QUEUES.name())
-                ? Options.number(QUEUES, given.remove(QUEUES.name()), 1, DeviceSpec.MAX_QUEUES) : DeviceSpec.DEFAULT_QUEUES;
+                ? Options.number(QUEUES, given.remove(QUEUES.name()), 1, DeviceSpec.MAX_QUEUES) : defaults.queues();
         int depth = given.containsKey(DEPTH.name())
-                ? Options.number(DEPTH, given.remove(DEPTH.name()), 1, IoDesc.MAX_QUEUE_DEPTH) : DeviceSpec.DEFAULT_DEPTH;
-        RecoveryMode recovery = given.containsKey(RECOVERY.name()) ? recovery(given.remove(RECOVERY.name())) : defaultRecovery;
+                ? Options.number(DEPTH, given.remove(DEPTH.name()), 1, IoDesc.MAX_QUEUE_DEPTH) : defaults.depth();
+        RecoveryMode recovery = given.containsKey(RECOVERY.name()) ? recovery(given.remove(RECOVERY.name())) : defaults.recovery();
         int failAfter = given.containsKey(FAIL_AFTER.name())
-                ? Options.number(FAIL_AFTER, given.remove(FAIL_AFTER.name()), 0, MAX_SECONDS) : 0;
+                ? Options.number(FAIL_AFTER, given.remove(FAIL_AFTER.name()), 0, MAX_SECONDS)
+                : (int) defaults.hold().failAfter().toSeconds();
         int targetTimeout = given.containsKey(TARGET_TIMEOUT.name())
                 ? Options.number(TARGET_TIMEOUT, given.remove(TARGET_TIMEOUT.name()), 1, MAX_SECONDS)
-                : (int) HoldPolicy.DEFAULT.targetTimeout().toSeconds();
+                : (int) defaults.hold().targetTimeout().toSeconds();
         boolean userCopy = given.remove(USER_COPY.name()) != null;
         boolean noZeroCopy = given.remove(NO_ZERO_COPY.name()) != null;
         if (userCopy && noZeroCopy) {

@@ -28,11 +28,12 @@ final class AddCommand extends UblkCommand {
 
     @Override
     void execute(List<String> args, PrintStream out) throws UsageException, IOException {
-        // Devices made at the console survive their server by default (issue: no lost device).
-        DeviceSpec spec = AddArguments.parse(args, ublk.targets(), RecoveryMode.REISSUE);
+        // Devices made at the console survive their server by default (issue: no lost device): the core's
+        // configured recovery, reissue unless etc/io.jublk.core.cfg says otherwise.
+        DeviceSpec spec = AddArguments.parse(args, ublk.targets(), ublk.defaults());
         RecoveryMode wanted = spec.recovery();
         long missing = wanted.flags() & ~ublk.kernelFeatures();
-        if (missing != 0 && wanted == RecoveryMode.REISSUE && !mentions(args, "--" + AddArguments.RECOVERY.name())) {
+        if (missing != 0 && !mentions(args, "--" + AddArguments.RECOVERY.name())) {
             // the default is a wish, not a demand: a kernel without recovery still gets a device
             spec = new DeviceSpec(spec.id(), spec.queues(), spec.depth(), spec.maxIoBytes(), RecoveryMode.NONE,
                     spec.targetType(), spec.options(), spec.transfer(), spec.hold());

@@ -8,6 +8,11 @@ import java.util.List;
 /** The core as the console and the CLI see it. Published as an OSGi service by the core bundle. */
 public interface UblkService {
 
+    /** The defaults new devices get where the user names none ({@code etc/io.jublk.core.cfg}). */
+    default CoreConfig defaults() {
+        return CoreConfig.DEFAULT;
+    }
+
     /** The UBLK_F_* features of the running kernel's ublk driver (GET_FEATURES). */
     long kernelFeatures() throws IOException;
 
