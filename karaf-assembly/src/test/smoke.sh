@@ -179,6 +179,24 @@ check "io.jublk.core.cfg: ... one line, no stack trace" \
 out=`admin 'ublk:targets'`
 check "io.jublk.core.cfg: after a bad file the ublk: commands still work" contains "${out}" "^null:"
 
+# ---- etc/io.jublk.device-NAME.cfg: declared devices; bad files are one WARN line each, nothing made ---------
+printf 'id = 4001\n' > "${home}/etc/io.jublk.device-notype.cfg"
+printf 'id = 4002\ntype = null\nsize = 1G\n' > "${home}/etc/io.jublk.device-unknownkey.cfg"
+printf 'id = many\ntype = null\n' > "${home}/etc/io.jublk.device-wrongtype.cfg"
+check "declared device without a type: one WARN line" log_has 'WARN .*declared device notype: type is missing'
+check "declared device with an unknown key: one WARN line" log_has 'WARN .*declared device unknownkey: unknown key(s) \[size\]'
+check "declared device with a wrong type: one WARN line" log_has 'WARN .*declared device wrongtype: id must be an integer'
+printf 'id = 4003\ntype = null\noption.size = 1M\n' > "${home}/etc/io.jublk.device-good.cfg"
+if [ -e /dev/ublk-control ]; then
+    check "a declared device is made" log_has 'declared device good: ublk device 4003 made'
+else
+    check "a declared device without the ublk driver: one WARN line" \
+        log_has 'WARN .*declared device good: ublk device 4003 not made: .*driver is not loaded'
+fi
+rm -f "${home}/etc/io.jublk.device-"*.cfg
+out=`admin 'ublk:targets'`
+check "after bad declared files the ublk: commands still work" contains "${out}" "^null:"
+
 # ---- deploy/ ------------------------------------------------------------------------------------------
 mkdir -p "${work}/bundle/META-INF"
 printf 'Manifest-Version: 1.0\nBundle-ManifestVersion: 2\nBundle-SymbolicName: jublk.smoke.deployed\nBundle-Version: 1.0.0\nBundle-Name: jublk smoke deployed\n' \

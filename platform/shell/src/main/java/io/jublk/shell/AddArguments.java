@@ -23,7 +23,7 @@ import java.util.Map;
  */
 final class AddArguments {
     static final String SYNTAX = "ublk:add TYPE [-n ID] [-q QUEUES] [-d DEPTH] [--recovery MODE] [--fail-after S]"
-            + " [--target-timeout S] [--user-copy | --no-zero-copy] [target options]";
+            + " [--target-timeout S] [--user-copy | --no-zero-copy] [--save NAME] [target options]";
 
     static final OptionSpec NUMBER = OptionSpec.value("number", "n", "ID",
             "device id, 0.." + DeviceSpec.MAX_ID + " (default: a free one)", false);
@@ -46,9 +46,12 @@ final class AddArguments {
             "the server copies request data through /dev/ublkcN (USER_COPY) instead of the kernel");
     static final OptionSpec NO_ZERO_COPY = OptionSpec.flag("no-zero-copy",
             "copy mode even where the kernel and the target could do zero copy");
+    static final OptionSpec SAVE = OptionSpec.value("save", null, "NAME",
+            "also declare the device in etc/io.jublk.device-NAME.cfg: made again at every start when missing,"
+                    + " deleted when the file goes", false);
     /** ublk:add's own options, whatever the target type. */
     static final List<OptionSpec> CORE = List.of(NUMBER, QUEUES, DEPTH, RECOVERY, FAIL_AFTER, TARGET_TIMEOUT,
-            USER_COPY, NO_ZERO_COPY);
+            USER_COPY, NO_ZERO_COPY, SAVE);
     /** A week: longer hold or timeout values are typing mistakes. */
     private static final int MAX_SECONDS = 7 * 24 * 3600;
 
@@ -86,6 +89,7 @@ final class AddArguments {
         int targetTimeout = given.containsKey(TARGET_TIMEOUT.name())
                 ? Options.number(TARGET_TIMEOUT, given.remove(TARGET_TIMEOUT.name()), 1, MAX_SECONDS)
                 : (int) defaults.hold().targetTimeout().toSeconds();
+        given.remove(SAVE.name()); // the command's business (saveName), not the device's
         boolean userCopy = given.remove(USER_COPY.name()) != null;
         boolean noZeroCopy = given.remove(NO_ZERO_COPY.name()) != null;
         if (userCopy && noZeroCopy) {
@@ -95,6 +99,12 @@ final class AddArguments {
         // what is left are the target's own options
         return new DeviceSpec(id, queues, depth, DeviceSpec.DEFAULT_MAX_IO_BYTES, recovery, type, new TargetOptions(given),
                 transfer, new HoldPolicy(Duration.ofSeconds(failAfter), Duration.ofSeconds(targetTimeout)));
+    }
+
+    /** The NAME of {@code --save NAME}, or null; {@code args} as {@link #parse} took them. */
+    static String saveName(List<String> args, Collection<TargetFactory> targets) throws UsageException {
+        TargetFactory factory = targets.stream().filter(t -> t.type().equals(args.get(0))).findFirst().orElseThrow();
+        return Options.parse(args.subList(1, args.size()), options(factory), "").get(SAVE.name());
     }
 
     /** The options ublk:add takes for a target type: its own, then the type's. */

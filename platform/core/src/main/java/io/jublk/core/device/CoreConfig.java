@@ -108,6 +108,16 @@ public record CoreConfig(RecoveryMode recovery, int queues, int depth, Duration 
         };
     }
 
+    /** A mode as the configuration names it (and ublk:add --recovery): none, recovery, reissue, fail-io. */
+    static String name(RecoveryMode mode) {
+        return switch (mode) {
+            case NONE -> "none";
+            case RECOVERY -> "recovery";
+            case REISSUE -> "reissue";
+            case FAIL_IO -> "fail-io";
+        };
+    }
+
     private static Path folder(String text) {
         Path p = Path.of(text);
         if (!p.isAbsolute()) {

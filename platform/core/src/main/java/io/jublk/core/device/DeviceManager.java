@@ -575,6 +575,17 @@ public class DeviceManager implements UblkService {
     }
 
     @Override
+    public DeviceStatus adopt(DeviceSpec spec) throws IOException {
+        if (managed(spec.id()) == null) {
+            try (ControlClient control = ControlClient.open()) {
+                record(spec, control.deviceInfo(spec.id())).writeTo(registry);
+                takeOver(control, DeviceRecord.file(registry, spec.id())); // checks that it is jublk's
+            }
+        }
+        return recover(spec.id());
+    }
+
+    @Override
     public List<DeviceStatus> list() throws IOException {
         List<DeviceStatus> out = new ArrayList<>();
         try (ControlClient control = ControlClient.open()) {

@@ -34,6 +34,15 @@ public interface UblkService {
      */
     DeviceStatus recover(int id) throws IOException;
 
+    /**
+     * Serves again device {@code spec.id()}, which the kernel still has (QUIESCED, with user recovery) but
+     * whose record is lost (a new data/ folder): {@code spec} (a declared device) stands for the record. Only
+     * a device a jublk server made is taken; another server's is refused.
+     */
+    default DeviceStatus adopt(DeviceSpec spec) throws IOException {
+        throw new IOException("this core cannot adopt device " + spec.id());
+    }
+
     /** The devices this server serves or knows from its records, by id. */
     List<DeviceStatus> list() throws IOException;
 
