@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A UblkService for the console's unit tests: fixed target types, and devices the test puts in. Not a driver:
@@ -30,6 +31,13 @@ final class FakeUblk implements UblkService {
     final List<DeviceStatus> served = new ArrayList<>();
     final List<DeviceStatus> unserved = new ArrayList<>();
     final List<DeviceSpec> added = new ArrayList<>();
+    /** What counters() answers, by device. */
+    final Map<Integer, List<io.jublk.core.device.IoCounters>> counters = new java.util.TreeMap<>();
+
+    @Override
+    public Map<Integer, List<io.jublk.core.device.IoCounters>> counters() {
+        return counters;
+    }
     boolean noDriver;
 
     @Override

@@ -586,6 +586,16 @@ public class DeviceManager implements UblkService {
     }
 
     @Override
+    public Map<Integer, List<IoCounters>> counters() {
+        Map<Integer, List<IoCounters>> out = new TreeMap<>();
+        for (ManagedDevice m : snapshot()) {
+            UblkDevice device = m.device;
+            out.put(m.id(), device == null ? List.of() : device.counters());
+        }
+        return out;
+    }
+
+    @Override
     public List<DeviceStatus> list() throws IOException {
         List<DeviceStatus> out = new ArrayList<>();
         try (ControlClient control = ControlClient.open()) {

@@ -43,6 +43,14 @@ public interface UblkService {
         throw new IOException("this core cannot adopt device " + spec.id());
     }
 
+    /**
+     * The request counters of each device this server serves, by id, then by queue (none for a device
+     * without queues now); from the queues' start. Needs no ublk driver.
+     */
+    default java.util.Map<Integer, List<IoCounters>> counters() {
+        return java.util.Map.of();
+    }
+
     /** The devices this server serves or knows from its records, by id. */
     List<DeviceStatus> list() throws IOException;
 
