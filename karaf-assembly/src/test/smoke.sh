@@ -150,7 +150,7 @@ check "viewer may not stop a bundle (${out})" \
 not_found() { contains "$1" "Command not found: ublk:$2"; }
 out=`viewer 'ublk:targets'`
 check "viewer may run ublk:targets (${out})" contains "${out}" "null"
-for cmd in 'ublk:list' 'ublk:list --json' 'ublk:features'; do
+for cmd in 'ublk:list' 'ublk:list --json' 'ublk:features' 'ublk:stat' 'ublk:stat -i 1 -c 1'; do
     out=`viewer "${cmd}"`
     check "viewer may run ${cmd} (${out})" sh -c '! printf "%s\n" "$0" | grep -q -e "Command not found" -e "Insufficient"' "${out}"
 done

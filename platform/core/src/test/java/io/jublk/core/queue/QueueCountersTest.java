@@ -1,6 +1,7 @@
 package io.jublk.core.queue;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
 
 import io.jublk.core.device.IoCounters;
 import io.jublk.core.uapi.IoOp;
@@ -66,11 +67,13 @@ public class QueueCountersTest {
         for (int i = 0; i < 300_000; i++) {
             counters.committed(ops[i % ops.length], (i % 7) - 2);
         }
+        threads.getCurrentThreadAllocatedBytes(); // its own first-call set-up is not the counters'
         long before = threads.getCurrentThreadAllocatedBytes();
         for (int i = 0; i < 1_000_000; i++) {
             counters.committed(ops[i % ops.length], (i % 7) - 2);
         }
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-        assertEquals("bytes allocated by a million counts", 0, allocated);
+        // One object a count would be 16 MB; a JIT transition (OSR, deoptimization) may cost a few bytes once.
+        assertTrue("bytes allocated by a million counts: " + allocated, allocated < 1024);
     }
 }
