@@ -55,6 +55,11 @@ public class DeclaredDevices {
             LOG.warn("declared device {}: {}; nothing made", DeclaredDevice.name(properties), e.getMessage());
             return;
         }
+        start();
+    }
+
+    /** Runs {@link #ensure} on this declaration's own thread (made at the first call). */
+    private synchronized void start() {
         if (worker == null) {
             worker = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform()
                     .name("jublk-declared-" + declared.name()).daemon(true).unstarted(r));
@@ -73,8 +78,8 @@ public class DeclaredDevices {
             }
             boolean wasBad = declared == null;
             declared = now;
-            if (wasBad && worker != null) {
-                worker.execute(this::ensure);
+            if (wasBad) { // a bad file made good: now the device is made
+                start();
             }
         } catch (IllegalArgumentException e) {
             LOG.warn("declared device {}: {}; keeping what is in force", DeclaredDevice.name(properties),

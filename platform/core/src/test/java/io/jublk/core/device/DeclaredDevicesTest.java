@@ -118,11 +118,16 @@ public class DeclaredDevicesTest {
     }
 
     @Test
-    public void aBadFileMakesNothing() throws Exception {
+    public void aBadFileMakesNothingUntilItIsMadeGood() throws Exception {
         core.types.add("null");
-        new DeclaredDevices(core, worker).activate(file("a", "id", "1", "type", "null", "queues", "many"));
+        DeclaredDevices d = new DeclaredDevices(core, worker);
+        d.activate(file("a", "id", "1", "type", "null", "queues", "many"));
         settle();
         assertEquals(List.of(), core.added);
+        d.modified(file("a", "id", "1", "type", "null", "queues", "2"));
+        settle();
+        assertEquals(List.of(1), core.added);
+        assertEquals(2, core.specs.get(0).queues());
     }
 
     /** Only a deleted file deletes the device; a stopping core or container keeps it for the next start. */
