@@ -179,6 +179,11 @@ check "io.jublk.core.cfg: ... one line, no stack trace" \
 out=`admin 'ublk:targets'`
 check "io.jublk.core.cfg: after a bad file the ublk: commands still work" contains "${out}" "^null:"
 
+# ---- JMX: the counters MBean is published for Karaf's JMX whiteboard --------------------------------------
+out=`admin 'service:list javax.management.DynamicMBean'`
+check "the counters MXBean is published (jmx.objectname = io.jublk:type=Counters)" \
+    contains "${out}" "jmx.objectname = io.jublk:type=Counters"
+
 # ---- etc/io.jublk.device-NAME.cfg: declared devices; bad files are one WARN line each, nothing made ---------
 printf 'id = 4001\n' > "${home}/etc/io.jublk.device-notype.cfg"
 printf 'id = 4002\ntype = null\nsize = 1G\n' > "${home}/etc/io.jublk.device-unknownkey.cfg"
