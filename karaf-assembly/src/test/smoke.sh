@@ -184,6 +184,27 @@ out=`admin 'service:list javax.management.DynamicMBean'`
 check "the counters MXBean is published (jmx.objectname = io.jublk:type=Counters)" \
     contains "${out}" "jmx.objectname = io.jublk:type=Counters"
 
+# ---- Prometheus endpoint (metricsPort in io.jublk.core.cfg), and the Grafana dashboard's metric names ---------
+metrics_port=19105
+printf 'metricsPort = %s\n' "${metrics_port}" > "${core_cfg}"
+check "metricsPort set: the endpoint starts at once" log_has "metrics for Prometheus at http://127.0.0.1:${metrics_port}/metrics"
+metrics=`curl -s --max-time 5 "http://127.0.0.1:${metrics_port}/metrics"`
+check "GET /metrics: Prometheus text (# TYPE jublk_requests_total counter)" \
+    contains "${metrics}" "^# TYPE jublk_requests_total counter"
+hex_port=`printf '%04X' "${metrics_port}"`
+maddrs=`cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -v p="${hex_port}" '$4 == "0A" { split($2, a, ":"); if (a[2] == p) print a[1] }' | sort -u | tr '\n' ' '`
+check "the metrics endpoint listens on loopback only (${maddrs})" \
+    sh -c '[ -n "$0" ] && for a in $0; do case "$a" in 0100007F|0000000000000000FFFF00000100007F) ;; *) exit 1 ;; esac; done' "${maddrs}"
+served=`printf '%s\n' "${metrics}" | awk '$1 == "#" && $2 == "TYPE" { print $3 }' | sort -u`
+asked=`grep -o 'jublk_[a-z_]*' "${home}/lib/jublk/grafana/jublk-dashboard.json" | sort -u`
+missing=`for n in ${asked}; do printf '%s\n' "${served}" | grep -qx "$n" || echo "$n"; done`
+check "every metric the Grafana dashboard asks for is served (${asked:-none found}; missing: ${missing:-none})" \
+    sh -c '[ -n "$0" ] && [ -z "$1" ]' "${asked}" "${missing}"
+printf 'metricsPort = 0\n' > "${core_cfg}"
+stopped=no
+for i in `seq 1 15`; do curl -s --max-time 2 "http://127.0.0.1:${metrics_port}/metrics" > /dev/null || { stopped=yes; break; }; sleep 1; done
+check "metricsPort = 0: the endpoint stops" [ "${stopped}" = yes ]
+
 # ---- etc/io.jublk.device-NAME.cfg: declared devices; bad files are one WARN line each, nothing made ---------
 printf 'id = 4001\n' > "${home}/etc/io.jublk.device-notype.cfg"
 printf 'id = 4002\ntype = null\nsize = 1G\n' > "${home}/etc/io.jublk.device-unknownkey.cfg"

@@ -60,9 +60,7 @@ final class AddArguments {
 
     static DeviceSpec parse(List<String> args, Collection<TargetFactory> targets, RecoveryMode defaultRecovery)
             throws UsageException {
-        CoreConfig d = CoreConfig.DEFAULT;
-        return parse(args, targets, new CoreConfig(defaultRecovery, d.queues(), d.depth(), d.drainLimit(), d.hold(),
-                null));
+        return parse(args, targets, CoreConfig.DEFAULT.withRecovery(defaultRecovery));
     }
 
     /** With the core's configured defaults for what {@code args} leave out. */

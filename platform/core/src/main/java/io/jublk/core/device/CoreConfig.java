@@ -18,24 +18,31 @@ import java.util.TreeSet;
  * targetTimeoutSeconds = 60     # how long a target may sit on a request (new devices)
  * failAfterSeconds = 0          # how long requests are held without a target before EIO; 0: for ever
  * recordFolder = ${karaf.data}/jublk/devices   # read at start only
+ * metricsPort = 0              # Prometheus text at http://127.0.0.1:PORT/metrics; 0: off
  * </pre>
  *
  * @param recordFolder where device records live; null for the default ({@code <karaf.data>/jublk/devices})
+ * @param metricsPort  the loopback port of the Prometheus endpoint ({@link MetricsEndpoint}); 0: none
  */
 public record CoreConfig(RecoveryMode recovery, int queues, int depth, Duration drainLimit, HoldPolicy hold,
-                         Path recordFolder) {
+                         Path recordFolder, int metricsPort) {
     /** The PID of the core's configuration. */
     public static final String PID = "io.jublk.core";
     public static final CoreConfig DEFAULT = new CoreConfig(RecoveryMode.REISSUE, DeviceSpec.DEFAULT_QUEUES,
-            DeviceSpec.DEFAULT_DEPTH, Duration.ofSeconds(10), HoldPolicy.DEFAULT, null);
+            DeviceSpec.DEFAULT_DEPTH, Duration.ofSeconds(10), HoldPolicy.DEFAULT, null, 0);
     static final long MAX_DRAIN_SECONDS = 3600;
     private static final Set<String> KEYS = Set.of("recovery", "queues", "depth", "drainLimitSeconds",
-            "targetTimeoutSeconds", "failAfterSeconds", "recordFolder");
+            "targetTimeoutSeconds", "failAfterSeconds", "recordFolder", "metricsPort");
 
     public CoreConfig {
         if (drainLimit.isNegative() || drainLimit.isZero() || drainLimit.toSeconds() > MAX_DRAIN_SECONDS) {
             throw new IllegalArgumentException("drainLimitSeconds must be 1.." + MAX_DRAIN_SECONDS);
         }
+    }
+
+    /** These defaults with another recovery mode. */
+    public CoreConfig withRecovery(RecoveryMode mode) {
+        return new CoreConfig(mode, queues, depth, drainLimit, hold, recordFolder, metricsPort);
     }
 
     /**
@@ -68,7 +75,8 @@ public record CoreConfig(RecoveryMode recovery, int queues, int depth, Duration 
                 (int) number(properties, "depth", 1, io.jublk.core.uapi.IoDesc.MAX_QUEUE_DEPTH, d.depth()),
                 Duration.ofSeconds(number(properties, "drainLimitSeconds", 1, MAX_DRAIN_SECONDS,
                         d.drainLimit().toSeconds())),
-                hold, folder == null ? null : folder(text("recordFolder", folder)));
+                hold, folder == null ? null : folder(text("recordFolder", folder)),
+                (int) number(properties, "metricsPort", 0, 65535, d.metricsPort()));
     }
 
     static long number(Map<String, ?> properties, String key, long min, long max, long absent) {

@@ -24,9 +24,10 @@ public class CoreConfigTest {
     public void everyKeyFromAFile() {
         CoreConfig c = CoreConfig.of(Map.of("recovery", "fail-io", "queues", "4", "depth", " 64 ",
                 "drainLimitSeconds", "3", "targetTimeoutSeconds", "20", "failAfterSeconds", "300",
-                "recordFolder", "/var/lib/jublk/devices"));
+                "recordFolder", "/var/lib/jublk/devices", "metricsPort", "9105"));
         assertEquals(new CoreConfig(RecoveryMode.FAIL_IO, 4, 64, Duration.ofSeconds(3),
-                new HoldPolicy(Duration.ofSeconds(300), Duration.ofSeconds(20)), Path.of("/var/lib/jublk/devices")), c);
+                new HoldPolicy(Duration.ofSeconds(300), Duration.ofSeconds(20)), Path.of("/var/lib/jublk/devices"), 9105),
+                c);
         assertEquals(2, CoreConfig.of(Map.of("queues", 2)).queues()); // typed values too
         assertEquals(RecoveryMode.NONE, CoreConfig.of(Map.of("recovery", "none")).recovery());
     }
@@ -44,6 +45,7 @@ public class CoreConfigTest {
             {Map.of("recovery", 1), "recovery must be a word"},
             {Map.of("recordFolder", "data/devices"), "recordFolder must be an absolute path"},
             {Map.of("queue", "2"), "unknown key(s) [queue]"},
+            {Map.of("metricsPort", "70000"), "metricsPort must be 0..65535"},
         };
         for (Object[] c : cases) {
             @SuppressWarnings("unchecked")
