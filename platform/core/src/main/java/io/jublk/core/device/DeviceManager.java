@@ -578,8 +578,11 @@ public class DeviceManager implements UblkService {
     public DeviceStatus adopt(DeviceSpec spec) throws IOException {
         if (managed(spec.id()) == null) {
             try (ControlClient control = ControlClient.open()) {
-                record(spec, control.deviceInfo(spec.id())).writeTo(registry);
-                takeOver(control, DeviceRecord.file(registry, spec.id())); // checks that it is jublk's
+                Path file = DeviceRecord.file(registry, spec.id());
+                if (!Files.exists(file)) { // a record there wins: it says how the device was made
+                    record(spec, control.deviceInfo(spec.id())).writeTo(registry);
+                }
+                takeOver(control, file); // checks that it is jublk's
             }
         }
         return recover(spec.id());
