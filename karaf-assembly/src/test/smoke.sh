@@ -135,7 +135,7 @@ fi
 : > "${work}/viewer.props"
 "${JAVA_HOME:-`ls -d /usr/lib/jvm/*25* | tail -n 1`}/bin/java" "${home}/lib/jublk/AdminKey.java" \
     "${work}/viewer.key" "${work}/viewer.props" viewer
-echo "viewer = `cut -d' ' -f2 "${work}/viewer.key.pub"`,viewer,ssh" >> "${home}/etc/keys.properties"
+echo "viewer = `cut -d' ' -f2 "${work}/viewer.key.pub"`,_g_:viewergroup" >> "${home}/etc/keys.properties"
 check "viewer logs in with the viewer role only" \
     sh -c 'echo "$0" | grep -qx "viewer *" && ! echo "$0" | grep -qx "admin *"' "`viewer 'jaas:whoami -r'`"
 check "viewer may list bundles, also in a pipe" \
@@ -143,6 +143,85 @@ check "viewer may list bundles, also in a pipe" \
 out=`viewer 'bundle:stop jublk-target-null'`
 check "viewer may not stop a bundle (${out})" \
     sh -c 'echo "$0" | grep -q "Command not found" && [ "$1" = Active ]' "${out}" "`bundle_state jublk-target-null`"
+
+# The ublk: commands (etc/org.apache.karaf.command.acl.ublk.cfg): the viewer may look, not change. A
+# refused command does not exist for the viewer, so it is refused before it reaches the ublk driver (or
+# its absence: on a machine without it, an allowed command answers that the driver is missing).
+not_found() { contains "$1" "Command not found: ublk:$2"; }
+out=`viewer 'ublk:targets'`
+check "viewer may run ublk:targets (${out})" contains "${out}" "null"
+for cmd in 'ublk:list' 'ublk:list --json' 'ublk:features' 'ublk:stat' 'ublk:stat -i 1 -c 1'; do
+    out=`viewer "${cmd}"`
+    check "viewer may run ${cmd} (${out})" sh -c '! printf "%s\n" "$0" | grep -q -e "Command not found" -e "Insufficient"' "${out}"
+done
+for cmd in 'ublk:add null' 'ublk:add null -n 7 --size 1M' 'ublk:del -a' 'ublk:del -n 0' 'ublk:recover -n 0' \
+        "ublk:qcow2-create -s 1M ${work}/viewer.qcow2" "ublk:qcow2-check ${home}/etc/admin.key" 'ublk:resize -n 0 2G'; do
+    name=`echo "${cmd}" | cut -d' ' -f1 | cut -d: -f2`
+    out=`viewer "${cmd}"`
+    check "viewer may not run ${cmd} (${out})" not_found "${out}" "${name}"
+done
+check "the viewer's ublk:qcow2-create made no file" [ ! -e "${work}/viewer.qcow2" ]
+admin "ublk:qcow2-create -s 1M ${work}/admin.qcow2" > "${work}/qcow2-create.out"
+check "the admin may run ublk:qcow2-create" [ -s "${work}/admin.qcow2" ]
+
+# ---- etc/io.jublk.core.cfg: applied on change; a bad file is one WARN line and changes nothing -----------
+core_cfg="${home}/etc/io.jublk.core.cfg"
+log_has() { # log_has PATTERN: within 15 s, data/log/karaf.log has a line matching PATTERN
+    for _i in `seq 1 15`; do grep -q -e "$1" "${home}/data/log/karaf.log" && return 0; sleep 1; done; return 1
+}
+printf 'queues = 3\ndepth = 64\n' >> "${core_cfg}"
+check "io.jublk.core.cfg: a change applies at once (queues 3, depth 64 in the log)" \
+    log_has 'io.jublk.core: CoreConfig\[recovery=REISSUE, queues=3, depth=64'
+printf 'queues = three\ncolour = red\n' >> "${core_cfg}"
+check "io.jublk.core.cfg: a bad file is one WARN line naming the key" log_has 'WARN .*io.jublk.core .*unknown key(s) \[colour\]'
+check "io.jublk.core.cfg: ... one line, no stack trace" \
+    [ -z "`grep -A1 'unknown key(s) \[colour\]' "${home}/data/log/karaf.log" | sed -n 2p | grep '^[[:space:]]'`" ]
+out=`admin 'ublk:targets'`
+check "io.jublk.core.cfg: after a bad file the ublk: commands still work" contains "${out}" "^null:"
+
+# ---- JMX: the counters MBean is published for Karaf's JMX whiteboard --------------------------------------
+out=`admin 'service:list javax.management.DynamicMBean'`
+check "the counters MXBean is published (jmx.objectname = io.jublk:type=Counters)" \
+    contains "${out}" "jmx.objectname = io.jublk:type=Counters"
+
+# ---- Prometheus endpoint (metricsPort in io.jublk.core.cfg), and the Grafana dashboard's metric names ---------
+metrics_port=19105
+printf 'metricsPort = %s\n' "${metrics_port}" > "${core_cfg}"
+check "metricsPort set: the endpoint starts at once" log_has "metrics for Prometheus at http://127.0.0.1:${metrics_port}/metrics"
+metrics=`curl -s --max-time 5 "http://127.0.0.1:${metrics_port}/metrics"`
+check "GET /metrics: Prometheus text (# TYPE jublk_requests_total counter)" \
+    contains "${metrics}" "^# TYPE jublk_requests_total counter"
+hex_port=`printf '%04X' "${metrics_port}"`
+maddrs=`cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -v p="${hex_port}" '$4 == "0A" { split($2, a, ":"); if (a[2] == p) print a[1] }' | sort -u | tr '\n' ' '`
+check "the metrics endpoint listens on loopback only (${maddrs})" \
+    sh -c '[ -n "$0" ] && for a in $0; do case "$a" in 0100007F|0000000000000000FFFF00000100007F) ;; *) exit 1 ;; esac; done' "${maddrs}"
+served=`printf '%s\n' "${metrics}" | awk '$1 == "#" && $2 == "TYPE" { print $3 }' | sort -u`
+asked=`grep -o 'jublk_[a-z_]*' "${home}/lib/jublk/grafana/jublk-dashboard.json" | sort -u`
+missing=`for n in ${asked}; do printf '%s\n' "${served}" | grep -qx "$n" || echo "$n"; done`
+check "every metric the Grafana dashboard asks for is served (${asked:-none found}; missing: ${missing:-none})" \
+    sh -c '[ -n "$0" ] && [ -z "$1" ]' "${asked}" "${missing}"
+printf 'metricsPort = 0\n' > "${core_cfg}"
+stopped=no
+for i in `seq 1 15`; do curl -s --max-time 2 "http://127.0.0.1:${metrics_port}/metrics" > /dev/null || { stopped=yes; break; }; sleep 1; done
+check "metricsPort = 0: the endpoint stops" [ "${stopped}" = yes ]
+
+# ---- etc/io.jublk.device-NAME.cfg: declared devices; bad files are one WARN line each, nothing made ---------
+printf 'id = 4001\n' > "${home}/etc/io.jublk.device-notype.cfg"
+printf 'id = 4002\ntype = null\nsize = 1G\n' > "${home}/etc/io.jublk.device-unknownkey.cfg"
+printf 'id = many\ntype = null\n' > "${home}/etc/io.jublk.device-wrongtype.cfg"
+check "declared device without a type: one WARN line" log_has 'WARN .*declared device notype: type is missing'
+check "declared device with an unknown key: one WARN line" log_has 'WARN .*declared device unknownkey: unknown key(s) \[size\]'
+check "declared device with a wrong type: one WARN line" log_has 'WARN .*declared device wrongtype: id must be an integer'
+printf 'id = 4003\ntype = null\noption.size = 1M\n' > "${home}/etc/io.jublk.device-good.cfg"
+if [ -e /dev/ublk-control ]; then
+    check "a declared device is made" log_has 'declared device good: ublk device 4003 made'
+else
+    check "a declared device without the ublk driver: one WARN line" \
+        log_has 'WARN .*declared device good: ublk device 4003 not made: .*driver is not loaded'
+fi
+rm -f "${home}/etc/io.jublk.device-"*.cfg
+out=`admin 'ublk:targets'`
+check "after bad declared files the ublk: commands still work" contains "${out}" "^null:"
 
 # ---- deploy/ ------------------------------------------------------------------------------------------
 mkdir -p "${work}/bundle/META-INF"

@@ -1,5 +1,6 @@
 package io.jublk.shell;
 
+import io.jublk.core.device.CoreConfig;
 import io.jublk.core.device.DataTransfer;
 import io.jublk.core.device.DeviceSpec;
 import io.jublk.core.device.HoldPolicy;
@@ -22,7 +23,7 @@ import java.util.Map;
  */
 final class AddArguments {
     static final String SYNTAX = "ublk:add TYPE [-n ID] [-q QUEUES] [-d DEPTH] [--recovery MODE] [--fail-after S]"
-            + " [--target-timeout S] [--user-copy | --no-zero-copy] [target options]";
+            + " [--target-timeout S] [--user-copy | --no-zero-copy] [--save NAME] [target options]";
 
     static final OptionSpec NUMBER = OptionSpec.value("number", "n", "ID",
             "device id, 0.." + DeviceSpec.MAX_ID + " (default: a free one)", false);
@@ -45,9 +46,12 @@ final class AddArguments {
             "the server copies request data through /dev/ublkcN (USER_COPY) instead of the kernel");
     static final OptionSpec NO_ZERO_COPY = OptionSpec.flag("no-zero-copy",
             "copy mode even where the kernel and the target could do zero copy");
+    static final OptionSpec SAVE = OptionSpec.value("save", null, "NAME",
+            "also declare the device in etc/io.jublk.device-NAME.cfg: made again at every start when missing,"
+                    + " deleted when the file goes", false);
     /** ublk:add's own options, whatever the target type. */
     static final List<OptionSpec> CORE = List.of(NUMBER, QUEUES, DEPTH, RECOVERY, FAIL_AFTER, TARGET_TIMEOUT,
-            USER_COPY, NO_ZERO_COPY);
+            USER_COPY, NO_ZERO_COPY, SAVE);
     /** A week: longer hold or timeout values are typing mistakes. */
     private static final int MAX_SECONDS = 7 * 24 * 3600;
 
@@ -55,6 +59,12 @@ final class AddArguments {
     }
 
     static DeviceSpec parse(List<String> args, Collection<TargetFactory> targets, RecoveryMode defaultRecovery)
+            throws UsageException {
+        return parse(args, targets, CoreConfig.DEFAULT.withRecovery(defaultRecovery));
+    }
+
+    /** With the core's configured defaults for what {@code args} leave out. */
+    static DeviceSpec parse(List<String> args, Collection<TargetFactory> targets, CoreConfig defaults)
             throws UsageException {
         if (args.isEmpty() || args.get(0).startsWith("-")) {
             throw new UsageException("usage: " + SYNTAX + " (types: " + typeNames(targets) + ")");
@@ -67,15 +77,17 @@ final class AddArguments {
                 " for target " + type + " (ublk:add " + type + " --help lists its options)");
         int id = given.containsKey(NUMBER.name()) ? Options.number(NUMBER, given.remove(NUMBER.name()), -1, DeviceSpec.MAX_ID) : -1;
         int queues = given.containsKey(QUEUES.name())
-                ? Options.number(QUEUES, given.remove(QUEUES.name()), 1, DeviceSpec.MAX_QUEUES) : DeviceSpec.DEFAULT_QUEUES;
+                ? Options.number(QUEUES, given.remove(QUEUES.name()), 1, DeviceSpec.MAX_QUEUES) : defaults.queues();
         int depth = given.containsKey(DEPTH.name())
-                ? Options.number(DEPTH, given.remove(DEPTH.name()), 1, IoDesc.MAX_QUEUE_DEPTH) : DeviceSpec.DEFAULT_DEPTH;
-        RecoveryMode recovery = given.containsKey(RECOVERY.name()) ? recovery(given.remove(RECOVERY.name())) : defaultRecovery;
+                ? Options.number(DEPTH, given.remove(DEPTH.name()), 1, IoDesc.MAX_QUEUE_DEPTH) : defaults.depth();
+        RecoveryMode recovery = given.containsKey(RECOVERY.name()) ? recovery(given.remove(RECOVERY.name())) : defaults.recovery();
         int failAfter = given.containsKey(FAIL_AFTER.name())
-                ? Options.number(FAIL_AFTER, given.remove(FAIL_AFTER.name()), 0, MAX_SECONDS) : 0;
+                ? Options.number(FAIL_AFTER, given.remove(FAIL_AFTER.name()), 0, MAX_SECONDS)
+                : (int) defaults.hold().failAfter().toSeconds();
         int targetTimeout = given.containsKey(TARGET_TIMEOUT.name())
                 ? Options.number(TARGET_TIMEOUT, given.remove(TARGET_TIMEOUT.name()), 1, MAX_SECONDS)
-                : (int) HoldPolicy.DEFAULT.targetTimeout().toSeconds();
+                : (int) defaults.hold().targetTimeout().toSeconds();
+        given.remove(SAVE.name()); // the command's business (saveName), not the device's
         boolean userCopy = given.remove(USER_COPY.name()) != null;
         boolean noZeroCopy = given.remove(NO_ZERO_COPY.name()) != null;
         if (userCopy && noZeroCopy) {
@@ -85,6 +97,12 @@ final class AddArguments {
         // what is left are the target's own options
         return new DeviceSpec(id, queues, depth, DeviceSpec.DEFAULT_MAX_IO_BYTES, recovery, type, new TargetOptions(given),
                 transfer, new HoldPolicy(Duration.ofSeconds(failAfter), Duration.ofSeconds(targetTimeout)));
+    }
+
+    /** The NAME of {@code --save NAME}, or null; {@code args} as {@link #parse} took them. */
+    static String saveName(List<String> args, Collection<TargetFactory> targets) throws UsageException {
+        TargetFactory factory = targets.stream().filter(t -> t.type().equals(args.get(0))).findFirst().orElseThrow();
+        return Options.parse(args.subList(1, args.size()), options(factory), "").get(SAVE.name());
     }
 
     /** The options ublk:add takes for a target type: its own, then the type's. */

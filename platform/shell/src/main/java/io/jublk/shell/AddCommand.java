@@ -1,5 +1,6 @@
 package io.jublk.shell;
 
+import io.jublk.core.device.DeclaredDevice;
 import io.jublk.core.device.DeviceSpec;
 import io.jublk.core.device.DeviceStatus;
 import io.jublk.core.device.RecoveryMode;
@@ -8,6 +9,8 @@ import io.jublk.target.OptionSpec;
 import io.jublk.target.TargetFactory;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
@@ -28,17 +31,45 @@ final class AddCommand extends UblkCommand {
 
     @Override
     void execute(List<String> args, PrintStream out) throws UsageException, IOException {
-        // Devices made at the console survive their server by default (issue: no lost device).
-        DeviceSpec spec = AddArguments.parse(args, ublk.targets(), RecoveryMode.REISSUE);
+        // Devices made at the console survive their server by default (issue: no lost device): the core's
+        // configured recovery, reissue unless etc/io.jublk.core.cfg says otherwise.
+        DeviceSpec spec = AddArguments.parse(args, ublk.targets(), ublk.defaults());
         RecoveryMode wanted = spec.recovery();
         long missing = wanted.flags() & ~ublk.kernelFeatures();
-        if (missing != 0 && wanted == RecoveryMode.REISSUE && !mentions(args, "--" + AddArguments.RECOVERY.name())) {
+        if (missing != 0 && !mentions(args, "--" + AddArguments.RECOVERY.name())) {
             // the default is a wish, not a demand: a kernel without recovery still gets a device
             spec = new DeviceSpec(spec.id(), spec.queues(), spec.depth(), spec.maxIoBytes(), RecoveryMode.NONE,
                     spec.targetType(), spec.options(), spec.transfer(), spec.hold());
         }
+        String save = AddArguments.saveName(args, ublk.targets());
+        Path etc = save == null ? null : etc();
+        if (save != null) {
+            try {
+                if (Files.exists(DeclaredDevice.file(etc, save))) {
+                    throw new UsageException(DeclaredDevice.file(etc, save) + " exists already");
+                }
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--save: " + e.getMessage());
+            }
+        }
         DeviceStatus status = ublk.add(spec);
         out.println("dev id " + status.id() + ": /dev/ublkb" + status.id() + " " + status.info().state());
+        if (save != null) {
+            try {
+                out.println("declared in " + DeclaredDevice.write(etc, save, status.id(), spec));
+            } catch (IOException e) {
+                throw new IOException("device " + status.id() + " added, but not declared: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Karaf's etc/, where declared devices live. */
+    private static Path etc() throws UsageException {
+        String etc = System.getProperty("karaf.etc");
+        if (etc == null) {
+            throw new UsageException("--save needs Karaf's etc/ folder (karaf.etc is not set)");
+        }
+        return Path.of(etc);
     }
 
     private static boolean mentions(List<String> args, String option) {

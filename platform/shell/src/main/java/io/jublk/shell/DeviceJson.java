@@ -5,8 +5,11 @@ import io.jublk.core.device.Json;
 import io.jublk.core.uapi.DevInfo;
 import io.jublk.core.uapi.Feature;
 import io.jublk.core.uapi.Params;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.StringJoiner;
+import java.util.stream.IntStream;
 
 /**
  * {@code ublk:list --json}: a JSON array with one object a device, one line each. The recovery mode is the
@@ -21,35 +24,30 @@ final class DeviceJson {
             return "[]";
         }
         StringJoiner array = new StringJoiner(",\n", "[\n", "\n]");
-        devices.forEach(d -> array.add(object(d)));
+        devices.forEach(d -> array.add(Json.write(object(d))));
         return array.toString();
     }
 
-    static String object(DeviceStatus d) {
+    /** The device as plain data, in the order the fields are listed. */
+    static Map<String, Object> object(DeviceStatus d) {
         DevInfo i = d.info();
         Params.Basic basic = d.params() != null ? d.params().basic() : null;
-        StringJoiner names = new StringJoiner(",", "[", "]");
-        Feature.decode(i.flags()).forEach(f -> names.add(Json.quote(f.name())));
-        StringJoiner tids = new StringJoiner(",", "[", "]");
-        for (int tid : d.queueThreadIds()) {
-            tids.add(String.valueOf(tid));
-        }
-        return new StringBuilder("{")
-                .append("\"id\":").append(i.devId())
-                .append(",\"served\":").append(d.served())
-                .append(",\"state\":").append(Json.quote(i.state().name()))
-                .append(",\"queues\":").append(i.queues())
-                .append(",\"depth\":").append(i.queueDepth())
-                .append(",\"maxIoBytes\":").append(Integer.toUnsignedLong(i.maxIoBufBytes()))
-                .append(",\"blockSize\":").append(basic != null ? 1L << basic.logicalBlockShift() : 0)
-                .append(",\"capacity\":").append(basic != null ? basic.devSectors() << 9 : 0)
-                .append(",\"flags\":").append(Json.quote("0x" + Long.toHexString(i.flags())))
-                .append(",\"flagNames\":").append(names)
-                .append(",\"recovery\":").append(Json.quote(AddArguments.modeName(d.recovery())))
-                .append(",\"daemonPid\":").append(i.serverPid())
-                .append(",\"queueThreadIds\":").append(tids)
-                .append(",\"targetType\":").append(d.targetType() != null ? Json.quote(d.targetType()) : "null")
-                .append(",\"target\":").append(d.targetJson() != null ? d.targetJson() : "null")
-                .append('}').toString();
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("id", i.devId());
+        o.put("served", d.served());
+        o.put("state", i.state().name());
+        o.put("queues", i.queues());
+        o.put("depth", i.queueDepth());
+        o.put("maxIoBytes", Integer.toUnsignedLong(i.maxIoBufBytes()));
+        o.put("blockSize", basic != null ? 1L << basic.logicalBlockShift() : 0);
+        o.put("capacity", basic != null ? basic.devSectors() << 9 : 0);
+        o.put("flags", "0x" + Long.toHexString(i.flags()));
+        o.put("flagNames", Feature.decode(i.flags()).stream().map(Feature::name).toList());
+        o.put("recovery", AddArguments.modeName(d.recovery()));
+        o.put("daemonPid", i.serverPid());
+        o.put("queueThreadIds", IntStream.of(d.queueThreadIds()).boxed().toList());
+        o.put("targetType", d.targetType());
+        o.put("target", d.target());
+        return o;
     }
 }

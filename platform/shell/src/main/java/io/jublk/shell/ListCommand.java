@@ -13,6 +13,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.BitSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.karaf.shell.api.console.Candidate;
@@ -95,8 +96,12 @@ final class ListCommand extends UblkCommand {
         for (int q = 0; q < tids.length; q++) {
             out.append(String.format("\tqueue %d: tid %d affinity(%s)%n", q, tids[q], cpus(d.affinity(q))));
         }
-        out.append(String.format("\ttarget {\"name\":\"%s\",\"recovery\":\"%s\",\"service\":%s,\"backend\":%s}%n",
-                d.targetType(), AddArguments.modeName(d.recovery()), Json.quote(d.service()), d.targetJson()));
+        Map<String, Object> target = new LinkedHashMap<>();
+        target.put("name", d.targetType());
+        target.put("recovery", AddArguments.modeName(d.recovery()));
+        target.put("service", d.service());
+        target.put("backend", d.target());
+        out.append("\ttarget ").append(Json.write(target)).append(System.lineSeparator());
     }
 
     @Override

@@ -26,7 +26,7 @@ public class UblkConsole {
     @Activate
     void activate() {
         commands = List.of(new AddCommand(ublk), new DelCommand(ublk), new ListCommand(ublk), new FeaturesCommand(ublk),
-                new TargetsCommand(ublk), new RecoverCommand(ublk));
+                new TargetsCommand(ublk), new RecoverCommand(ublk), new StatCommand(ublk));
         Registry registry = console.getRegistry();
         commands.forEach(registry::register);
     }

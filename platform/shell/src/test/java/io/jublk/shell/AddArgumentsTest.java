@@ -35,6 +35,23 @@ public class AddArgumentsTest {
         assertEquals("1G", s.options().get("size"));
     }
 
+    /** etc/io.jublk.core.cfg's defaults fill in what ublk:add leaves out; what it names wins. */
+    @Test
+    public void theCoresConfiguredDefaults() throws Exception {
+        io.jublk.core.device.CoreConfig config = io.jublk.core.device.CoreConfig.of(java.util.Map.of("queues", "4",
+                "depth", "32", "recovery", "fail-io", "targetTimeoutSeconds", "7", "failAfterSeconds", "9"));
+        DeviceSpec s = AddArguments.parse(List.of("null"), TARGETS, config);
+        assertEquals(4, s.queues());
+        assertEquals(32, s.depth());
+        assertEquals(RecoveryMode.FAIL_IO, s.recovery());
+        assertEquals(7, s.hold().targetTimeout().toSeconds());
+        assertEquals(9, s.hold().failAfter().toSeconds());
+        s = AddArguments.parse(List.of("null", "-q", "2", "--recovery", "none", "--fail-after", "0"), TARGETS, config);
+        assertEquals(2, s.queues());
+        assertEquals(RecoveryMode.NONE, s.recovery());
+        assertEquals(0, s.hold().failAfter().toSeconds());
+    }
+
     @Test
     public void targetOptionsLongShortInlineAndFlags() throws Exception {
         DeviceSpec s = AddArguments.parse(List.of("loop", "--file=/img", "--read-only"), TARGETS, RecoveryMode.NONE);

@@ -16,7 +16,7 @@ import org.apache.karaf.shell.api.console.Session;
 final class Console {
     final FakeUblk ublk = new FakeUblk();
     final List<UblkCommand> commands = List.of(new AddCommand(ublk), new DelCommand(ublk), new ListCommand(ublk),
-            new FeaturesCommand(ublk), new TargetsCommand(ublk));
+            new FeaturesCommand(ublk), new TargetsCommand(ublk), new StatCommand(ublk));
     /** How the session resolves a command typed without scope, e.g. "list" -> "bundle:list". */
     final Map<String, String> unscoped = new java.util.HashMap<>();
 

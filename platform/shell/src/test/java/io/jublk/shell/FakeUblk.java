@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A UblkService for the console's unit tests: fixed target types, and devices the test puts in. Not a driver:
@@ -30,6 +31,13 @@ final class FakeUblk implements UblkService {
     final List<DeviceStatus> served = new ArrayList<>();
     final List<DeviceStatus> unserved = new ArrayList<>();
     final List<DeviceSpec> added = new ArrayList<>();
+    /** What counters() answers, by device. */
+    final Map<Integer, List<io.jublk.core.device.IoCounters>> counters = new java.util.TreeMap<>();
+
+    @Override
+    public Map<Integer, List<io.jublk.core.device.IoCounters>> counters() {
+        return counters;
+    }
     boolean noDriver;
 
     @Override
@@ -88,7 +96,7 @@ final class FakeUblk implements UblkService {
         Params params = new Params(new Params.Basic(0, 9, 12, 12, 9, 1024, 0, 1L << 21, 0), null,
                 new Params.Devt(240, id, 259, id));
         return type == null ? new DeviceStatus(info, params, null, null, new int[0])
-                : new DeviceStatus(info, params, type, "{\"size\":1073741824,\"note\":\"a \\\"quoted\\\" word\"}",
+                : new DeviceStatus(info, params, type, java.util.Map.of("size", 1L << 30, "note", "a \"quoted\" word"),
                         new int[] {100 + id, 200 + id});
     }
 

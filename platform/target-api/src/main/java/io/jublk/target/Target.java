@@ -25,8 +25,23 @@ public interface Target extends AutoCloseable {
         return false;
     }
 
-    /** A short JSON object describing the backend for listings (e.g. {@code {"file":"/x","offset":0}}). */
-    String describeJson();
+    /**
+     * The backend for listings ({@code ublk:list}), as named values: each a String, Number, Boolean, null, or
+     * a List or Map (String keys) of them, e.g. {@code Map.of("file", "/x", "offset", 0)}. The core writes
+     * it as JSON. Default null: the core reads {@link #describeJson()} instead (targets written before this
+     * method).
+     */
+    default java.util.Map<String, Object> describe() {
+        return null;
+    }
+
+    /**
+     * The same as one JSON object, for targets that do not implement {@link #describe()}; the core parses it
+     * and lists what is not a JSON object as a string. New targets implement {@link #describe()}.
+     */
+    default String describeJson() {
+        return "{}";
+    }
 
     /** Releases the backend. Called after every queue handler is closed. */
     @Override

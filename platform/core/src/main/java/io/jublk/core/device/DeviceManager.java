@@ -12,7 +12,6 @@ import io.jublk.uring.sys.ErrnoException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collection;
@@ -31,6 +30,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -43,11 +43,9 @@ import org.slf4j.LoggerFactory;
  * devices, persists each device before it goes live, and keeps devices alive across the loss of their
  * target (held I/O, handed to the replacement) and of the core itself (user recovery on the next start).
  */
-@Component(service = UblkService.class, immediate = true)
+@Component(service = UblkService.class, immediate = true, configurationPid = CoreConfig.PID)
 public class DeviceManager implements UblkService {
     private static final Logger LOG = LoggerFactory.getLogger(DeviceManager.class);
-    /** How long a departing target gets to answer what it holds before the core takes the requests back. */
-    static final Duration DRAIN_LIMIT = Duration.ofSeconds(10);
     private static final long RETRY_MIN_MILLIS = 500;
     private static final long RETRY_MAX_MILLIS = 30_000;
     private static final long RECOVER_WAIT_SECONDS = 120;
@@ -58,17 +56,56 @@ public class DeviceManager implements UblkService {
     private final Map<Integer, ManagedDevice> devices = new TreeMap<>();
     private ScheduledExecutorService worker;
     private Path registry;
+    /** The defaults of {@code etc/io.jublk.core.cfg}; replaced whole when it changes. */
+    private volatile CoreConfig config = CoreConfig.DEFAULT;
+
+    void activate(BundleContext context) {
+        activate(context, Map.of());
+    }
 
     @Activate
-    void activate(BundleContext context) {
+    void activate(BundleContext context, Map<String, Object> properties) {
+        config = configured(properties, CoreConfig.DEFAULT);
         String data = System.getProperty("karaf.data");
         Path base = data != null ? Path.of(data) : context.getDataFile("").toPath();
-        registry = base.resolve("jublk").resolve("devices");
+        registry = config.recordFolder() != null ? config.recordFolder() : base.resolve("jublk").resolve("devices");
         worker = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("jublk-devices")
                 .daemon(true).unstarted(r));
         LOG.info("jublk core started; device records in {}", registry);
         worker.execute(this::takeOverRecordedDevices);
         worker.scheduleWithFixedDelay(surviving("device watchdog", this::watch), 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** {@code etc/io.jublk.core.cfg} changed: new defaults from now on (the record folder at the next start). */
+    @Modified
+    void modified(Map<String, Object> properties) {
+        CoreConfig before = config;
+        config = configured(properties, before);
+        if (config != before && !java.util.Objects.equals(config.recordFolder(), before.recordFolder())) {
+            LOG.info("{}: the new recordFolder applies at the next start; records stay in {}", CoreConfig.PID,
+                    registry);
+        }
+    }
+
+    /** The configuration's defaults, or {@code previous} (with one line in the log) when it is bad. */
+    static CoreConfig configured(Map<String, ?> properties, CoreConfig previous) {
+        try {
+            CoreConfig c = CoreConfig.of(properties);
+            if (!c.equals(previous)) {
+                LOG.info("{}: {}", CoreConfig.PID, c);
+            }
+            return c;
+        } catch (IllegalArgumentException e) {
+            LOG.warn("{}{}: {}; keeping the settings in force", CoreConfig.PID,
+                    properties.get("felix.fileinstall.filename") != null
+                            ? " (" + properties.get("felix.fileinstall.filename") + ")" : "", e.getMessage());
+            return previous;
+        }
+    }
+
+    @Override
+    public CoreConfig defaults() {
+        return config;
     }
 
     /**
@@ -90,7 +127,7 @@ public class DeviceManager implements UblkService {
                     continue;
                 }
                 if (Feature.USER_RECOVERY.in(device.info().flags())) {
-                    device.release(DRAIN_LIMIT);
+                    device.release(config.drainLimit());
                     m.device = null;
                 } else {
                     try {
@@ -128,7 +165,7 @@ public class DeviceManager implements UblkService {
         for (ManagedDevice m : snapshot()) {
             synchronized (m) {
                 if (m.factory == factory && m.device != null) {
-                    m.device.detachTarget(DRAIN_LIMIT);
+                    m.device.detachTarget(config.drainLimit());
                     m.targetDetached = true;
                     m.lostTarget("its " + m.type() + " target service went away");
                     LOG.info("ublk device {} holds its I/O until a '{}' target is back", m.id(), m.type());
@@ -172,7 +209,7 @@ public class DeviceManager implements UblkService {
                 if (m.device != device || m.device.target() == null) {
                     return;
                 }
-                device.detachTarget(DRAIN_LIMIT);
+                device.detachTarget(config.drainLimit());
                 m.targetDetached = true;
                 m.lostTarget("its target failed: " + cause);
                 m.retryMillis = Math.min(RETRY_MAX_MILLIS, Math.max(RETRY_MIN_MILLIS, m.retryMillis * 2));
@@ -538,6 +575,30 @@ public class DeviceManager implements UblkService {
     }
 
     @Override
+    public DeviceStatus adopt(DeviceSpec spec) throws IOException {
+        if (managed(spec.id()) == null) {
+            try (ControlClient control = ControlClient.open()) {
+                Path file = DeviceRecord.file(registry, spec.id());
+                if (!Files.exists(file)) { // a record there wins: it says how the device was made
+                    record(spec, control.deviceInfo(spec.id())).writeTo(registry);
+                }
+                takeOver(control, file); // checks that it is jublk's
+            }
+        }
+        return recover(spec.id());
+    }
+
+    @Override
+    public Map<Integer, List<IoCounters>> counters() {
+        Map<Integer, List<IoCounters>> out = new TreeMap<>();
+        for (ManagedDevice m : snapshot()) {
+            UblkDevice device = m.device;
+            out.put(m.id(), device == null ? List.of() : device.counters());
+        }
+        return out;
+    }
+
+    @Override
     public List<DeviceStatus> list() throws IOException {
         List<DeviceStatus> out = new ArrayList<>();
         try (ControlClient control = ControlClient.open()) {
@@ -578,7 +639,8 @@ public class DeviceManager implements UblkService {
         String service = m.state.label() + (m.reason == null ? "" : ": " + m.reason)
                 + (stuck > 0 ? "; target stuck: " + stuck + " operation(s) of a detached target in flight" : "");
         DevInfo info = control.deviceInfo(m.id());
-        return new DeviceStatus(info, params(control, m.id()), m.type(), target == null ? "{}" : target.describeJson(),
+        return new DeviceStatus(info, params(control, m.id()), m.type(),
+                target == null ? Map.of() : TargetDescription.of(target),
                 device == null ? new int[0] : device.queueThreadIds(), m.state, service, affinity(control, info));
     }
 

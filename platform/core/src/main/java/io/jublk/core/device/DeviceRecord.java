@@ -7,17 +7,25 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import io.jublk.core.uapi.IoDesc;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
  * What jublk must remember of a device to serve it again after a crash: written under the data folder
  * before START_DEV (the kernel keeps queues, depth, flags and params itself; it does not know the target).
- * One small JSON file a device, {@code <id>.json}, written atomically.
+ * One small JSON file a device, {@code <id>.json}, written atomically. Its {@code "version"} is the format's
+ * ({@link #VERSION}); a record without one is of version 1, the format before the field was added.
  */
 public record DeviceRecord(int id, String targetType, TargetOptions options, int queues, int depth,
                            int maxIoBytes, long flags, HoldPolicy hold) {
+    /** The format this jublk writes and reads. */
+    public static final int VERSION = 1;
+
+    private static final Set<String> FIELDS = Set.of("version", "id", "target", "options", "queues", "depth",
+            "maxIoBytes", "flags", "failAfterSeconds", "targetTimeoutSeconds");
 
     public DeviceRecord(int id, String targetType, TargetOptions options, int queues, int depth, int maxIoBytes,
                         long flags) {
@@ -29,24 +37,20 @@ public record DeviceRecord(int id, String targetType, TargetOptions options, int
         return new DeviceSpec(id, queues, depth, maxIoBytes, RecoveryMode.of(flags), targetType, options, hold);
     }
 
+    /** The record as JSON ({@link #VERSION}), every field named. */
     public String toJson() {
-        StringBuilder b = new StringBuilder("{\n");
-        b.append("  \"id\": ").append(id).append(",\n");
-        b.append("  \"target\": ").append(Json.quote(targetType)).append(",\n");
-        b.append("  \"options\": {");
-        String sep = "";
-        for (Map.Entry<String, String> e : new TreeMap<>(options.asMap()).entrySet()) {
-            b.append(sep).append(Json.quote(e.getKey())).append(": ").append(Json.quote(e.getValue()));
-            sep = ", ";
-        }
-        b.append("},\n");
-        b.append("  \"queues\": ").append(queues).append(",\n");
-        b.append("  \"depth\": ").append(depth).append(",\n");
-        b.append("  \"maxIoBytes\": ").append(maxIoBytes).append(",\n");
-        b.append("  \"flags\": ").append(flags).append(",\n");
-        b.append("  \"failAfterSeconds\": ").append(hold.failAfter().toSeconds()).append(",\n");
-        b.append("  \"targetTimeoutSeconds\": ").append(hold.targetTimeout().toSeconds()).append("\n");
-        return b.append("}\n").toString();
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("version", VERSION);
+        json.put("id", id);
+        json.put("target", targetType);
+        json.put("options", new TreeMap<>(options.asMap()));
+        json.put("queues", queues);
+        json.put("depth", depth);
+        json.put("maxIoBytes", maxIoBytes);
+        json.put("flags", flags);
+        json.put("failAfterSeconds", hold.failAfter().toSeconds());
+        json.put("targetTimeoutSeconds", hold.targetTimeout().toSeconds());
+        return Json.writePretty(json) + "\n";
     }
 
     /** Writes {@code dir/<id>.json} through a temporary file and a rename, so a crash leaves old or new. */
@@ -66,7 +70,16 @@ public record DeviceRecord(int id, String targetType, TargetOptions options, int
      */
     public static DeviceRecord read(Path file) throws IOException {
         try {
-            Map<String, Object> json = JsonReader.object(Files.readString(file));
+            Map<String, Object> json = Json.readObject(Files.readString(file));
+            long version = optional(json, "version", 1, Long.MAX_VALUE, 1);
+            if (version != VERSION) {
+                throw new IOException("format version " + version + " (this jublk reads " + VERSION + ")");
+            }
+            for (String key : json.keySet()) {
+                if (!FIELDS.contains(key)) {
+                    throw new IOException("unknown field \"" + key + "\"");
+                }
+            }
             int id = (int) number(json, "id", 0, DeviceSpec.MAX_ID);
             if (!file.getFileName().toString().equals(id + ".json")) {
                 throw new IOException("it says device " + id);
@@ -101,10 +114,12 @@ public record DeviceRecord(int id, String targetType, TargetOptions options, int
     }
 
     private static long number(Map<String, Object> json, String name, long min, long max) throws IOException {
-        if (!(json.get(name) instanceof Long value) || value < min || value > max) {
+        Object value = json.get(name);
+        if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() < min
+                || ((Number) value).longValue() > max) {
             throw new IOException("\"" + name + "\" must be an integer " + min + ".." + max);
         }
-        return value;
+        return ((Number) value).longValue();
     }
 
     private static long optional(Map<String, Object> json, String name, long min, long max, long absent)

@@ -364,6 +364,11 @@ public final class UblkDevice {
         }
     }
 
+    /** The request counters of the device's queues, by queue (none while it has no queues). */
+    public List<IoCounters> counters() {
+        return queues.stream().map(q -> new IoCounters(q.counters())).toList();
+    }
+
     /** Ring operations of detached targets still in flight in the device's queues (a stuck target), for listings. */
     public long stuckOperations() {
         return stuckOperations(queues);

@@ -8,6 +8,11 @@ import java.util.List;
 /** The core as the console and the CLI see it. Published as an OSGi service by the core bundle. */
 public interface UblkService {
 
+    /** The defaults new devices get where the user names none ({@code etc/io.jublk.core.cfg}). */
+    default CoreConfig defaults() {
+        return CoreConfig.DEFAULT;
+    }
+
     /** The UBLK_F_* features of the running kernel's ublk driver (GET_FEATURES). */
     long kernelFeatures() throws IOException;
 
@@ -28,6 +33,23 @@ public interface UblkService {
      * with user recovery; one whose target is away gets a fresh target. Returns once it is served.
      */
     DeviceStatus recover(int id) throws IOException;
+
+    /**
+     * Serves again device {@code spec.id()}, which the kernel still has (QUIESCED, with user recovery) but
+     * whose record is lost (a new data/ folder): {@code spec} (a declared device) stands for the record. Only
+     * a device a jublk server made is taken; another server's is refused.
+     */
+    default DeviceStatus adopt(DeviceSpec spec) throws IOException {
+        throw new IOException("this core cannot adopt device " + spec.id());
+    }
+
+    /**
+     * The request counters of each device this server serves, by id, then by queue (none for a device
+     * without queues now); from the queues' start. Needs no ublk driver.
+     */
+    default java.util.Map<Integer, List<IoCounters>> counters() {
+        return java.util.Map.of();
+    }
 
     /** The devices this server serves or knows from its records, by id. */
     List<DeviceStatus> list() throws IOException;

@@ -68,6 +68,8 @@ public final class QueueRunner implements Runnable, CompletionHandler {
     private final boolean[] commandRetried;
     private final CompletionMailbox mailbox;
     private final ControlMailbox controls = new ControlMailbox();
+    /** Requests, bytes and errors by operation; written in {@link #commit} only. */
+    private final QueueCounters counters = new QueueCounters();
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private final CompletableFuture<Void> fetched = new CompletableFuture<>();
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
@@ -150,6 +152,11 @@ public final class QueueRunner implements Runnable, CompletionHandler {
     /** Why the queue thread ended on its own (not asked to), or null. */
     public Throwable failure() {
         return failure;
+    }
+
+    /** This queue's request counters, from any thread. */
+    public long[] counters() {
+        return counters.read();
     }
 
     /** Ring operations of targets the queue took requests back from that are still in flight (a stuck target). */
@@ -517,6 +524,9 @@ public final class QueueRunner implements Runnable, CompletionHandler {
         tags.attempts[tag] = 0;
         tags.results[tag] = result;
         TagRequest request = tags.requests[tag];
+        if (request.operation != null) { // null: a descriptor too bad to name its operation
+            counters.committed(request.operation, result);
+        }
         if (request.copiedBySyscall && request.operation == IoOperation.READ && result > 0) {
             int length = Math.min(result, request.length);
             queueCommand(IoCmd.COMMIT_AND_FETCH_REQ, tag,

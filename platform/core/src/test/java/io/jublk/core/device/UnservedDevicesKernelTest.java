@@ -61,7 +61,7 @@ public class UnservedDevicesKernelTest {
                 assertEquals(2, found.info().queues());
                 assertEquals(16, found.info().queueDepth());
                 assertEquals(RecoveryMode.RECOVERY, found.recovery());
-                assertNull(found.targetJson());
+                assertNull(found.target());
                 assertEquals(0, found.queueThreadIds().length);
                 assertTrue(manager.list().stream().allMatch(DeviceStatus::served));
             } finally {

@@ -1,0 +1,79 @@
+package io.jublk.core.queue;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import io.jublk.core.device.IoCounters;
+import io.jublk.core.uapi.IoOp;
+import io.jublk.target.IoOperation;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.After;
+import org.junit.Test;
+
+/** The queue's counters move with the requests it commits, against the simulated driver and a file target. */
+public class QueueCountersTest {
+    private static final int LENGTH = 4096;
+    private SimulatedUblkDriver driver;
+    private Path file;
+
+    @After
+    public void tearDown() throws Exception {
+        if (driver != null) {
+            driver.shutDown();
+        }
+        if (file != null) {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
+    public void countsRequestsBytesAndErrorsByOperation() throws Exception {
+        file = Files.createTempFile("counters", ".img");
+        Files.write(file, new byte[LENGTH * 16]);
+        long sectors = LENGTH * 16 / 512;
+        driver = new SimulatedUblkDriver(4, sectors, 0);
+        QueueRunner q = driver.start(new FileTarget(file), (runner, cause) -> { });
+        assertEquals(IoCounters.ZERO, new IoCounters(q.counters()));
+        driver.request(0, IoOp.READ, 0, LENGTH / 512, 0, null);
+        assertEquals(LENGTH, driver.awaitCommit(5000).result());
+        driver.request(0, IoOp.READ, 8, LENGTH / 512, 0, null);
+        assertEquals(LENGTH, driver.awaitCommit(5000).result());
+        driver.request(1, IoOp.WRITE, 16, LENGTH / 512, 0, new byte[LENGTH]);
+        assertEquals(LENGTH, driver.awaitCommit(5000).result());
+        driver.request(2, IoOp.FLUSH, 0, 0, 0, null);
+        assertEquals(0, driver.awaitCommit(5000).result());
+        driver.request(3, IoOp.READ, sectors, LENGTH / 512, 0, null); // past the end: refused, EINVAL
+        assertEquals(-22, driver.awaitCommit(5000).result());
+
+        IoCounters c = new IoCounters(q.counters());
+        assertEquals(3, c.requests(IoOperation.READ));
+        assertEquals(2L * LENGTH, c.bytes(IoOperation.READ));
+        assertEquals(1, c.errors(IoOperation.READ));
+        assertEquals(1, c.requests(IoOperation.WRITE));
+        assertEquals(LENGTH, c.bytes(IoOperation.WRITE));
+        assertEquals(1, c.requests(IoOperation.FLUSH));
+        assertEquals(0, c.requests(IoOperation.DISCARD));
+        assertEquals(1, c.errors());
+    }
+
+    /** The hot path's share: counting a request allocates nothing (measured on this thread, after warm-up). */
+    @Test
+    public void countingAllocatesNothing() {
+        QueueCounters counters = new QueueCounters();
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        IoOperation[] ops = IoOperation.values();
+        for (int i = 0; i < 300_000; i++) {
+            counters.committed(ops[i % ops.length], (i % 7) - 2);
+        }
+        threads.getCurrentThreadAllocatedBytes(); // its own first-call set-up is not the counters'
+        long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 1_000_000; i++) {
+            counters.committed(ops[i % ops.length], (i % 7) - 2);
+        }
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        // One object a count would be 16 MB; a JIT transition (OSR, deoptimization) may cost a few bytes once.
+        assertTrue("bytes allocated by a million counts: " + allocated, allocated < 1024);
+    }
+}
