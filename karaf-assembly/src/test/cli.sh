@@ -95,8 +95,21 @@ usage_case "-d must be at least 1" add -t null -d 0
 usage_case "-r takes 0 or 1" add -t null -r 2
 usage_case "needs a value" add -t null -n
 usage_case "-i 1 and -e 1 exclude each other" add -t null -i 1 -e 1
-usage_case "ZERO_COPY.*not supported" add -t null -z
 usage_case "unprivileged.*not supported" add -t null --unprivileged
+# what jublk cannot honour is refused at once, before a server starts (the old bin/ublk passed -b on to it)
+usage_case "-b (UBLK_F_BATCH_IO) is not supported" add -t null -b
+usage_case "--batch-io (UBLK_F_BATCH_IO) is not supported" add -t null --batch-io
+usage_case "--shmem_zc is not supported" add -t null --shmem_zc
+usage_case "--htlb is not supported" add -t null --htlb /dev/hugepages/x
+usage_case "--max_io_buf_bytes is not supported" add -t null --max_io_buf_bytes=65536
+usage_case "--eventfd is not supported" add -t null --eventfd 3
+usage_case "-u takes 0 or 1" add -t null -u 2
+# getopt_long's abbreviations: an ambiguous one is refused as getopt_long refuses it
+usage_case "option '--user_rec' is ambiguous; possibilities: --user_recovery --user_recovery_fail_io" \
+    add -t null --user_rec 1
+usage_case "option '--d' is ambiguous" add -t null --d 1
+usage_case "exclude each other" del --al --num 1
+usage_case "list -v.*not supported" list --verb
 usage_case "recover: -n DEV_ID is needed" recover
 usage_case "recover: unknown argument" recover -x
 usage_case "list -v.*not supported" list -v
@@ -210,6 +223,14 @@ trace "ublk:add 'loop' '--recovery' 'none' '-f' '/x' '--offset' '4096' '--buffer
 trace "'--offset' '1024' '--file' '/x'" add -t loop --offset=2 --file /x
 trace "ublk:add 'null' '--recovery' 'none' '--user-copy'" add -t null --usercopy
 trace "ublk:add 'null' '--recovery' 'none' '--user-copy'" add --user_copy -t null
+# accepted where jublk honours them by itself (zero copy where it can; completions and data in the queue thread)
+trace "ublk:add 'null' '--recovery' 'none' '--size' '1G'" add -t null -z --zerocopy -u 1 -g 1 -u0 -g0 --size 1G
+# abbreviated long options, as getopt_long takes them
+trace "ublk:add 'null' '-n' '5' '-q' '2' '-d' '8' '--recovery' 'recovery'" \
+    add --ty=null --num 5 --que=2 --dep 8 --user_recovery 1
+trace "ublk:add 'null' '--recovery' 'reissue'" add --ty null --user_recovery_r=1
+trace "ublk:add 'loop' '--recovery' 'none' '--file' '/x' '--offset' '1024' '--buffered-io'" \
+    add -t loop --fi /x --off=2 --buf
 trace "ublk:list '-n' '3' '--json'" list --json --number=3
 trace "ublk:list '--json'" list --json
 

@@ -131,7 +131,7 @@ for queues in 1 2; do
     load "${id}" randread
     load "${id}" randwrite
     run del -n "${id}"
-    check "ublk del -n ${id}: exit ${rc} ${err}" [ "${rc}" = 0 ]
+    check "ublk del -n ${id}: exit ${rc}, nothing on stdout as ublksrv (${out}) ${err}" sh -c '[ "$0" = 0 ] && [ -z "$1" ]' "${rc}" "${out}"
     check "/dev/ublkb${id} is gone" [ ! -e "/dev/ublkb${id}" ]
 done
 echo "# single devices done after `elapsed`"
@@ -160,7 +160,7 @@ fio_rc=$?
 check "fio on the 8 devices at once: exit ${fio_rc}, no error" \
     sh -c '[ "$0" = 0 ] && [ "`grep -c "err= 0" "$1"`" = 8 ]' "${fio_rc}" "${work}/eight.out"
 run del -a
-check "ublk del -a: exit ${rc}: ${out} ${err}" [ "${rc}" = 0 ]
+check "ublk del -a: exit ${rc}, nothing on stdout (${out}) ${err}" sh -c '[ "$0" = 0 ] && [ -z "$1" ]' "${rc}" "${out}"
 check "ublk del -a deleted the 8 devices (/dev/ublkb*: `disks`)" [ "`disks`" = "${before}" ]
 echo "# 8 devices done after `elapsed`"
 
