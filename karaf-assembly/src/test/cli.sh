@@ -119,8 +119,44 @@ usage_case "unexpected argument" features now
 usage_case "quote" add -t null -f "it's.img"
 check "usage errors started no server" sh -c '[ -z "$0" ] && [ ! -e "$1/karaf.pid" ]' "`server_pid`" "${home}"
 
-# ---- the first command starts the server ----------------------------------------------------------------
-run features
+# ---- without a server: list, features and del answer from the kernel and start none -----------------------
+# (the old bin/ublk booted a whole server for them: seconds to minutes, and that server recovered the devices
+# a script was waiting to see QUIESCED)
+no_server_case() { # no_server_case ARG...: as ublksrv without the driver: one line on stderr, exit 1; with it, 0
+    run "$@"
+    if [ "${driver}" = no ]; then
+        check "no server: ublk $* -> exit ${rc} in ${ms} ms, one line: ${err}" \
+            sh -c '[ "$0" = 1 ] && [ -z "$1" ] && [ "$2" = 1 ] && printf "%s\n" "$3" | grep -q "^ublk: .*$4"' \
+            "${rc}" "${out}" "`lines "${err}"`" "${err}" "${missing}"
+    else
+        check "no server: ublk $* -> exit ${rc} in ${ms} ms (${err})" [ "${rc}" = 0 ]
+    fi
+}
+no_server_case list
+no_server_case list --json
+no_server_case features
+no_server_case del -a
+if [ "${driver}" = no ]; then
+    no_server_case del -n 0
+    no_server_case list -n 0
+fi
+best=999999
+for i in 1 2 3; do
+    run list
+    [ "${ms}" -lt "${best}" ] && best="${ms}"
+done
+check "no server: ublk list answers in under 1.5 s (best of 3: ${best} ms; bench/cli/list measures it)" \
+    [ "${best}" -lt 1500 ]
+JUBLK_TRACE=1; export JUBLK_TRACE
+run list -n 3 --js
+unset JUBLK_TRACE
+check "no server: ublk list -n 3 --js goes to the server-less CLI as 'list -n 3 --json': ${err}" \
+    sh -c 'printf "%s\n" "$0" | grep -qx -- "+ (no server) list -n 3 --json"' "${err}"
+check "no server: ublk list, features and del started none" \
+    sh -c '[ -z "$0" ] && [ ! -e "$1/karaf.pid" ] && [ "$2" = 0 ]' "`server_pid`" "${home}" "`server_jvms`"
+
+# ---- the first command that needs the server starts it ------------------------------------------------------
+run targets
 if [ "${rc}" = 3 ] && printf '%s\n' "${err}" | grep -q "not available after"; then
     # Karaf 4.4.10 sometimes deadlocks installing the boot features (FelixStartLevel holds the features
     # bundle's lock while features-N-thread-1 waits to stop it; the log ends with pax-logging's restart).
@@ -129,18 +165,11 @@ if [ "${rc}" = 3 ] && printf '%s\n' "${err}" | grep -q "not available after"; th
     tail -n 3 "${home}/data/log/karaf.log" 2>/dev/null | cut -c1-200 | sed 's/^/#   /'
     echo "# stopping it and trying once more"
     stop_server
-    run features
+    run targets
 fi
-features_ms="${ms}"
-if [ "${driver}" = no ]; then
-    check "ublk features with no server: starts it, then fails cleanly (exit ${rc}, ${features_ms} ms): ${err}" \
-        sh -c '[ "$0" = 1 ] && [ -z "$1" ] && printf "%s\n" "$2" | grep -q "^ublk: no jublk server running; starting" \
-            && printf "%s\n" "$2" | grep -q "^ublk: .*$3" && ! printf "%s\n" "$2" | grep -q "Error executing"' \
-        "${rc}" "${out}" "${err}" "${missing}"
-else
-    check "ublk features with no server: starts it and prints the features (exit ${rc}, ${features_ms} ms)" \
-        sh -c '[ "$0" = 0 ] && printf "%s\n" "$1" | grep -q "^ublk_drv features: 0x"' "${rc}" "${out}"
-fi
+check "ublk targets with no server: starts it and lists the targets (exit ${rc}, ${ms} ms): ${err}" \
+    sh -c '[ "$0" = 0 ] && printf "%s\n" "$1" | grep -q "^null: " \
+        && printf "%s\n" "$2" | grep -q "^ublk: no jublk server running; starting"' "${rc}" "${out}" "${err}"
 check "the server runs (one JVM)" sh -c '[ -n "$0" ] && [ "$1" = 1 ]' "`server_pid`" "`server_jvms`"
 if [ "${rc}" = 3 ]; then # the server did not come up: every further command would wait as long
     tail -n 20 "${home}/data/log/karaf.log" 2>/dev/null | cut -c1-300 | sed 's/^/# /'
@@ -148,9 +177,15 @@ if [ "${rc}" = 3 ]; then # the server did not come up: every further command wou
     exit 1
 fi
 
+JUBLK_TRACE=1; export JUBLK_TRACE
 run features
-check "ublk features again: no new start (stderr: ${err})" \
-    sh -c '! printf "%s\n" "$0" | grep -q "starting"' "${err}"
+unset JUBLK_TRACE
+check "ublk features with the server: through it, no new start (stderr: ${err})" \
+    sh -c '! printf "%s\n" "$0" | grep -q "starting" && printf "%s\n" "$0" | grep -q "^+ ublk:features"' "${err}"
+if [ "${driver}" = no ]; then
+    check "ublk features with the server: the same sentence as without it (exit ${rc})" \
+        sh -c '[ "$0" = 1 ] && printf "%s\n" "$1" | grep -q "^ublk: .*$2"' "${rc}" "${err}" "${missing}"
+fi
 
 # ---- list: quick, and its status -------------------------------------------------------------------------
 best=999999
