@@ -279,5 +279,26 @@ out=`cd / && PATH="${work}/usr/local/bin:${PATH}" ublk help 2>&1`
 check "ublk help through the symlink names this distribution" sh -c 'printf "%s\n" "$0" | grep -qF "$1"' "${out}" "${home}"
 check "still one server JVM" [ "`server_jvms`" = 1 ]
 
+# ---- one server per distribution, whatever the order of bin/start, bin/karaf, bin/ublk and bin/stop ----------------
+"${home}/bin/start" > "${work}/start.out" 2>&1; rc=$?
+check "bin/start while the server runs: exit ${rc}, says so: `cat "${work}/start.out"`" \
+    sh -c '[ "$0" = 0 ] && grep -q "runs already" "$1"' "${rc}" "${work}/start.out"
+# the old distribution started a standby here, which took over after bin/stop (timeout ends it)
+timeout 60 "${home}/bin/karaf" server > "${work}/karaf2.out" 2>&1; rc=$?
+check "a second bin/karaf server gives up at once: exit ${rc}: `tail -n 1 "${work}/karaf2.out"`" \
+    sh -c '[ "$0" = 1 ] && grep -q "runs already" "$1"' "${rc}" "${work}/karaf2.out"
+check "still one server JVM (`server_jvms`)" [ "`server_jvms`" = 1 ]
+"${home}/bin/stop" > /dev/null 2>&1
+for i in `seq 1 30`; do [ "`server_jvms`" = 0 ] && break; sleep 1; done
+sleep 3
+check "bin/stop: no server JVM left, none took over (`server_jvms`)" [ "`server_jvms`" = 0 ]
+# bin/start returns before the JVM writes karaf.pid: the old bin/ublk, run right after it, started a second server
+"${home}/bin/start" > /dev/null 2>&1
+run targets
+check "bin/start then at once ublk targets: exit ${rc}" [ "${rc}" = 0 ]
+sleep 6 # a second bin/karaf, if bin/ublk started one, gives up within 5 s
+check "bin/start then ublk: one server JVM (`server_jvms`)" [ "`server_jvms`" = 1 ]
+check "karaf.pid names it" [ "`server_pid`" = "`pgrep -f "karaf.home=${home} " | head -n 1`" ]
+
 # ---- stop --------------------------------------------------------------------------------------------------------
 stop_and_report
