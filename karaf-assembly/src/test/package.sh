@@ -15,7 +15,7 @@
 
 set -u
 here=`cd "$(dirname "$0")" && pwd`
-deb="${1:-`ls "${here}"/../../target/jublk_*_all.deb 2>/dev/null | head -n 1`}"
+deb="${1:-`ls -t "${here}"/../../target/jublk_*_all.deb 2>/dev/null | head -n 1`}"  # the newest
 [ -n "${deb}" ] && [ -e "${deb}" ] || { echo "package: no package given or built (mvn -pl karaf-assembly -am package)" >&2; exit 2; }
 deb=`cd "$(dirname "${deb}")" && pwd`/`basename "${deb}"`
 
