@@ -75,9 +75,11 @@ cat > "${work}/installed.sh" <<INSTALLED
 set -u
 for d in etc opt usr var; do
     mkdir -p "${work}/ov/\${d}/upper" "${work}/ov/\${d}/work"
-    mount -t overlay overlay -o "lowerdir=/\${d},upperdir=${work}/ov/\${d}/upper,workdir=${work}/ov/\${d}/work" "/\${d}" || exit 2
+    mount -t overlay overlay -o "lowerdir=/\${d},upperdir=${work}/ov/\${d}/upper,workdir=${work}/ov/\${d}/work" "/\${d}" \
+        || { echo "no-overlay"; exit 2; }   # never dpkg -i on the machine itself
 done
-mkdir -p /run/systemd && mount -t tmpfs tmpfs /run/systemd   # postinst: no systemd here to talk to
+# postinst: no systemd here to talk to
+mkdir -p /run/systemd && mount -t tmpfs tmpfs /run/systemd || { echo "no-overlay"; exit 2; }
 dpkg -i "${deb}" > "${work}/dpkg-i.out" 2>&1; echo "dpkg-i \$?"
 cd /
 /usr/sbin/ublk list > "${work}/list.out" 2> "${work}/list.err"; echo "list \$?"
@@ -95,6 +97,12 @@ dpkg --purge jublk > "${work}/dpkg-purge.out" 2>&1; echo "dpkg-purge \$?"
 INSTALLED
 unshare -m --propagation private sh "${work}/installed.sh" > "${work}/results" 2>&1
 result() { sed -n "s/^$1 //p" "${work}/results"; }
+if grep -qx no-overlay "${work}/results" || [ ! -s "${work}/results" ]; then
+    echo "# no private mount namespace with overlays here: the package is not installed (`head -n 3 "${work}/results"`)"
+    echo "${passed} passed, ${failed} failed"
+    [ "${failed}" = 0 ]
+    exit
+fi
 check "dpkg -i installs it (exit `result dpkg-i`)" [ "`result dpkg-i`" = 0 ]
 if [ -e /dev/ublk-control ]; then
     check "/usr/sbin/ublk list with no server: exit `result list`" [ "`result list`" = 0 ]
