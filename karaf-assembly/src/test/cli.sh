@@ -95,8 +95,21 @@ usage_case "-d must be at least 1" add -t null -d 0
 usage_case "-r takes 0 or 1" add -t null -r 2
 usage_case "needs a value" add -t null -n
 usage_case "-i 1 and -e 1 exclude each other" add -t null -i 1 -e 1
-usage_case "ZERO_COPY.*not supported" add -t null -z
 usage_case "unprivileged.*not supported" add -t null --unprivileged
+# what jublk cannot honour is refused at once, before a server starts (the old bin/ublk passed -b on to it)
+usage_case "-b (UBLK_F_BATCH_IO) is not supported" add -t null -b
+usage_case "--batch-io (UBLK_F_BATCH_IO) is not supported" add -t null --batch-io
+usage_case "--shmem_zc is not supported" add -t null --shmem_zc
+usage_case "--htlb is not supported" add -t null --htlb /dev/hugepages/x
+usage_case "--max_io_buf_bytes is not supported" add -t null --max_io_buf_bytes=65536
+usage_case "--eventfd is not supported" add -t null --eventfd 3
+usage_case "-u takes 0 or 1" add -t null -u 2
+# getopt_long's abbreviations: an ambiguous one is refused as getopt_long refuses it
+usage_case "option '--user_rec' is ambiguous; possibilities: --user_recovery --user_recovery_fail_io" \
+    add -t null --user_rec 1
+usage_case "option '--d' is ambiguous" add -t null --d 1
+usage_case "exclude each other" del --al --num 1
+usage_case "list -v.*not supported" list --verb
 usage_case "recover: -n DEV_ID is needed" recover
 usage_case "recover: unknown argument" recover -x
 usage_case "list -v.*not supported" list -v
@@ -106,8 +119,44 @@ usage_case "unexpected argument" features now
 usage_case "quote" add -t null -f "it's.img"
 check "usage errors started no server" sh -c '[ -z "$0" ] && [ ! -e "$1/karaf.pid" ]' "`server_pid`" "${home}"
 
-# ---- the first command starts the server ----------------------------------------------------------------
-run features
+# ---- without a server: list, features and del answer from the kernel and start none -----------------------
+# (the old bin/ublk booted a whole server for them: seconds to minutes, and that server recovered the devices
+# a script was waiting to see QUIESCED)
+no_server_case() { # no_server_case ARG...: as ublksrv without the driver: one line on stderr, exit 1; with it, 0
+    run "$@"
+    if [ "${driver}" = no ]; then
+        check "no server: ublk $* -> exit ${rc} in ${ms} ms, one line: ${err}" \
+            sh -c '[ "$0" = 1 ] && [ -z "$1" ] && [ "$2" = 1 ] && printf "%s\n" "$3" | grep -q "^ublk: .*$4"' \
+            "${rc}" "${out}" "`lines "${err}"`" "${err}" "${missing}"
+    else
+        check "no server: ublk $* -> exit ${rc} in ${ms} ms (${err})" [ "${rc}" = 0 ]
+    fi
+}
+no_server_case list
+no_server_case list --json
+no_server_case features
+no_server_case del -a
+if [ "${driver}" = no ]; then
+    no_server_case del -n 0
+    no_server_case list -n 0
+fi
+best=999999
+for i in 1 2 3; do
+    run list
+    [ "${ms}" -lt "${best}" ] && best="${ms}"
+done
+check "no server: ublk list answers in under 1.5 s (best of 3: ${best} ms; bench/cli/list measures it)" \
+    [ "${best}" -lt 1500 ]
+JUBLK_TRACE=1; export JUBLK_TRACE
+run list -n 3 --js
+unset JUBLK_TRACE
+check "no server: ublk list -n 3 --js goes to the server-less CLI as 'list -n 3 --json': ${err}" \
+    sh -c 'printf "%s\n" "$0" | grep -qx -- "+ (no server) list -n 3 --json"' "${err}"
+check "no server: ublk list, features and del started none" \
+    sh -c '[ -z "$0" ] && [ ! -e "$1/karaf.pid" ] && [ "$2" = 0 ]' "`server_pid`" "${home}" "`server_jvms`"
+
+# ---- the first command that needs the server starts it ------------------------------------------------------
+run targets
 if [ "${rc}" = 3 ] && printf '%s\n' "${err}" | grep -q "not available after"; then
     # Karaf 4.4.10 sometimes deadlocks installing the boot features (FelixStartLevel holds the features
     # bundle's lock while features-N-thread-1 waits to stop it; the log ends with pax-logging's restart).
@@ -116,18 +165,11 @@ if [ "${rc}" = 3 ] && printf '%s\n' "${err}" | grep -q "not available after"; th
     tail -n 3 "${home}/data/log/karaf.log" 2>/dev/null | cut -c1-200 | sed 's/^/#   /'
     echo "# stopping it and trying once more"
     stop_server
-    run features
+    run targets
 fi
-features_ms="${ms}"
-if [ "${driver}" = no ]; then
-    check "ublk features with no server: starts it, then fails cleanly (exit ${rc}, ${features_ms} ms): ${err}" \
-        sh -c '[ "$0" = 1 ] && [ -z "$1" ] && printf "%s\n" "$2" | grep -q "^ublk: no jublk server running; starting" \
-            && printf "%s\n" "$2" | grep -q "^ublk: .*$3" && ! printf "%s\n" "$2" | grep -q "Error executing"' \
-        "${rc}" "${out}" "${err}" "${missing}"
-else
-    check "ublk features with no server: starts it and prints the features (exit ${rc}, ${features_ms} ms)" \
-        sh -c '[ "$0" = 0 ] && printf "%s\n" "$1" | grep -q "^ublk_drv features: 0x"' "${rc}" "${out}"
-fi
+check "ublk targets with no server: starts it and lists the targets (exit ${rc}, ${ms} ms): ${err}" \
+    sh -c '[ "$0" = 0 ] && printf "%s\n" "$1" | grep -q "^null: " \
+        && printf "%s\n" "$2" | grep -q "^ublk: no jublk server running; starting"' "${rc}" "${out}" "${err}"
 check "the server runs (one JVM)" sh -c '[ -n "$0" ] && [ "$1" = 1 ]' "`server_pid`" "`server_jvms`"
 if [ "${rc}" = 3 ]; then # the server did not come up: every further command would wait as long
     tail -n 20 "${home}/data/log/karaf.log" 2>/dev/null | cut -c1-300 | sed 's/^/# /'
@@ -135,9 +177,15 @@ if [ "${rc}" = 3 ]; then # the server did not come up: every further command wou
     exit 1
 fi
 
+JUBLK_TRACE=1; export JUBLK_TRACE
 run features
-check "ublk features again: no new start (stderr: ${err})" \
-    sh -c '! printf "%s\n" "$0" | grep -q "starting"' "${err}"
+unset JUBLK_TRACE
+check "ublk features with the server: through it, no new start (stderr: ${err})" \
+    sh -c '! printf "%s\n" "$0" | grep -q "starting" && printf "%s\n" "$0" | grep -q "^+ ublk:features"' "${err}"
+if [ "${driver}" = no ]; then
+    check "ublk features with the server: the same sentence as without it (exit ${rc})" \
+        sh -c '[ "$0" = 1 ] && printf "%s\n" "$1" | grep -q "^ublk: .*$2"' "${rc}" "${err}" "${missing}"
+fi
 
 # ---- list: quick, and its status -------------------------------------------------------------------------
 best=999999
@@ -210,6 +258,14 @@ trace "ublk:add 'loop' '--recovery' 'none' '-f' '/x' '--offset' '4096' '--buffer
 trace "'--offset' '1024' '--file' '/x'" add -t loop --offset=2 --file /x
 trace "ublk:add 'null' '--recovery' 'none' '--user-copy'" add -t null --usercopy
 trace "ublk:add 'null' '--recovery' 'none' '--user-copy'" add --user_copy -t null
+# accepted where jublk honours them by itself (zero copy where it can; completions and data in the queue thread)
+trace "ublk:add 'null' '--recovery' 'none' '--size' '1G'" add -t null -z --zerocopy -u 1 -g 1 -u0 -g0 --size 1G
+# abbreviated long options, as getopt_long takes them
+trace "ublk:add 'null' '-n' '5' '-q' '2' '-d' '8' '--recovery' 'recovery'" \
+    add --ty=null --num 5 --que=2 --dep 8 --user_recovery 1
+trace "ublk:add 'null' '--recovery' 'reissue'" add --ty null --user_recovery_r=1
+trace "ublk:add 'loop' '--recovery' 'none' '--file' '/x' '--offset' '1024' '--buffered-io'" \
+    add -t loop --fi /x --off=2 --buf
 trace "ublk:list '-n' '3' '--json'" list --json --number=3
 trace "ublk:list '--json'" list --json
 
@@ -222,6 +278,27 @@ check "bin/ublk through a symlink, from another directory (exit ${rc})" \
 out=`cd / && PATH="${work}/usr/local/bin:${PATH}" ublk help 2>&1`
 check "ublk help through the symlink names this distribution" sh -c 'printf "%s\n" "$0" | grep -qF "$1"' "${out}" "${home}"
 check "still one server JVM" [ "`server_jvms`" = 1 ]
+
+# ---- one server per distribution, whatever the order of bin/start, bin/karaf, bin/ublk and bin/stop ----------------
+"${home}/bin/start" > "${work}/start.out" 2>&1; rc=$?
+check "bin/start while the server runs: exit ${rc}, says so: `cat "${work}/start.out"`" \
+    sh -c '[ "$0" = 0 ] && grep -q "runs already" "$1"' "${rc}" "${work}/start.out"
+# the old distribution started a standby here, which took over after bin/stop (timeout ends it)
+timeout 60 "${home}/bin/karaf" server > "${work}/karaf2.out" 2>&1; rc=$?
+check "a second bin/karaf server gives up at once: exit ${rc}: `tail -n 1 "${work}/karaf2.out"`" \
+    sh -c '[ "$0" = 1 ] && grep -q "runs already" "$1"' "${rc}" "${work}/karaf2.out"
+check "still one server JVM (`server_jvms`)" [ "`server_jvms`" = 1 ]
+"${home}/bin/stop" > /dev/null 2>&1
+for i in `seq 1 30`; do [ "`server_jvms`" = 0 ] && break; sleep 1; done
+sleep 3
+check "bin/stop: no server JVM left, none took over (`server_jvms`)" [ "`server_jvms`" = 0 ]
+# bin/start returns before the JVM writes karaf.pid: the old bin/ublk, run right after it, started a second server
+"${home}/bin/start" > /dev/null 2>&1
+run targets
+check "bin/start then at once ublk targets: exit ${rc}" [ "${rc}" = 0 ]
+sleep 6 # a second bin/karaf, if bin/ublk started one, gives up within 5 s
+check "bin/start then ublk: one server JVM (`server_jvms`)" [ "`server_jvms`" = 1 ]
+check "karaf.pid names it" [ "`server_pid`" = "`pgrep -f "karaf.home=${home} " | head -n 1`" ]
 
 # ---- stop --------------------------------------------------------------------------------------------------------
 stop_and_report

@@ -42,7 +42,7 @@ run() { # run ARG...: bin/ublk; sets rc, out (stdout) and err (stderr)
 }
 lines() { if [ -z "$1" ]; then echo 0; else printf '%s\n' "$1" | wc -l; fi; }
 wait_console() { # bin/ublk starts the container when none runs and waits until its commands answer
-    "${home}/bin/ublk" features > "${work}/start.out" 2>&1 && return 0
+    "${home}/bin/ublk" targets > "${work}/start.out" 2>&1 && return 0
     cat "${work}/start.out"; tail -n 20 "${home}/data/log/karaf.log"
     return 1
 }
@@ -115,6 +115,13 @@ load() {
     [ "${fio_rc}" = 0 ] || cat "${work}/load.out"
 }
 
+# without a container, list and features answer from the kernel and start none
+run features
+check "ublk features with no container: exit ${rc}, `printf '%s\n' "${out}" | head -n 1`" \
+    sh -c '[ "$0" = 0 ] && printf "%s\n" "$1" | grep -q "^ublk_drv features: 0x"' "${rc}" "${out}"
+run list
+check "ublk list with no container: exit ${rc} ${err}" [ "${rc}" = 0 ]
+check "... and they started none" [ -z "`server_pid`" ]
 check "bin/ublk starts the container" wait_console
 echo "# container up after `elapsed`"
 disks_at_start=`disks`
@@ -131,7 +138,7 @@ for queues in 1 2; do
     load "${id}" randread
     load "${id}" randwrite
     run del -n "${id}"
-    check "ublk del -n ${id}: exit ${rc} ${err}" [ "${rc}" = 0 ]
+    check "ublk del -n ${id}: exit ${rc}, nothing on stdout as ublksrv (${out}) ${err}" sh -c '[ "$0" = 0 ] && [ -z "$1" ]' "${rc}" "${out}"
     check "/dev/ublkb${id} is gone" [ ! -e "/dev/ublkb${id}" ]
 done
 echo "# single devices done after `elapsed`"
@@ -160,7 +167,7 @@ fio_rc=$?
 check "fio on the 8 devices at once: exit ${fio_rc}, no error" \
     sh -c '[ "$0" = 0 ] && [ "`grep -c "err= 0" "$1"`" = 8 ]' "${fio_rc}" "${work}/eight.out"
 run del -a
-check "ublk del -a: exit ${rc}: ${out} ${err}" [ "${rc}" = 0 ]
+check "ublk del -a: exit ${rc}, nothing on stdout (${out}) ${err}" sh -c '[ "$0" = 0 ] && [ -z "$1" ]' "${rc}" "${out}"
 check "ublk del -a deleted the 8 devices (/dev/ublkb*: `disks`)" [ "`disks`" = "${before}" ]
 echo "# 8 devices done after `elapsed`"
 
@@ -251,7 +258,22 @@ check "qemu-img check of the image as the kill left it: exit ${crash_rc} (0 clea
     sh -c '[ "$0" = 0 ] || [ "$0" = 3 ]' "${crash_rc}"
 grep -v "^Leaked cluster" "${work}/check-crash.out" | sed 's/^/# /'
 
-check "bin/ublk starts the container again" wait_console
+# As the kernel's test suites do after a kill: poll "ublk list" for the state. Without a container it answers
+# from the kernel and starts none (the old bin/ublk booted one, which recovered the devices: never QUIESCED).
+qstate=""
+for i in `seq 1 60`; do
+    run list -n "${qid}"
+    qstate=`printf '%s\n' "${out}" | awk '$1 == "max" && $2 == "rq" { print $9 }'`
+    [ "${qstate}" = QUIESCED ] && break
+    sleep 1
+done
+check "ublk list -n ${qid} polled with no container: QUIESCED (${qstate}), `expr \`date +%s\` - ${killed_at}` s after the kill ${err}" \
+    [ "${qstate}" = QUIESCED ]
+check "... its target line from the record: `printf '%s\n' "${out}" | grep target`" \
+    sh -c 'printf "%s\n" "$0" | grep -q "target {\"name\":\"qcow2\".*\"service\":\"not served: no jublk server runs\""' "${out}"
+check "... and polling started no container" [ -z "`server_pid`" ]
+run recover -n "${qid}"
+check "ublk recover -n ${qid} starts the container and serves the device: exit ${rc} ${err}" [ "${rc}" = 0 ]
 for dev in "${id}" "${qid}"; do
     for i in `seq 1 300`; do served "${dev}" && break; sleep 1; done
     check "device ${dev} is served and LIVE again, `expr \`date +%s\` - ${killed_at}` s after the kill" served "${dev}"

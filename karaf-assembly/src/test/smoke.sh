@@ -245,6 +245,11 @@ check "no password user in etc/users.properties" \
 grep -E '\| WARN ' "${home}/data/log/karaf.log" | cut -c1-300 | sed 's/^/# /'
 errors=`grep -cE '\| ERROR ' "${home}/data/log/karaf.log"`
 check "no ERROR in data/log/karaf.log (${errors})" [ "${errors}" = 0 ]
+if [ ! -e /dev/ublk-control ]; then
+    # said once at start, in the words every command uses (the old server said nothing until a command failed)
+    check "one WARN at start says the kernel's ublk driver is not loaded" \
+        [ "`grep -cE "\| WARN .*no /dev/ublk-control: the kernel's ublk driver is not loaded" "${home}/data/log/karaf.log"`" = 1 ]
+fi
 
 # ---- stop -----------------------------------------------------------------------------------------------
 stop_and_report

@@ -25,6 +25,9 @@ import java.util.BitSet;
  */
 public final class ControlClient implements AutoCloseable {
     public static final String CONTROL_DEVICE = "/dev/ublk-control";
+    /** What every command that needs the driver says when it is missing (also logged once at start). */
+    public static final String DRIVER_MISSING = "no " + CONTROL_DEVICE + ": the kernel's ublk driver is not loaded"
+            + " (modprobe ublk_drv; it needs Linux 6.0 or newer built with CONFIG_BLK_DEV_UBLK)";
     /** sizeof(__u64) buffer that GET_FEATURES fills. */
     private static final long FEATURES_SIZE = 8;
     /**
@@ -55,8 +58,7 @@ public final class ControlClient implements AutoCloseable {
             fd = Linux.open(CONTROL_DEVICE, Linux.O_RDWR | Linux.O_CLOEXEC, 0);
         } catch (ErrnoException e) {
             if (e.error() == Errno.ENOENT || e.error() == Errno.ENODEV || e.error() == Errno.ENXIO) {
-                throw new IOException("no " + CONTROL_DEVICE + ": the kernel's ublk driver is not loaded"
-                        + " (modprobe ublk_drv; it needs Linux 6.0 or newer built with CONFIG_BLK_DEV_UBLK)", e);
+                throw new IOException(DRIVER_MISSING, e);
             }
             if (e.error() == Errno.EACCES || e.error() == Errno.EPERM) {
                 throw new IOException("cannot open " + CONTROL_DEVICE + ": permission denied (run jublk as root)", e);
