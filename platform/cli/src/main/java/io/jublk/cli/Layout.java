@@ -71,8 +71,8 @@ final class Layout {
 
     /** The server's target line, with the recorded options where a server shows its target's description. */
     static String target(Device d) {
-        return "{\"name\":" + Json.quote(d.record().targetType()) + ",\"recovery\":"
-                + Json.quote(modeName(RecoveryMode.of(d.info().flags()))) + ",\"service\":" + Json.quote(NOT_SERVED)
+        return "{\"name\":" + Json.write(d.record().targetType()) + ",\"recovery\":"
+                + Json.write(modeName(RecoveryMode.of(d.info().flags()))) + ",\"service\":" + Json.write(NOT_SERVED)
                 + ",\"backend\":" + options(d.record().options().asMap()) + "}";
     }
 
@@ -86,22 +86,22 @@ final class Layout {
             DevInfo i = d.info();
             Params.Basic basic = d.params() != null ? d.params().basic() : null;
             StringJoiner names = new StringJoiner(",", "[", "]");
-            Feature.decode(i.flags()).forEach(f -> names.add(Json.quote(f.name())));
+            Feature.decode(i.flags()).forEach(f -> names.add(Json.write(f.name())));
             array.add(new StringBuilder("{")
                     .append("\"id\":").append(i.devId())
                     .append(",\"served\":false")
-                    .append(",\"state\":").append(Json.quote(i.state().name()))
+                    .append(",\"state\":").append(Json.write(i.state().name()))
                     .append(",\"queues\":").append(i.queues())
                     .append(",\"depth\":").append(i.queueDepth())
                     .append(",\"maxIoBytes\":").append(Integer.toUnsignedLong(i.maxIoBufBytes()))
                     .append(",\"blockSize\":").append(basic != null ? 1L << basic.logicalBlockShift() : 0)
                     .append(",\"capacity\":").append(basic != null ? basic.devSectors() << 9 : 0)
-                    .append(",\"flags\":").append(Json.quote("0x" + Long.toHexString(i.flags())))
+                    .append(",\"flags\":").append(Json.write("0x" + Long.toHexString(i.flags())))
                     .append(",\"flagNames\":").append(names)
-                    .append(",\"recovery\":").append(Json.quote(modeName(RecoveryMode.of(i.flags()))))
+                    .append(",\"recovery\":").append(Json.write(modeName(RecoveryMode.of(i.flags()))))
                     .append(",\"daemonPid\":").append(i.serverPid())
                     .append(",\"queueThreadIds\":[]")
-                    .append(",\"targetType\":").append(d.record() != null ? Json.quote(d.record().targetType()) : "null")
+                    .append(",\"targetType\":").append(d.record() != null ? Json.write(d.record().targetType()) : "null")
                     .append(",\"target\":").append(d.record() != null ? target(d) : "null")
                     .append('}').toString());
         }
@@ -114,7 +114,7 @@ final class Layout {
 
     private static String options(Map<String, String> options) {
         StringJoiner o = new StringJoiner(",", "{", "}");
-        new TreeMap<>(options).forEach((k, v) -> o.add(Json.quote(k) + ":" + Json.quote(v)));
+        new TreeMap<>(options).forEach((k, v) -> o.add(Json.write(k) + ":" + Json.write(v)));
         return o.toString();
     }
 }
