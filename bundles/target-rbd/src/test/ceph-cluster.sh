@@ -74,7 +74,6 @@ auth service required = cephx
 auth client required = cephx
 keyring = $dir/keyring
 log file = $dir/log/\$name.log
-admin socket = $dir/run/\$name.asok
 pid file = $dir/run/\$name.pid
 run dir = $dir/run
 osd pool default size = 1
@@ -94,8 +93,10 @@ ms async op threads = 1
 
 [mon.a]
 mon data = $dir/mon
+admin socket = $dir/run/\$name.asok
 [osd.0]
 osd data = $dir/osd
+admin socket = $dir/run/\$name.asok
 keyring = $dir/osd/keyring
 osd journal size = 0
 CONF

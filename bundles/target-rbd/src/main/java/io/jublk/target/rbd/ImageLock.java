@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A writable rbd disk takes the image's exclusive lock when it opens ({@code rbd_lock_acquire}: librbd then
  * does not hand it to other clients that ask) and records itself in the image metadata key
- * {@value #HOLDER_KEY} as "client.ID HOST PID START" (START: the process's start time in ms). If the lock is
+ * {@value #HOLDER_KEY} as "OWNER HOST PID START" (OWNER: the lock owner as librbd names it, the client's
+ * address, e.g. 127.0.0.1:0/3211961711; START: the process's start time in ms). If the lock is
  * held when a disk opens:
  * <ul>
  * <li>by a jublk process on this host that is dead (kill -9, crash): the lock is broken, which blocklists
@@ -45,7 +46,7 @@ final class ImageLock {
 
     /** Takes {@code img}'s exclusive lock (see the class comment). Returns a key for {@link #released}. */
     static String claim(RbdImage img) throws TargetException {
-        String key = img.fsid + "/" + img.settings.name();
+        String key = key(img);
         if (!OPEN_HERE.add(key)) {
             throw new TargetException(img.settings.name() + " is already served by a disk of this server");
         }
@@ -81,8 +82,9 @@ final class ImageLock {
                         + (now.isEmpty() ? "" : " (held by " + String.join(", ", now) + ")") + ": "
                         + RbdImage.errno(rc));
             }
-            String me = "client." + img.instanceId + " " + host() + " " + ProcessHandle.current().pid() + " "
-                    + startMillis(ProcessHandle.current());
+            List<String> mine = owners(lib, img.image);
+            String me = (mine.isEmpty() ? "?" : mine.getFirst()) + " " + host() + " "
+                    + ProcessHandle.current().pid() + " " + startMillis(ProcessHandle.current());
             try (Arena arena = Arena.ofConfined()) {
                 rc = (int) lib.metadataSet.invokeExact(img.image, arena.allocateFrom(HOLDER_KEY),
                         arena.allocateFrom(me));
@@ -98,6 +100,10 @@ final class ImageLock {
             OPEN_HERE.remove(key);
             throw Librbd.unexpected(t);
         }
+    }
+
+    static String key(RbdImage img) {
+        return img.fsid + "/" + img.settings.name();
     }
 
     /** The disk of {@code key} (from {@link #claim}) is closed. */
@@ -146,7 +152,7 @@ final class ImageLock {
         }
     }
 
-    /** The exclusive lock's owners ("client.ID"), none when unlocked. */
+    /** The exclusive lock's owners (client addresses), none when unlocked. Not on a read-only image (EINVAL). */
     static List<String> owners(Librbd lib, MemorySegment image) throws Throwable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment mode = arena.allocate(JAVA_INT);
