@@ -26,6 +26,10 @@ final class Librbd {
     /** librbd.h: {@code RBD_FEATURE_EXCLUSIVE_LOCK}. */
     static final long FEATURE_EXCLUSIVE_LOCK = 1L << 2;
 
+    /** System properties naming the libraries to load instead of librados.so.2 and librbd.so.1. */
+    static final String LIBRADOS_PROPERTY = "jublk.librados";
+    static final String LIBRBD_PROPERTY = "jublk.librbd";
+
     private static final Linker LINKER = Linker.nativeLinker();
     private static final List<String> PROBLEMS = new ArrayList<>();
     private static volatile Librbd instance;
@@ -141,8 +145,8 @@ final class Librbd {
     }
 
     private static Librbd load() {
-        SymbolLookup rados = library("librados.so.2");
-        SymbolLookup rbd = library("librbd.so.1");
+        SymbolLookup rados = library(System.getProperty(LIBRADOS_PROPERTY, "librados.so.2"));
+        SymbolLookup rbd = library(System.getProperty(LIBRBD_PROPERTY, "librbd.so.1"));
         if (rados == null || rbd == null) {
             return null;
         }
@@ -154,7 +158,8 @@ final class Librbd {
         try {
             return SymbolLookup.libraryLookup(name, Arena.global());
         } catch (IllegalArgumentException e) {
-            PROBLEMS.add(name + " not found: install librbd1 (Debian/Ubuntu: apt install librbd1)");
+            PROBLEMS.add(name + " not found: install librbd1 (Debian/Ubuntu: apt install librbd1), or point -D"
+                    + LIBRBD_PROPERTY + " and -D" + LIBRADOS_PROPERTY + " at the libraries");
             return null;
         }
     }
