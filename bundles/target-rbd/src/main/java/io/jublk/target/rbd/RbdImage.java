@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import io.jublk.target.TargetException;
+import io.jublk.uring.sys.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
@@ -194,7 +195,7 @@ final class RbdImage implements AutoCloseable {
 
     /** {@code -errno} as "NAME (n)" where the name is known. */
     static String errno(long rc) {
-        io.jublk.uring.sys.Errno e = io.jublk.uring.sys.Errno.of((int) -rc);
+        Errno e = Errno.of((int) -rc);
         return e != null ? e.description() + " (" + e.name() + ")" : "error " + rc;
     }
 
