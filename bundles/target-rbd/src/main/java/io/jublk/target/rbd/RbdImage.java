@@ -7,6 +7,7 @@ import io.jublk.target.TargetException;
 import io.jublk.uring.sys.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -207,13 +208,33 @@ final class RbdImage implements AutoCloseable {
         return lib;
     }
 
-    /** Closes the image (releasing its exclusive lock), the pool context and the cluster connection. */
+    /**
+     * Closes the image (releasing its exclusive lock), the pool context and the cluster connection. Bounded like
+     * the open: librbd waits for the OSDs to release the lock and finish what is in flight, so with the cluster
+     * gone the close goes on on its own thread after {@link RbdSettings#timeoutSeconds()} + 5 s, and the caller
+     * (the core, detaching the target) is not held.
+     */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
+        Thread closer = Thread.ofPlatform().daemon().name("rbd-close " + settings.name()).start(this::closeNow);
+        try {
+            closer.join(Duration.ofSeconds(settings.timeoutSeconds() + 5L));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (closer.isAlive()) {
+            LOG.warn("rbd: closing {} takes longer than {} s (cluster unreachable?); it goes on in the background",
+                    settings.name(), settings.timeoutSeconds() + 5);
+        }
+    }
+
+    private void closeNow() {
         try {
             int rc = (int) lib.close.invokeExact(image);
             if (rc < 0) {
@@ -222,7 +243,7 @@ final class RbdImage implements AutoCloseable {
             lib.radosIoctxDestroy.invokeExact(ioctx);
             lib.radosShutdown.invokeExact(cluster);
         } catch (Throwable t) {
-            throw Librbd.unexpected(t);
+            LOG.error("rbd: closing {} failed", settings.name(), t);
         }
     }
 }

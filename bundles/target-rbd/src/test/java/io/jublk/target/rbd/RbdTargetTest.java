@@ -144,6 +144,41 @@ public class RbdTargetTest {
     }
 
     @Test
+    public void twoQueuesOfOneDiskGetTheirOwnCompletions() throws Exception {
+        try (RbdTarget t = open(Map.of()); RingHarness other = new RingHarness()) {
+            TargetQueue q0 = t.openQueue(harness);
+            TargetQueue q1 = t.openQueue(other);
+            RingHarness.Request[] a = new RingHarness.Request[RingHarness.DEPTH];
+            RingHarness.Request[] b = new RingHarness.Request[RingHarness.DEPTH];
+            for (int tag = 0; tag < RingHarness.DEPTH; tag++) {
+                // the same tags on both queues, at different offsets and lengths
+                a[tag] = harness.request(tag, IoOperation.WRITE, (long) tag * 8192, 4096);
+                b[tag] = other.request(tag, IoOperation.WRITE, 8 * MIB + (long) tag * 8192, 8192);
+                put(a[tag].buffer, random(4096, 100 + tag));
+                put(b[tag].buffer, random(8192, 200 + tag));
+                a[tag].completed = false;
+                b[tag].completed = false;
+                q0.submit(a[tag]);
+                q1.submit(b[tag]);
+            }
+            await(a);
+            await(b);
+            for (int tag = 0; tag < RingHarness.DEPTH; tag++) {
+                assertEquals(4096, a[tag].result);
+                assertEquals(8192, b[tag].result);
+            }
+            q0.close();
+            q1.close();
+        }
+        byte[] image = ceph.export(this.image);
+        for (int tag = 0; tag < RingHarness.DEPTH; tag++) {
+            int at = tag * 8192;
+            assertArrayEquals(random(4096, 100 + tag), Arrays.copyOfRange(image, at, at + 4096));
+            assertArrayEquals(random(8192, 200 + tag), Arrays.copyOfRange(image, 8 * MIB + at, 8 * MIB + at + 8192));
+        }
+    }
+
+    @Test
     public void flushDiscardAndWriteZeroes() throws Exception {
         byte[] ones = new byte[8 * MIB];
         Arrays.fill(ones, (byte) 1);
