@@ -19,7 +19,7 @@ public class RbdTargetFactory implements TargetFactory {
 
     static final List<OptionSpec> OPTIONS = List.of(
             OptionSpec.value("pool", "p", "POOL", "the RBD pool", true),
-            OptionSpec.value("image", "i", "IMAGE", "the RBD image in the pool", true),
+            OptionSpec.value("image", null, "IMAGE", "the RBD image in the pool", true),
             OptionSpec.value("conf", "c", "FILE", "ceph.conf (default: librados' search, /etc/ceph/ceph.conf)",
                     false),
             OptionSpec.value("id", null, "CLIENT", "the Ceph client id, without 'client.' (default admin)", false),
