@@ -58,6 +58,12 @@ start() {
   need monmaptool
   need ceph-authtool
   local port=${1:-$((6789 + $(cksum <<<"$dir" | cut -d' ' -f1) % 2000))}
+  if [ -z "${1:-}" ]; then
+    # something listens there already (another cluster, another test): take the next free port
+    while (: <"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+      port=$((port + 1))
+    done
+  fi
   mkdir -p "$dir"/{mon,osd,log,run}
   dir=$(cd "$dir" && pwd)
   local fsid
