@@ -24,7 +24,7 @@ import org.junit.Test;
  * what is written through /dev/ublkbN is what {@code rbd export} reads, what {@code rbd import} wrote is what
  * the disk reads, and fio's verify finds nothing wrong.
  *
- * <p>The cluster comes up in the guest in about a minute under TCG (8 s natively); it is started once for the
+ * <p>The cluster comes up in the guest in 35 to 70 s under TCG (8 to 12 s natively); it is started once for the
  * test JVM, like the native tests' one.
  */
 public class RbdDeviceKernelTest {
