@@ -35,6 +35,7 @@ public final class LockHolder {
             public int queueId() { return 0; }
             public int queueDepth() { return 1; }
             public int maxIoBytes() { return 4096; }
+            public long userData(long cookie) { return cookie; }
         });
         MemorySegment buf = Arena.global().allocate(4096, 4096);
         buf.fill((byte) 0x5a);
