@@ -21,13 +21,16 @@ import org.slf4j.LoggerFactory;
  * A qcow2 image open for reading, or reading and writing. Thread-safe: one lock serialises mapping and
  * metadata; {@link #mapDirect} lets a caller do data I/O on already-allocated clusters outside it.
  *
- * <p>Crash safety (a crash anywhere leaves at worst leaked clusters):
+ * <p>Crash safety:
  * <ul>
- * <li>a new cluster's refcount is written before its data, and both are synced before any L1 or L2 entry
- *     pointing at it reaches the file (L2 tables are written back, after a sync, on {@link #flush}, on
- *     eviction from the cache and on {@link #close});</li>
- * <li>a cluster no longer referenced (discard, copy-on-write) is only freed once the entry that dropped it
- *     is durable, so it can never be handed out while the file still points at it;</li>
+ * <li>every metadata change a write or zeroing depends on (L2 entries, refcounts) is in the file (written,
+ *     not synced) before the call returns: a killed process loses nothing that was acknowledged;</li>
+ * <li>the dirty bit is set while the image is open for writing, so a power cut that wrote an L2 entry back
+ *     before the refcount it needs is repaired (refcounts raised) on the next open for writing;</li>
+ * <li>what a repair cannot undo is ordered with a sync: bytes an allocating write did not get from its
+ *     caller (copy-on-write, zero padding) are durable before the entry that exposes them; a new L2 table
+ *     before the L1 entry; a cluster no longer referenced (discard, copy-on-write) is only freed once the
+ *     entry that dropped it is durable, so it can never be handed out while the file still points at it;</li>
  * <li>clusters with a refcount above one (snapshots, L2 tables without the COPIED flag) are copied, never
  *     written in place.</li>
  * </ul>
@@ -64,6 +67,10 @@ public final class Qcow2Image implements ImageSource {
     private long decompressedEntry = -1;
     private final byte[] decompressed;
     private boolean setDirty;
+    /** L2 tables with entries the file does not have yet (and maybe some written since). */
+    private final java.util.ArrayList<Table> dirtyTables = new java.util.ArrayList<>(16);
+    /** Since the last {@link #persist}: an allocating write wrote bytes of its own (copy-on-write, padding). */
+    private boolean padded;
     private boolean closed;
     /** Keeps a second writer (a jublk device or QEMU) away while open; null for an image on a test Storage. */
     private ImageLock lock;
@@ -185,11 +192,14 @@ public final class Qcow2Image implements ImageSource {
         return l1;
     }
 
-    /** Loads the refcounts, clears autoclear bits (bitmaps become stale), sets the dirty bit for lazy refcounts. */
+    /**
+     * Loads the refcounts, repairs them after an unclean close, clears autoclear bits (bitmaps become
+     * stale) and sets the dirty bit until {@link #close}.
+     */
     private void openForWrite() throws Qcow2Exception, IOException {
         refcounts = Refcounts.load(file, header);
         if (header.dirty() && !Qcow2Checker.check(this).clean()) {
-            // lazy refcounts and a crash: refcounts lag behind the L2 tables; raise them, then recheck
+            // a power cut (or QEMU's lazy refcounts and a crash): refcounts lag behind the L2 tables
             int raised = Qcow2Checker.repairLowRefcounts(this);
             CheckResult after = Qcow2Checker.check(this);
             if (!after.clean()) {
@@ -198,20 +208,17 @@ public final class Qcow2Image implements ImageSource {
                         .findFirst().orElse("?")
                         + "): repair it with qemu-img check -r all");
             }
-            LOG.warn("qcow2: {} was not closed cleanly; raised {} refcounts that lazy refcounts left behind",
-                    path, raised);
+            LOG.warn("qcow2: {} was not closed cleanly; raised {} refcounts left behind", path, raised);
+        } else if (header.dirty()) {
+            LOG.info("qcow2: {} was not closed cleanly; its refcounts are consistent", path);
         }
         long incompatible = header.incompatible;
         if (header.autoclear != 0) {
             file.write(ByteBuffer.allocate(8), Header.OFF_AUTOCLEAR);
             file.sync();
         }
-        if (header.lazyRefcounts()) {
-            incompatible |= Header.INCOMPAT_DIRTY;
-            setDirty = true;
-        } else {
-            incompatible &= ~Header.INCOMPAT_DIRTY;
-        }
+        incompatible |= Header.INCOMPAT_DIRTY;
+        setDirty = true;
         if (incompatible != header.incompatible) {
             file.write(ByteBuffer.allocate(8).putLong(0, incompatible), Header.OFF_INCOMPAT);
             file.sync();
@@ -453,7 +460,7 @@ public final class Qcow2Image implements ImageSource {
         if (l2Cache.full()) {
             Map.Entry<Long, Table> victim = l2Cache.eldest(table -> !table.dirty());
             if (victim == null) {
-                writeBackTables();
+                persist();
                 victim = l2Cache.eldest();
             }
             l2Cache.remove(victim.getKey());
@@ -461,19 +468,28 @@ public final class Qcow2Image implements ImageSource {
         l2Cache.put(t.offset(), t);
     }
 
-    /** Syncs (the data and refcounts they point at), then writes every dirty L2 table. */
-    private void writeBackTables() throws IOException {
-        boolean synced = false;
-        for (Table t : l2Cache.values()) {
+    /**
+     * Writes every metadata change made so far to the file (not synced): refcounts, then the changed entries of
+     * each L2 table; a sync first when an allocating write wrote bytes that an entry will expose.
+     */
+    private void persist() throws IOException {
+        refcounts.writeBack();
+        if (dirtyTables.isEmpty()) {
+            return;
+        }
+        if (padded) {
+            file.sync();
+            padded = false;
+        }
+        for (int i = 0; i < dirtyTables.size(); i++) {
+            Table t = dirtyTables.get(i);
             if (t.dirty()) {
-                if (!synced) {
-                    refcounts.writeBackAndSync();
-                    synced = true;
-                }
-                file.write(t.whole(), t.offset());
+                ByteBuffer changed = t.dirtyRange();
+                file.write(changed, t.offset() + changed.position());
                 t.dirty(false);
             }
         }
+        dirtyTables.clear();
     }
 
     private Qcow2Exception corrupt(String what) {
@@ -511,6 +527,7 @@ public final class Qcow2Image implements ImageSource {
                 src.limit(limit);
                 offset += n;
             }
+            persist();
         } catch (IOException e) {
             throw Images.ioError("cannot write " + path, e);
         }
@@ -545,6 +562,7 @@ public final class Qcow2Image implements ImageSource {
             scratch.put(inCluster, src, src.position(), n);
             src.position(src.position() + n);
             writeData(scratch, target);
+            padded = true; // a reused cluster: its old bytes must not show through the new entry
             setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
             freeEntryLater(entry);
             return;
@@ -559,6 +577,7 @@ public final class Qcow2Image implements ImageSource {
         src.position(src.position() + n);
         long target = own ? host : refcounts.allocate();
         writeData(whole, target);
+        padded |= n < clusterSize;
         setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
         if (!own) {
             freeEntryLater(entry);
@@ -608,13 +627,18 @@ public final class Qcow2Image implements ImageSource {
     }
 
     private void setEntry(Table l2, int index, long entry, long bitmap) {
+        boolean wasClean;
         if (extL2) {
             l2.setLong(index * 2, entry);
             l2.setLong(index * 2 + 1, bitmap);
+            wasClean = l2.touch(index * 16, 16);
         } else {
             l2.setLong(index, entry);
+            wasClean = l2.touch(index * 8, 8);
         }
-        l2.dirty(true);
+        if (wasClean) {
+            dirtyTables.add(l2);
+        }
     }
 
     /** Frees what {@code entry} pointed at, once its replacement is durable. */
@@ -658,6 +682,7 @@ public final class Qcow2Image implements ImageSource {
                 }
                 offset += n;
             }
+            persist();
         } catch (IOException e) {
             throw Images.ioError("cannot write " + path, e);
         }
@@ -700,8 +725,8 @@ public final class Qcow2Image implements ImageSource {
     }
 
     /**
-     * Makes everything written so far durable: data and refcounts synced, then the L2 tables that point at
-     * them written and synced; then frees what dropped entries pointed at.
+     * Makes everything written so far durable (the metadata is in the file already: one sync), then frees
+     * what dropped entries pointed at.
      */
     public synchronized void flush() throws Qcow2Exception {
         checkOpen();
@@ -709,8 +734,8 @@ public final class Qcow2Image implements ImageSource {
             return;
         }
         try {
-            writeBackTables();
-            refcounts.writeBackAndSync();
+            persist();
+            file.sync();
             if (directInFlight.get() == 0 && pendingCount > 0) {
                 for (int i = 0; i < pendingCount; i++) {
                     refcounts.add(pendingFrees[i * 2], pendingFrees[i * 2 + 1], -1);

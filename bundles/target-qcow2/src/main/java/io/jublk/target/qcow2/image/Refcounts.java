@@ -11,12 +11,12 @@ import java.util.Map;
 
 /**
  * The refcount table (all of it in memory) and its blocks (a bounded cache), and cluster allocation.
- * Changes stay in the cached blocks (write-back) until {@link #writeBack()} or the block's eviction:
- * whoever then points at a newly counted cluster calls {@link #writeBack()} and syncs first, so a refcount
- * is always durable before any reference to it. A crash loses only counts that nothing durable points at
- * (leaks), or frees of clusters that nothing points at any more (leaks too).
- * Growth of the table writes the new blocks and table, syncs, switches the header, syncs, and only then
- * frees the old table. Callers hold the image's lock.
+ * Changes stay in the cached blocks until {@link #writeBack()} (the image calls it before every write it
+ * acknowledges: the changed bytes, not synced) or the block's eviction. While the image is open for writing
+ * its dirty bit is set, so a power cut that leaves a refcount behind its references is repaired on the next
+ * open; the orderings that a repair cannot undo are kept with syncs: a new refcount block is durable before
+ * the table entry that links it, and growth of the table writes the new blocks and table, syncs, switches
+ * the header, syncs, and only then frees the old table. Callers hold the image's lock.
  */
 final class Refcounts {
     private final Storage file;
@@ -35,8 +35,8 @@ final class Refcounts {
     private long freeHint;
     /** The last allocated cluster lay past the end of the file: it reads as zeroes without being written. */
     private boolean lastPastEnd;
-    /** Some cached block holds changes the file does not have yet. */
-    private boolean dirty;
+    /** The cached blocks holding changes the file does not have yet (and maybe some written since). */
+    private final java.util.ArrayList<Table> dirty = new java.util.ArrayList<>(64);
 
     private Refcounts(Storage file, Header h, long[] table, long fileSize) {
         this.file = file;
@@ -127,25 +127,20 @@ final class Refcounts {
                     + " would overflow " + bits + " bits");
         }
         block.setBits(at, bits, value);
-        block.dirty(true);
-        dirty = true;
+        if (block.touch(Table.bytePosition(at, bits), Table.byteCount(bits))) {
+            dirty.add(block);
+        }
         if (value == 0 && cluster < freeHint) {
             freeHint = cluster;
         }
     }
 
-    /**
-     * Writes every changed block to the file (not synced). Called before any sync after which an L1 or L2
-     * entry, or a refcount table entry, may point at a cluster counted since the last call.
-     */
+    /** Writes the changed bytes of every block to the file (not synced). */
     void writeBack() throws IOException {
-        if (!dirty) {
-            return;
+        for (int i = 0; i < dirty.size(); i++) {
+            writeBack(dirty.get(i));
         }
-        for (Table block : blocks.values()) {
-            writeBack(block);
-        }
-        dirty = false;
+        dirty.clear();
     }
 
     /** {@link #writeBack()}, then a sync of the file: afterwards anything may point at a cluster counted so far. */
@@ -156,7 +151,8 @@ final class Refcounts {
 
     private void writeBack(Table block) throws IOException {
         if (block.dirty()) {
-            file.write(block.whole(), block.offset());
+            ByteBuffer changed = block.dirtyRange();
+            file.write(changed, block.offset() + changed.position());
             block.dirty(false);
         }
     }
@@ -195,7 +191,10 @@ final class Refcounts {
         }
     }
 
-    /** A refcount block at free cluster {@code c} that covers itself: written, synced, then linked. */
+    /**
+     * A refcount block at free cluster {@code c} that covers itself: written, synced, then linked and synced
+     * (a repair after a power cut can raise counts in a block, not find a block the table lost).
+     */
     private void newBlockAt(long c, long index) throws IOException {
         byte[] bytes = new byte[clusterSize];
         Table block = new Table(c << clusterBits, bytes);
@@ -205,6 +204,7 @@ final class Refcounts {
         table[(int) index] = block.offset();
         ByteBuffer e = ByteBuffer.allocate(8).putLong(0, block.offset());
         file.write(e, tableOffset + index * 8);
+        file.sync();
         cache(block);
         end = Math.max(end, c + 1);
     }
