@@ -548,6 +548,10 @@ public final class Qcow2Image implements ImageSource {
             return;
         }
         long start = offset - inCluster;
+        if (own && extL2) {
+            allocateSubclusters(l2, index, entry, bitmap, start, inCluster, src);
+            return;
+        }
         if (!own && n < clusterSize && readsAsZero(start)) {
             long target = refcounts.allocate();
             if (refcounts.lastPastEnd()) {
@@ -582,6 +586,38 @@ public final class Qcow2Image implements ImageSource {
         if (!own) {
             freeEntryLater(entry);
         }
+    }
+
+    /**
+     * A write into subclusters of a cluster the image owns, some of them not allocated yet: writes the
+     * caller's bytes and fills the rest of the new subclusters only (as they read now: zeroes or the backing
+     * file), never the allocated subclusters around them, where a direct write from {@link #mapDirect} may
+     * be in flight.
+     */
+    private void allocateSubclusters(Table l2, int index, long entry, long bitmap, long start, int inCluster,
+                                     ByteBuffer src) throws Qcow2Exception, IOException {
+        int n = src.remaining();
+        int first = inCluster / subclusterSize;
+        int last = (inCluster + n - 1) / subclusterSize;
+        int from = (bitmap & (1L << first)) != 0 ? inCluster : first * subclusterSize;
+        int to = (bitmap & (1L << last)) != 0 ? inCluster + n : (last + 1) * subclusterSize;
+        ByteBuffer b = scratch.clear();
+        if (from < inCluster) {
+            b.limit(inCluster - from);
+            readPiece(start + from, b);
+        }
+        b.limit(to - from);
+        b.put(inCluster - from, src, src.position(), n);
+        src.position(src.position() + n);
+        if (inCluster + n < to) {
+            b.position(inCluster + n - from);
+            readPiece(start + inCluster + n, b);
+        }
+        b.limit(to - from).position(0);
+        writeData(b, (entry & Entries.OFFSET_MASK) + from);
+        padded |= from < inCluster || inCluster + n < to;
+        long mask = (last == 31 ? 0xffffffffL : (1L << (last + 1)) - 1) & ~((1L << first) - 1);
+        setEntry(l2, index, entry, (bitmap | mask) & ~(mask << 32));
     }
 
     /**
