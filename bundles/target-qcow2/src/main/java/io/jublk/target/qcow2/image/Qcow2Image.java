@@ -67,6 +67,12 @@ public final class Qcow2Image implements ImageSource {
     private long decompressedEntry = -1;
     private final byte[] decompressed;
     private boolean setDirty;
+    /** The incompatible feature bits as the file has them while open. */
+    private long incompatible;
+    /** A write would have overwritten metadata: the image is marked corrupt and refuses writes. */
+    private boolean markedCorrupt;
+    /** The metadata clusters no data write may touch (QEMU's overlap checks); null when read-only. */
+    private MetadataClusters metadata;
     /** L2 tables with entries the file does not have yet (and maybe some written since). */
     private final java.util.ArrayList<Table> dirtyTables = new java.util.ArrayList<>(16);
     /** Since the last {@link #persist}: an allocating write wrote bytes of its own (copy-on-write, padding). */
@@ -212,7 +218,8 @@ public final class Qcow2Image implements ImageSource {
         } else if (header.dirty()) {
             LOG.info("qcow2: {} was not closed cleanly; its refcounts are consistent", path);
         }
-        long incompatible = header.incompatible;
+        trackMetadata();
+        incompatible = header.incompatible;
         if (header.autoclear != 0) {
             file.write(ByteBuffer.allocate(8), Header.OFF_AUTOCLEAR);
             file.sync();
@@ -223,6 +230,57 @@ public final class Qcow2Image implements ImageSource {
             file.write(ByteBuffer.allocate(8).putLong(0, incompatible), Header.OFF_INCOMPAT);
             file.sync();
         }
+    }
+
+    /** The metadata clusters of the file as opened: header, tables, blocks, active L2 tables, snapshots. */
+    private void trackMetadata() throws IOException {
+        metadata = new MetadataClusters(clusterBits);
+        metadata.add(0, clusterSize);
+        metadata.add(header.l1TableOffset, header.l1Size * 8L);
+        for (long e : l1) {
+            metadata.add(e & Entries.OFFSET_MASK, (e & Entries.OFFSET_MASK) == 0 ? 0 : clusterSize);
+        }
+        if (header.snapshotCount > 0) {
+            ByteBuffer t = ByteBuffer.allocate((int) Math.min(file.size() - header.snapshotsOffset,
+                    (long) header.snapshotCount * Snapshot.MAX_ENTRY));
+            file.read(t, header.snapshotsOffset);
+            metadata.add(header.snapshotsOffset, Snapshot.tableBytes(t, header.snapshotCount));
+        }
+        for (Snapshot s : snapshots) {
+            metadata.add(s.l1TableOffset(), s.l1Size() * 8L);
+        }
+        refcounts.track(metadata);
+    }
+
+    /** Refuses a data write of {@code bytes} at {@code host} that would land on metadata. */
+    private void guard(long host, long bytes) throws MetadataOverlapException {
+        if (metadata.overlaps(host, bytes)) {
+            throw new MetadataOverlapException("an L2 entry points at metadata (cluster 0x"
+                    + Long.toHexString(host & -clusterSize) + ")");
+        }
+    }
+
+    /** Marks the image corrupt (in the file too, once), with one line in the log; the exception to throw. */
+    private Qcow2Exception markCorrupt(MetadataOverlapException e) {
+        if (!markedCorrupt) {
+            markedCorrupt = true;
+            incompatible |= Header.INCOMPAT_CORRUPT;
+            LOG.error("qcow2: {} is corrupt: {}; marked corrupt, writes refused", path, e.getMessage());
+            try {
+                file.write(ByteBuffer.allocate(8).putLong(0, incompatible), Header.OFF_INCOMPAT);
+                file.sync();
+            } catch (IOException io) {
+                LOG.error("qcow2: cannot mark {} corrupt: {}", path, io.getMessage());
+            }
+        }
+        return new Qcow2Exception(path + " is corrupt: " + e.getMessage() + "; marked corrupt, writes refused");
+    }
+
+    /** A free cluster, now counted, that holds no metadata. */
+    private long allocate() throws Qcow2Exception, IOException {
+        long c = refcounts.allocate();
+        guard(c, clusterSize);
+        return c;
     }
 
     // ---- reading ----------------------------------------------------------------------------------
@@ -424,7 +482,8 @@ public final class Qcow2Image implements ImageSource {
         if (at != 0) {
             System.arraycopy(loadL2(at).bytes(), 0, bytes, 0, clusterSize);
         }
-        long host = refcounts.allocate();
+        long host = allocate();
+        metadata.add(host, clusterSize);
         file.write(ByteBuffer.wrap(bytes), host);
         refcounts.writeBackAndSync();
         l1[i] = host | Entries.COPIED;
@@ -507,6 +566,9 @@ public final class Qcow2Image implements ImageSource {
         if (readOnly) {
             throw new Qcow2Exception(path + " is open read-only");
         }
+        if (markedCorrupt) {
+            throw new Qcow2Exception(path + " was marked corrupt: writes are refused");
+        }
         if (offset < 0 || length < 0 || offset + length > header.size) {
             throw new Qcow2Exception("range " + offset + "+" + length + " is outside the disk (" + header.size
                     + " bytes)");
@@ -528,6 +590,8 @@ public final class Qcow2Image implements ImageSource {
                 offset += n;
             }
             persist();
+        } catch (MetadataOverlapException e) {
+            throw markCorrupt(e);
         } catch (IOException e) {
             throw Images.ioError("cannot write " + path, e);
         }
@@ -543,6 +607,9 @@ public final class Qcow2Image implements ImageSource {
         boolean compressed = Entries.compressed(entry);
         long host = compressed ? 0 : hostOffset(entry, offset);
         boolean own = !compressed && host != 0 && (entry & Entries.COPIED) != 0;
+        if (own) {
+            guard(host, clusterSize);
+        }
         if (own && writesInPlace(entry, bitmap, inCluster, n)) {
             writeData(src, host + inCluster);
             return;
@@ -553,7 +620,7 @@ public final class Qcow2Image implements ImageSource {
             return;
         }
         if (!own && n < clusterSize && readsAsZero(start)) {
-            long target = refcounts.allocate();
+            long target = allocate();
             if (refcounts.lastPastEnd()) {
                 // a new cluster past the end of the file reads as zeroes already: write just the new bytes
                 writeData(src, target + inCluster);
@@ -579,7 +646,7 @@ public final class Qcow2Image implements ImageSource {
         }
         whole.put(inCluster, src, src.position(), n);
         src.position(src.position() + n);
-        long target = own ? host : refcounts.allocate();
+        long target = own ? host : allocate();
         writeData(whole, target);
         padded |= n < clusterSize;
         setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
@@ -719,6 +786,8 @@ public final class Qcow2Image implements ImageSource {
                 offset += n;
             }
             persist();
+        } catch (MetadataOverlapException e) {
+            throw markCorrupt(e);
         } catch (IOException e) {
             throw Images.ioError("cannot write " + path, e);
         }
@@ -774,13 +843,23 @@ public final class Qcow2Image implements ImageSource {
             file.sync();
             if (directInFlight.get() == 0 && pendingCount > 0) {
                 for (int i = 0; i < pendingCount; i++) {
-                    refcounts.add(pendingFrees[i * 2], pendingFrees[i * 2 + 1], -1);
+                    free(pendingFrees[i * 2], pendingFrees[i * 2 + 1]);
                 }
                 pendingCount = 0;
             }
             refcounts.writeBack(); // the frees: in the file, not synced (a crash before the next sync leaks them)
         } catch (IOException e) {
             throw Images.ioError("cannot flush " + path, e);
+        }
+    }
+
+    /** Drops one reference to each cluster of the range; a cluster no longer referenced is no metadata. */
+    private void free(long offset, long bytes) throws Qcow2Exception, IOException {
+        refcounts.add(offset, bytes, -1);
+        for (long c = offset & -clusterSize; c < offset + bytes; c += clusterSize) {
+            if (refcounts.get(c >>> clusterBits) == 0) {
+                metadata.remove(c, clusterSize);
+            }
         }
     }
 
@@ -812,8 +891,11 @@ public final class Qcow2Image implements ImageSource {
                 int inCluster = (int) (at & (clusterSize - 1));
                 int n = (int) Math.min(end - at, clusterSize - inCluster);
                 if (host == 0 || write && (entry & Entries.COPIED) == 0 || write
-                        && (l1[l1Index(at)] & Entries.COPIED) == 0) {
+                        && (l1[l1Index(at)] & Entries.COPIED) == 0 || write && markedCorrupt) {
                     return -1;
+                }
+                if (write) {
+                    guard(host, clusterSize);
                 }
                 boolean plain = extL2 ? writesInPlace(entry, l2.getLong(index * 2 + 1), inCluster, n)
                         : (entry & Entries.ZERO) == 0;
@@ -829,6 +911,8 @@ public final class Qcow2Image implements ImageSource {
             }
             directInFlight.incrementAndGet();
             return first;
+        } catch (MetadataOverlapException e) {
+            throw markCorrupt(e);
         } catch (IOException e) {
             throw Images.ioError("cannot read " + path, e);
         }
@@ -847,7 +931,7 @@ public final class Qcow2Image implements ImageSource {
             if (!readOnly) {
                 flush();
                 if (setDirty) {
-                    file.write(ByteBuffer.allocate(8).putLong(0, header.incompatible & ~Header.INCOMPAT_DIRTY),
+                    file.write(ByteBuffer.allocate(8).putLong(0, incompatible & ~Header.INCOMPAT_DIRTY),
                             Header.OFF_INCOMPAT);
                     file.sync();
                 }

@@ -35,6 +35,8 @@ final class Refcounts {
     private long freeHint;
     /** The last allocated cluster lay past the end of the file: it reads as zeroes without being written. */
     private boolean lastPastEnd;
+    /** The image's metadata clusters, kept up to date with the table and blocks; null when not tracked. */
+    private MetadataClusters metadata;
     /** The cached blocks holding changes the file does not have yet (and maybe some written since). */
     private final java.util.ArrayList<Table> dirty = new java.util.ArrayList<>(64);
 
@@ -73,6 +75,17 @@ final class Refcounts {
             table[i] = e;
         }
         return new Refcounts(file, h, table, fileSize);
+    }
+
+    /** Adds the table and blocks to {@code m}, and from now on the ones this class makes or frees. */
+    void track(MetadataClusters m) {
+        metadata = m;
+        m.add(tableOffset, (long) tableClusters << clusterBits);
+        for (long e : table) {
+            if (e != 0) {
+                m.add(e, clusterSize);
+            }
+        }
     }
 
     int blockEntries() {
@@ -174,6 +187,10 @@ final class Refcounts {
                 c++;
             }
             freeHint = c;
+            if (metadata != null && metadata.overlaps(c << clusterBits, clusterSize)) {
+                throw new MetadataOverlapException("cluster 0x" + Long.toHexString(c << clusterBits)
+                        + " holds metadata but its refcount is 0");
+            }
             long index = c / blockEntries;
             if (index >= table.length) {
                 grow(c);
@@ -205,6 +222,9 @@ final class Refcounts {
         ByteBuffer e = ByteBuffer.allocate(8).putLong(0, block.offset());
         file.write(e, tableOffset + index * 8);
         file.sync();
+        if (metadata != null) {
+            metadata.add(block.offset(), clusterSize);
+        }
         cache(block);
         end = Math.max(end, c + 1);
     }
@@ -282,6 +302,10 @@ final class Refcounts {
         tableClusters = (int) (tableBytes >> clusterBits);
         end = regionEnd;
         add(oldOffset, (long) oldClusters << clusterBits, -1);
+        if (metadata != null) {
+            metadata.add(start << clusterBits, (regionEnd - start) << clusterBits);
+            metadata.remove(oldOffset, (long) oldClusters << clusterBits);
+        }
     }
 
     private Table block(long offset) throws Qcow2Exception, IOException {
