@@ -37,6 +37,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Qcow2Image implements ImageSource {
     private static final Logger LOG = LoggerFactory.getLogger(Qcow2Image.class);
+    /** {@link #mapDirect} returns the host offset with the direct I/O's epoch in this bit. */
+    private static final int DIRECT_EPOCH_SHIFT = 62;
 
     private final Path path;
     private final Storage file;
@@ -58,12 +60,9 @@ public final class Qcow2Image implements ImageSource {
     private int directFd = -1;
     private final ClusterDecompressor decompressor;
     private Refcounts refcounts;
-    /** Byte ranges to free once the entries that dropped them are durable: offset, length pairs. */
-    private long[] pendingFrees = new long[64];
-    private int pendingCount;
-    /** Data I/O handed out by {@link #mapDirect} and not yet finished: frees wait for none. */
-    private final java.util.concurrent.atomic.AtomicInteger directInFlight =
-            new java.util.concurrent.atomic.AtomicInteger();
+    /** Ranges entries no longer reference, freed once those entries are durable and no direct I/O needs them. */
+    private final DeferredFrees frees = new DeferredFrees();
+    private final DeferredFrees.Sink freeSink = this::free;
     private long decompressedEntry = -1;
     private final byte[] decompressed;
     private boolean setDirty;
@@ -757,12 +756,7 @@ public final class Qcow2Image implements ImageSource {
     }
 
     private void freeLater(long offset, long bytes) {
-        if (pendingCount * 2 == pendingFrees.length) {
-            pendingFrees = java.util.Arrays.copyOf(pendingFrees, pendingFrees.length * 2);
-        }
-        pendingFrees[pendingCount * 2] = offset;
-        pendingFrees[pendingCount * 2 + 1] = bytes;
-        pendingCount++;
+        frees.add(offset, bytes);
     }
 
     /**
@@ -830,27 +824,43 @@ public final class Qcow2Image implements ImageSource {
     }
 
     /**
-     * Makes everything written so far durable (the metadata is in the file already: one sync), then frees
-     * what dropped entries pointed at.
+     * Makes everything written before the call durable: the metadata is in the file already, so one sync,
+     * taken outside the image's lock (the other queues map and write meanwhile); then frees what dropped
+     * entries pointed at, as far as {@link DeferredFrees} allows.
      */
-    public synchronized void flush() throws Qcow2Exception {
-        checkOpen();
-        if (readOnly) {
-            return;
+    public void flush() throws Qcow2Exception {
+        int durable;
+        synchronized (this) {
+            checkOpen();
+            if (readOnly) {
+                return;
+            }
+            try {
+                persist();
+            } catch (IOException e) {
+                throw Images.ioError("cannot flush " + path, e);
+            }
+            durable = frees.pending();
         }
         try {
-            persist();
             file.sync();
-            if (directInFlight.get() == 0 && pendingCount > 0) {
-                for (int i = 0; i < pendingCount; i++) {
-                    free(pendingFrees[i * 2], pendingFrees[i * 2 + 1]);
-                }
-                pendingCount = 0;
-            }
-            refcounts.writeBack(); // the frees: in the file, not synced (a crash before the next sync leaks them)
         } catch (IOException e) {
             throw Images.ioError("cannot flush " + path, e);
         }
+        synchronized (this) {
+            checkOpen();
+            try {
+                frees.release(durable, freeSink);
+                refcounts.writeBack(); // the frees: in the file, not synced (a crash before the next sync leaks them)
+            } catch (IOException e) {
+                throw Images.ioError("cannot flush " + path, e);
+            }
+        }
+    }
+
+    /** Ranges dropped by entries and not freed yet (for tests and diagnostics). */
+    public synchronized int waitingFrees() {
+        return frees.waiting();
     }
 
     /** Drops one reference to each cluster of the range; a cluster no longer referenced is no metadata. */
@@ -866,7 +876,8 @@ public final class Qcow2Image implements ImageSource {
     /**
      * The host offset of {@code length} bytes at {@code offset} when they lie in clusters that are allocated,
      * contiguous in the file and (for a write) the image's own, so the caller may read or write them directly;
-     * -1 otherwise. A direct I/O handed out must be ended with {@link #directDone()}.
+     * -1 otherwise: the host offset is {@link #directOffset} of the value returned. A direct I/O handed out
+     * must be ended with {@link #directDone}, given the value returned.
      */
     public synchronized long mapDirect(long offset, int length, boolean write) throws Qcow2Exception {
         checkOpen();
@@ -909,8 +920,7 @@ public final class Qcow2Image implements ImageSource {
                 }
                 at += n;
             }
-            directInFlight.incrementAndGet();
-            return first;
+            return first | (long) frees.begin() << DIRECT_EPOCH_SHIFT;
         } catch (MetadataOverlapException e) {
             throw markCorrupt(e);
         } catch (IOException e) {
@@ -918,8 +928,14 @@ public final class Qcow2Image implements ImageSource {
         }
     }
 
-    public void directDone() {
-        directInFlight.decrementAndGet();
+    /** The host offset in what {@link #mapDirect} returned. */
+    public static long directOffset(long mapped) {
+        return mapped & ((1L << DIRECT_EPOCH_SHIFT) - 1);
+    }
+
+    /** Ends the direct I/O that {@link #mapDirect} returned {@code mapped} for; from any thread, exactly once. */
+    public void directDone(long mapped) {
+        frees.end((int) (mapped >>> DIRECT_EPOCH_SHIFT));
     }
 
     @Override
@@ -930,6 +946,13 @@ public final class Qcow2Image implements ImageSource {
         try {
             if (!readOnly) {
                 flush();
+                if (frees.inFlight() == 0) {
+                    frees.releaseAll(freeSink);
+                    refcounts.writeBack();
+                } else {
+                    LOG.warn("qcow2: {} closed with {} direct I/Os in flight: the clusters it freed leak",
+                            path, frees.inFlight());
+                }
                 if (setDirty) {
                     file.write(ByteBuffer.allocate(8).putLong(0, incompatible & ~Header.INCOMPAT_DIRTY),
                             Header.OFF_INCOMPAT);

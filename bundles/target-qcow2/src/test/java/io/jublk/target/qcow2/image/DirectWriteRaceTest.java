@@ -85,13 +85,14 @@ public class DirectWriteRaceTest {
         byte[] slow = new byte[SUBCLUSTER];
         Arrays.fill(slow, (byte) 0xbb);
         try (Qcow2Image image = Qcow2Image.open(img, storage, false, 0, Images.DEFAULT_L2_CACHE)) {
-            long host = image.mapDirect(0, SUBCLUSTER, true);
-            assertTrue("subcluster 0 maps directly", host > 0);
+            long mapped = image.mapDirect(0, SUBCLUSTER, true);
+            long host = Qcow2Image.directOffset(mapped);
+            assertTrue("subcluster 0 maps directly", mapped >= 0 && host > 0);
             storage.from = host;
             storage.to = host + CLUSTER;
             storage.landing = ByteBuffer.wrap(direct);
             image.write(2 * SUBCLUSTER, ByteBuffer.wrap(slow)); // subcluster 2: not allocated, slow path
-            image.directDone();
+            image.directDone(mapped);
             byte[] got = new byte[3 * SUBCLUSTER];
             image.read(0, ByteBuffer.wrap(got));
             assertArrayEquals("the direct write", direct, Arrays.copyOfRange(got, 0, SUBCLUSTER));
