@@ -1,7 +1,7 @@
 package io.jublk.target.qcow2.image;
 
-import io.jublk.target.qcow2.cache.LruCache;
 import io.jublk.target.qcow2.cache.Table;
+import io.jublk.target.qcow2.cache.TableCache;
 import io.jublk.target.qcow2.format.Entries;
 import io.jublk.target.qcow2.format.Header;
 import io.jublk.target.qcow2.format.Qcow2Exception;
@@ -13,7 +13,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +49,7 @@ public final class Qcow2Image implements ImageSource {
     private final boolean extL2;
     private final int subclusterSize;
     private final long[] l1;
-    private final LruCache<Long, Table> l2Cache;
+    private final TableCache l2Cache;
     private final ImageSource backing;
     private final List<Snapshot> snapshots;
     /** One cluster of aligned native memory for copy-on-write and zero-padded new clusters. */
@@ -92,7 +91,7 @@ public final class Qcow2Image implements ImageSource {
         this.l2Bits = clusterBits - (extL2 ? 4 : 3);
         this.subclusterSize = clusterSize / 32;
         this.l1 = l1;
-        this.l2Cache = new LruCache<>(l2CacheTables);
+        this.l2Cache = new TableCache(l2CacheTables);
         this.backing = backing;
         this.snapshots = snapshots;
         this.scratch = scratchArena.allocate(clusterSize, 4096).asByteBuffer();
@@ -516,14 +515,14 @@ public final class Qcow2Image implements ImageSource {
      */
     private void cacheL2(Table t) throws IOException {
         if (l2Cache.full()) {
-            Map.Entry<Long, Table> victim = l2Cache.eldest(table -> !table.dirty());
+            Table victim = l2Cache.eldestClean();
             if (victim == null) {
                 persist();
                 victim = l2Cache.eldest();
             }
-            l2Cache.remove(victim.getKey());
+            l2Cache.remove(victim.offset());
         }
-        l2Cache.put(t.offset(), t);
+        l2Cache.put(t);
     }
 
     /**

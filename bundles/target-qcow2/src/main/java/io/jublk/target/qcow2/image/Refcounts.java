@@ -1,7 +1,7 @@
 package io.jublk.target.qcow2.image;
 
-import io.jublk.target.qcow2.cache.LruCache;
 import io.jublk.target.qcow2.cache.Table;
+import io.jublk.target.qcow2.cache.TableCache;
 import io.jublk.target.qcow2.format.Entries;
 import io.jublk.target.qcow2.format.Header;
 import io.jublk.target.qcow2.format.Qcow2Exception;
@@ -25,7 +25,7 @@ final class Refcounts {
     private final int bits;
     private final long max;
     private final int blockEntries;
-    private final LruCache<Long, Table> blocks;
+    private final TableCache blocks;
     private long[] table;
     private long tableOffset;
     private int tableClusters;
@@ -47,7 +47,7 @@ final class Refcounts {
         this.bits = h.refcountBits();
         this.max = bits == 64 ? Long.MAX_VALUE : (1L << bits) - 1;
         this.blockEntries = (int) ((long) clusterSize * 8 / bits);
-        this.blocks = new LruCache<>(Math.max(8, (1 << 20) / clusterSize));
+        this.blocks = new TableCache(Math.max(8, (1 << 20) / clusterSize));
         this.table = table;
         this.tableOffset = h.refcountTableOffset;
         this.tableClusters = h.refcountTableClusters;
@@ -324,10 +324,10 @@ final class Refcounts {
 
     private void cache(Table block) throws IOException {
         if (blocks.full() && blocks.get(block.offset()) == null) {
-            Map.Entry<Long, Table> eldest = blocks.eldest();
-            writeBack(eldest.getValue()); // not synced: a later sync covers it before anything points at it
-            blocks.remove(eldest.getKey());
+            Table eldest = blocks.eldest();
+            writeBack(eldest); // not synced: nothing may rely on it before the image's next write-back or sync
+            blocks.remove(eldest.offset());
         }
-        blocks.put(block.offset(), block);
+        blocks.put(block);
     }
 }
