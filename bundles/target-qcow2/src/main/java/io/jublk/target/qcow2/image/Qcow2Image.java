@@ -62,6 +62,8 @@ public final class Qcow2Image implements ImageSource {
     /** Ranges entries no longer reference, freed once those entries are durable and no direct I/O needs them. */
     private final DeferredFrees frees = new DeferredFrees();
     private final DeferredFrees.Sink freeSink = this::free;
+    /** The caller's bytes of the current write, gathered into one write per run of consecutive clusters. */
+    private final DataRun run = new DataRun(this::writeData);
     private long decompressedEntry = -1;
     private final byte[] decompressed;
     private boolean setDirty;
@@ -587,11 +589,14 @@ public final class Qcow2Image implements ImageSource {
                 src.limit(limit);
                 offset += n;
             }
+            run.flush();
             persist();
         } catch (MetadataOverlapException e) {
             throw markCorrupt(e);
         } catch (IOException e) {
             throw Images.ioError("cannot write " + path, e);
+        } finally {
+            run.forget();
         }
     }
 
@@ -609,7 +614,7 @@ public final class Qcow2Image implements ImageSource {
             guard(host, clusterSize);
         }
         if (own && writesInPlace(entry, bitmap, inCluster, n)) {
-            writeData(src, host + inCluster);
+            run.add(src, host + inCluster);
             return;
         }
         long start = offset - inCluster;
@@ -621,7 +626,7 @@ public final class Qcow2Image implements ImageSource {
             long target = allocate();
             if (refcounts.lastPastEnd()) {
                 // a new cluster past the end of the file reads as zeroes already: write just the new bytes
-                writeData(src, target + inCluster);
+                run.add(src, target + inCluster);
                 setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
                 freeEntryLater(entry);
                 return;
@@ -632,6 +637,13 @@ public final class Qcow2Image implements ImageSource {
             src.position(src.position() + n);
             writeData(scratch, target);
             padded = true; // a reused cluster: its old bytes must not show through the new entry
+            setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
+            freeEntryLater(entry);
+            return;
+        }
+        if (!own && n == clusterSize) {
+            long target = allocate(); // a whole new cluster: straight from the caller's bytes
+            run.add(src, target);
             setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
             freeEntryLater(entry);
             return;
@@ -778,11 +790,14 @@ public final class Qcow2Image implements ImageSource {
                 }
                 offset += n;
             }
+            run.flush();
             persist();
         } catch (MetadataOverlapException e) {
             throw markCorrupt(e);
         } catch (IOException e) {
             throw Images.ioError("cannot write " + path, e);
+        } finally {
+            run.forget();
         }
     }
 
