@@ -1,7 +1,6 @@
 package io.jublk.target.qcow2.image;
 
 import io.jublk.target.qcow2.cache.Table;
-import io.jublk.target.qcow2.cache.TableCache;
 import io.jublk.target.qcow2.format.Entries;
 import io.jublk.target.qcow2.format.Header;
 import io.jublk.target.qcow2.format.Qcow2Exception;
@@ -45,11 +44,9 @@ public final class Qcow2Image implements ImageSource {
     private final boolean readOnly;
     private final int clusterBits;
     private final int clusterSize;
-    private final int l2Bits;
     private final boolean extL2;
     private final int subclusterSize;
-    private final long[] l1;
-    private final TableCache l2Cache;
+    private final L2Tables tables;
     private final ImageSource backing;
     private final List<Snapshot> snapshots;
     /** One cluster of aligned native memory for copy-on-write and zero-padded new clusters. */
@@ -73,8 +70,6 @@ public final class Qcow2Image implements ImageSource {
     private boolean markedCorrupt;
     /** The metadata clusters no data write may touch (QEMU's overlap checks); null when read-only. */
     private MetadataClusters metadata;
-    /** L2 tables with entries the file does not have yet (and maybe some written since). */
-    private final java.util.ArrayList<Table> dirtyTables = new java.util.ArrayList<>(16);
     /** Since the last {@link #persist}: an allocating write wrote bytes of its own (copy-on-write, padding). */
     private boolean padded;
     private boolean closed;
@@ -90,10 +85,30 @@ public final class Qcow2Image implements ImageSource {
         this.clusterBits = header.clusterBits;
         this.clusterSize = header.clusterSize();
         this.extL2 = header.extendedL2();
-        this.l2Bits = clusterBits - (extL2 ? 4 : 3);
         this.subclusterSize = clusterSize / 32;
-        this.l1 = l1;
-        this.l2Cache = new TableCache(l2CacheTables);
+        this.tables = new L2Tables(path, file, header, l1, l2CacheTables, new L2Tables.Owner() {
+            @Override
+            public long allocateTable() throws Qcow2Exception, IOException {
+                long host = allocate();
+                metadata.add(host, clusterSize);
+                return host;
+            }
+
+            @Override
+            public void syncBeforeLink() throws IOException {
+                refcounts.writeBackAndSync();
+            }
+
+            @Override
+            public void freeLater(long offset, long bytes) {
+                Qcow2Image.this.freeLater(offset, bytes);
+            }
+
+            @Override
+            public void persist() throws IOException {
+                Qcow2Image.this.persist();
+            }
+        });
         this.backing = backing;
         this.snapshots = snapshots;
         this.scratch = scratchArena.allocate(clusterSize, 4096).asByteBuffer();
@@ -237,7 +252,7 @@ public final class Qcow2Image implements ImageSource {
         metadata = new MetadataClusters(clusterBits);
         metadata.add(0, clusterSize);
         metadata.add(header.l1TableOffset, header.l1Size * 8L);
-        for (long e : l1) {
+        for (long e : tables.l1()) {
             metadata.add(e & Entries.OFFSET_MASK, (e & Entries.OFFSET_MASK) == 0 ? 0 : clusterSize);
         }
         if (header.snapshotCount > 0) {
@@ -319,7 +334,7 @@ public final class Qcow2Image implements ImageSource {
     }
 
     long[] l1() {
-        return l1;
+        return tables.l1();
     }
 
     @Override
@@ -346,20 +361,20 @@ public final class Qcow2Image implements ImageSource {
 
     /** Reads {@code dst.remaining()} bytes, all inside one cluster. */
     private void readPiece(long offset, ByteBuffer dst) throws Qcow2Exception, IOException {
-        Table l2 = l2For(offset, false);
+        Table l2 = tables.l2For(offset, false);
         if (l2 == null) {
             unallocated(offset, dst, dst.remaining());
             return;
         }
-        int index = l2Index(offset);
-        long entry = entry(l2, index);
+        int index = tables.l2Index(offset);
+        long entry = tables.entry(l2, index);
         int inCluster = (int) (offset & (clusterSize - 1));
         if (Entries.compressed(entry)) {
             byte[] data = decompress(entry);
             dst.put(data, inCluster, dst.remaining());
             return;
         }
-        long host = hostOffset(entry, offset);
+        long host = tables.hostOffset(entry, offset);
         if (!extL2) {
             if ((entry & Entries.ZERO) != 0) {
                 zero(dst, dst.remaining());
@@ -370,7 +385,7 @@ public final class Qcow2Image implements ImageSource {
             }
             return;
         }
-        long bitmap = l2.getLong(index * 2 + 1);
+        long bitmap = tables.bitmap(l2, index);
         while (dst.hasRemaining()) {
             int sub = inCluster / subclusterSize;
             int n = Math.min(dst.remaining(), (sub + 1) * subclusterSize - inCluster);
@@ -440,115 +455,20 @@ public final class Qcow2Image implements ImageSource {
         return decompressed;
     }
 
-    // ---- table access -----------------------------------------------------------------------------
-
-    private int l1Index(long offset) {
-        return (int) (offset >>> (clusterBits + l2Bits));
-    }
-
-    private int l2Index(long offset) {
-        return (int) ((offset >>> clusterBits) & ((1 << l2Bits) - 1));
-    }
-
-    private long entry(Table l2, int index) {
-        return l2.getLong(extL2 ? index * 2 : index);
-    }
-
-    /** The host cluster of a standard entry, after checking its reserved bits. */
-    private long hostOffset(long entry, long offset) throws Qcow2Exception {
-        long host = entry & Entries.OFFSET_MASK;
-        long reserved = entry & ~(Entries.COPIED | Entries.OFFSET_MASK | (extL2 || header.version == 2 ? 0
-                : Entries.ZERO));
-        if (reserved != 0 || (host & (clusterSize - 1)) != 0) {
-            throw corrupt("invalid L2 entry 0x" + Long.toHexString(entry) + " for offset 0x"
-                    + Long.toHexString(offset));
-        }
-        return host;
-    }
-
-    /** The L2 table of {@code offset}; for a write it exists and is the image's own (COPIED). */
-    private Table l2For(long offset, boolean write) throws Qcow2Exception, IOException {
-        int i = l1Index(offset);
-        long e = l1[i];
-        long at = e & Entries.OFFSET_MASK;
-        if (!write) {
-            return at == 0 ? null : loadL2(at);
-        }
-        if (at != 0 && (e & Entries.COPIED) != 0) {
-            return loadL2(at);
-        }
-        // a new table, or a copy of one shared with a snapshot: durable before the L1 entry points at it
-        byte[] bytes = new byte[clusterSize];
-        if (at != 0) {
-            System.arraycopy(loadL2(at).bytes(), 0, bytes, 0, clusterSize);
-        }
-        long host = allocate();
-        metadata.add(host, clusterSize);
-        file.write(ByteBuffer.wrap(bytes), host);
-        refcounts.writeBackAndSync();
-        l1[i] = host | Entries.COPIED;
-        file.write(ByteBuffer.allocate(8).putLong(0, l1[i]), header.l1TableOffset + i * 8L);
-        if (at != 0) {
-            freeLater(at, clusterSize);
-        }
-        Table t = new Table(host, bytes);
-        cacheL2(t);
-        return t;
-    }
-
-    private Table loadL2(long at) throws Qcow2Exception, IOException {
-        Table t = l2Cache.get(at);
-        if (t != null) {
-            return t;
-        }
-        if (at + clusterSize > file.size()) {
-            throw corrupt("L2 table at 0x" + Long.toHexString(at) + " lies beyond the end of the file");
-        }
-        byte[] bytes = new byte[clusterSize];
-        file.read(ByteBuffer.wrap(bytes), at);
-        t = new Table(at, bytes);
-        cacheL2(t);
-        return t;
-    }
-
-    /**
-     * Caches {@code t}, evicting the least recently used clean table; when every table is dirty, all are written
-     * back first (one sync for all of them, not one per eviction), and the least recently used one goes.
-     */
-    private void cacheL2(Table t) throws IOException {
-        if (l2Cache.full()) {
-            Table victim = l2Cache.eldestClean();
-            if (victim == null) {
-                persist();
-                victim = l2Cache.eldest();
-            }
-            l2Cache.remove(victim.offset());
-        }
-        l2Cache.put(t);
-    }
-
     /**
      * Writes every metadata change made so far to the file (not synced): refcounts, then the changed entries of
      * each L2 table; a sync first when an allocating write wrote bytes that an entry will expose.
      */
     private void persist() throws IOException {
         refcounts.writeBack();
-        if (dirtyTables.isEmpty()) {
+        if (!tables.changed()) {
             return;
         }
         if (padded) {
             file.sync();
             padded = false;
         }
-        for (int i = 0; i < dirtyTables.size(); i++) {
-            Table t = dirtyTables.get(i);
-            if (t.dirty()) {
-                ByteBuffer changed = t.dirtyRange();
-                file.write(changed, t.offset() + changed.position());
-                t.dirty(false);
-            }
-        }
-        dirtyTables.clear();
+        tables.writeBack();
     }
 
     private Qcow2Exception corrupt(String what) {
@@ -603,12 +523,12 @@ public final class Qcow2Image implements ImageSource {
     private void writePiece(long offset, ByteBuffer src) throws Qcow2Exception, IOException {
         int inCluster = (int) (offset & (clusterSize - 1));
         int n = src.remaining();
-        Table l2 = l2For(offset, true);
-        int index = l2Index(offset);
-        long entry = entry(l2, index);
-        long bitmap = extL2 ? l2.getLong(index * 2 + 1) : 0;
+        Table l2 = tables.l2For(offset, true);
+        int index = tables.l2Index(offset);
+        long entry = tables.entry(l2, index);
+        long bitmap = extL2 ? tables.bitmap(l2, index) : 0;
         boolean compressed = Entries.compressed(entry);
-        long host = compressed ? 0 : hostOffset(entry, offset);
+        long host = compressed ? 0 : tables.hostOffset(entry, offset);
         boolean own = !compressed && host != 0 && (entry & Entries.COPIED) != 0;
         if (own) {
             guard(host, clusterSize);
@@ -627,7 +547,7 @@ public final class Qcow2Image implements ImageSource {
             if (refcounts.lastPastEnd()) {
                 // a new cluster past the end of the file reads as zeroes already: write just the new bytes
                 run.add(src, target + inCluster);
-                setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
+                tables.setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
                 freeEntryLater(entry);
                 return;
             }
@@ -637,14 +557,14 @@ public final class Qcow2Image implements ImageSource {
             src.position(src.position() + n);
             writeData(scratch, target);
             padded = true; // a reused cluster: its old bytes must not show through the new entry
-            setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
+            tables.setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
             freeEntryLater(entry);
             return;
         }
         if (!own && n == clusterSize) {
             long target = allocate(); // a whole new cluster: straight from the caller's bytes
             run.add(src, target);
-            setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
+            tables.setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
             freeEntryLater(entry);
             return;
         }
@@ -659,7 +579,7 @@ public final class Qcow2Image implements ImageSource {
         long target = own ? host : allocate();
         writeData(whole, target);
         padded |= n < clusterSize;
-        setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
+        tables.setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
         if (!own) {
             freeEntryLater(entry);
         }
@@ -694,7 +614,7 @@ public final class Qcow2Image implements ImageSource {
         writeData(b, (entry & Entries.OFFSET_MASK) + from);
         padded |= from < inCluster || inCluster + n < to;
         long mask = (last == 31 ? 0xffffffffL : (1L << (last + 1)) - 1) & ~((1L << first) - 1);
-        setEntry(l2, index, entry, (bitmap | mask) & ~(mask << 32));
+        tables.setEntry(l2, index, entry, (bitmap | mask) & ~(mask << 32));
     }
 
     /**
@@ -737,21 +657,6 @@ public final class Qcow2Image implements ImageSource {
         int last = (inCluster + n - 1) / subclusterSize;
         long mask = (last == 31 ? 0xffffffffL : (1L << (last + 1)) - 1) & ~((1L << first) - 1);
         return (bitmap & mask) == mask;
-    }
-
-    private void setEntry(Table l2, int index, long entry, long bitmap) {
-        boolean wasClean;
-        if (extL2) {
-            l2.setLong(index * 2, entry);
-            l2.setLong(index * 2 + 1, bitmap);
-            wasClean = l2.touch(index * 16, 16);
-        } else {
-            l2.setLong(index, entry);
-            wasClean = l2.touch(index * 8, 8);
-        }
-        if (wasClean) {
-            dirtyTables.add(l2);
-        }
     }
 
     /** Frees what {@code entry} pointed at, once its replacement is durable. */
@@ -802,14 +707,14 @@ public final class Qcow2Image implements ImageSource {
     }
 
     private boolean readsAsZero(long offset) throws Qcow2Exception, IOException {
-        Table l2 = l2For(offset, false);
+        Table l2 = tables.l2For(offset, false);
         if (l2 == null) {
             return backing == null;
         }
-        int index = l2Index(offset);
-        long entry = entry(l2, index);
+        int index = tables.l2Index(offset);
+        long entry = tables.entry(l2, index);
         if (extL2) {
-            long bitmap = l2.getLong(index * 2 + 1);
+            long bitmap = tables.bitmap(l2, index);
             return !Entries.compressed(entry) && (bitmap == Entries.ALL_ZERO || bitmap == 0 && backing == null);
         }
         return !Entries.compressed(entry)
@@ -824,15 +729,15 @@ public final class Qcow2Image implements ImageSource {
             writePiece(offset, ByteBuffer.allocate(clusterSize)); // v2 has no zero clusters
             return;
         }
-        Table l2 = l2For(offset, true);
-        int index = l2Index(offset);
-        long old = entry(l2, index);
+        Table l2 = tables.l2For(offset, true);
+        int index = tables.l2Index(offset);
+        long old = tables.entry(l2, index);
         if (backing == null) {
-            setEntry(l2, index, 0, 0);
+            tables.setEntry(l2, index, 0, 0);
         } else if (extL2) {
-            setEntry(l2, index, 0, Entries.ALL_ZERO);
+            tables.setEntry(l2, index, 0, Entries.ALL_ZERO);
         } else {
-            setEntry(l2, index, Entries.ZERO, 0);
+            tables.setEntry(l2, index, Entries.ZERO, 0);
         }
         freeEntryLater(old);
     }
@@ -903,26 +808,26 @@ public final class Qcow2Image implements ImageSource {
             long at = offset;
             long end = offset + length;
             while (at < end) {
-                Table l2 = l2For(at, false);
+                Table l2 = tables.l2For(at, false);
                 if (l2 == null) {
                     return -1;
                 }
-                int index = l2Index(at);
-                long entry = entry(l2, index);
+                int index = tables.l2Index(at);
+                long entry = tables.entry(l2, index);
                 if (Entries.compressed(entry)) {
                     return -1;
                 }
-                long host = hostOffset(entry, at);
+                long host = tables.hostOffset(entry, at);
                 int inCluster = (int) (at & (clusterSize - 1));
                 int n = (int) Math.min(end - at, clusterSize - inCluster);
                 if (host == 0 || write && (entry & Entries.COPIED) == 0 || write
-                        && (l1[l1Index(at)] & Entries.COPIED) == 0 || write && markedCorrupt) {
+                        && (tables.l1()[tables.l1Index(at)] & Entries.COPIED) == 0 || write && markedCorrupt) {
                     return -1;
                 }
                 if (write) {
                     guard(host, clusterSize);
                 }
-                boolean plain = extL2 ? writesInPlace(entry, l2.getLong(index * 2 + 1), inCluster, n)
+                boolean plain = extL2 ? writesInPlace(entry, tables.bitmap(l2, index), inCluster, n)
                         : (entry & Entries.ZERO) == 0;
                 if (!plain) {
                     return -1;
