@@ -27,6 +27,9 @@ final class DeferredFrees {
     private int pendingCount;
     private long[] grace = new long[64];
     private int graceCount;
+    /** Ranges ever added, and ever taken out of the pending list (so a count taken before a sync stays right). */
+    private long added;
+    private long taken;
 
     /** A direct I/O starts: returns its epoch (0 or 1), to give to {@link #end}. */
     int begin() {
@@ -51,11 +54,12 @@ final class DeferredFrees {
         pending[pendingCount * 2] = offset;
         pending[pendingCount * 2 + 1] = bytes;
         pendingCount++;
+        added++;
     }
 
-    /** Ranges dropped so far and not freed yet: {@link #release} may free the first this many. */
-    int pending() {
-        return pendingCount;
+    /** How many ranges were ever added: after a sync, {@link #release} may free those added before it. */
+    long added() {
+        return added;
     }
 
     /** Ranges waiting, pending or in grace. */
@@ -64,14 +68,15 @@ final class DeferredFrees {
     }
 
     /**
-     * After a sync: the first {@code durable} pending ranges have durable entries. Frees the grace list if
-     * its epoch has drained, and moves the durable ranges to it (flipping the epoch) when it is empty.
+     * After a sync: the ranges among the first {@code durableAdded} ever added have durable entries (two
+     * queues may flush at once: each counts what it covers). Frees the grace list if its epoch has drained,
+     * and moves the durable ranges to it (flipping the epoch) when it is empty.
      */
-    void release(int durable, Sink sink) throws Qcow2Exception, IOException {
+    void release(long durableAdded, Sink sink) throws Qcow2Exception, IOException {
         if (graceCount > 0 && inFlight[graceEpoch].get() == 0) {
             freeGrace(sink);
         }
-        durable = Math.min(durable, pendingCount);
+        int durable = (int) Math.max(0, Math.min(pendingCount, durableAdded - taken));
         if (graceCount > 0 || durable == 0) {
             return;
         }
@@ -81,6 +86,7 @@ final class DeferredFrees {
         System.arraycopy(pending, 0, grace, 0, durable * 2);
         System.arraycopy(pending, durable * 2, pending, 0, (pendingCount - durable) * 2);
         pendingCount -= durable;
+        taken += durable;
         graceCount = durable;
         graceEpoch = current;
         current ^= 1;
@@ -97,6 +103,7 @@ final class DeferredFrees {
         for (int i = 0; i < pendingCount; i++) {
             sink.free(pending[i * 2], pending[i * 2 + 1]);
         }
+        taken += pendingCount;
         pendingCount = 0;
     }
 

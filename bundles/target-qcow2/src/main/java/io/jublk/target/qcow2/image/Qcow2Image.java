@@ -748,7 +748,7 @@ public final class Qcow2Image implements ImageSource {
      * entries pointed at, as far as {@link DeferredFrees} allows.
      */
     public void flush() throws Qcow2Exception {
-        int durable;
+        long durable;
         synchronized (this) {
             checkOpen();
             if (readOnly) {
@@ -759,7 +759,7 @@ public final class Qcow2Image implements ImageSource {
             } catch (IOException e) {
                 throw Images.ioError("cannot flush " + path, e);
             }
-            durable = frees.pending();
+            durable = frees.added();
         }
         try {
             file.sync();
