@@ -54,15 +54,13 @@ public final class Qcow2Image implements ImageSource {
     private final Arena scratchArena = Arena.ofShared();
     /** An O_DIRECT fd on this image's file for data-cluster writes (the caller's), or -1: see {@link #directData}. */
     private int directFd = -1;
-    private final ClusterDecompressor decompressor;
+    private final ClusterReader reader;
     private Refcounts refcounts;
     /** Ranges entries no longer reference, freed once those entries are durable and no direct I/O needs them. */
     private final DeferredFrees frees = new DeferredFrees();
     private final DeferredFrees.Sink freeSink = this::free;
     /** The caller's bytes of the current write, gathered into one write per run of consecutive clusters. */
     private final DataRun run = new DataRun(this::writeData);
-    private long decompressedEntry = -1;
-    private final byte[] decompressed;
     private boolean setDirty;
     /** The incompatible feature bits as the file has them while open. */
     private long incompatible;
@@ -112,8 +110,7 @@ public final class Qcow2Image implements ImageSource {
         this.backing = backing;
         this.snapshots = snapshots;
         this.scratch = scratchArena.allocate(clusterSize, 4096).asByteBuffer();
-        this.decompressed = new byte[clusterSize];
-        this.decompressor = header.zstd() ? new ZstdClusters() : ClusterDecompressor.deflate();
+        this.reader = new ClusterReader(path, file, header, tables, backing);
     }
 
     static Qcow2Image open(Path path, boolean readOnly, int depth, long l2CacheBytes) throws Qcow2Exception {
@@ -343,116 +340,20 @@ public final class Qcow2Image implements ImageSource {
         try {
             while (dst.hasRemaining()) {
                 if (offset >= header.size) {
-                    zero(dst, dst.remaining());
+                    ClusterReader.zero(dst, dst.remaining());
                     return;
                 }
                 int n = (int) Math.min(dst.remaining(), clusterSize - (offset & (clusterSize - 1)));
                 n = (int) Math.min(n, header.size - offset);
                 int limit = dst.limit();
                 dst.limit(dst.position() + n);
-                readPiece(offset, dst);
+                reader.readPiece(offset, dst);
                 dst.limit(limit);
                 offset += n;
             }
         } catch (IOException e) {
             throw Images.ioError("cannot read " + path, e);
         }
-    }
-
-    /** Reads {@code dst.remaining()} bytes, all inside one cluster. */
-    private void readPiece(long offset, ByteBuffer dst) throws Qcow2Exception, IOException {
-        Table l2 = tables.l2For(offset, false);
-        if (l2 == null) {
-            unallocated(offset, dst, dst.remaining());
-            return;
-        }
-        int index = tables.l2Index(offset);
-        long entry = tables.entry(l2, index);
-        int inCluster = (int) (offset & (clusterSize - 1));
-        if (Entries.compressed(entry)) {
-            byte[] data = decompress(entry);
-            dst.put(data, inCluster, dst.remaining());
-            return;
-        }
-        long host = tables.hostOffset(entry, offset);
-        if (!extL2) {
-            if ((entry & Entries.ZERO) != 0) {
-                zero(dst, dst.remaining());
-            } else if (host == 0) {
-                unallocated(offset, dst, dst.remaining());
-            } else {
-                file.read(dst, host + inCluster);
-            }
-            return;
-        }
-        long bitmap = tables.bitmap(l2, index);
-        while (dst.hasRemaining()) {
-            int sub = inCluster / subclusterSize;
-            int n = Math.min(dst.remaining(), (sub + 1) * subclusterSize - inCluster);
-            int limit = dst.limit();
-            dst.limit(dst.position() + n);
-            boolean allocated = (bitmap & (1L << sub)) != 0;
-            boolean zero = (bitmap & (1L << (32 + sub))) != 0;
-            if (allocated && zero) {
-                throw corrupt("subcluster " + sub + " of the cluster at 0x" + Long.toHexString(offset)
-                        + " is both allocated and zero");
-            } else if (allocated) {
-                if (host == 0) {
-                    throw corrupt("allocated subclusters without a host cluster at 0x" + Long.toHexString(offset));
-                }
-                file.read(dst, host + inCluster);
-            } else if (zero) {
-                zero(dst, n);
-            } else {
-                unallocated(offset - (offset & (clusterSize - 1)) + inCluster, dst, n);
-            }
-            dst.limit(limit);
-            inCluster += n;
-        }
-    }
-
-    private void unallocated(long offset, ByteBuffer dst, int n) throws Qcow2Exception {
-        if (backing == null || offset >= backing.virtualSize()) {
-            zero(dst, n);
-            return;
-        }
-        int fromBacking = (int) Math.min(n, backing.virtualSize() - offset);
-        int limit = dst.limit();
-        dst.limit(dst.position() + fromBacking);
-        backing.read(offset, dst);
-        dst.limit(limit);
-        zero(dst, n - fromBacking);
-    }
-
-    private static void zero(ByteBuffer dst, int n) {
-        if (dst.hasArray()) {
-            int at = dst.arrayOffset() + dst.position();
-            java.util.Arrays.fill(dst.array(), at, at + n, (byte) 0);
-            dst.position(dst.position() + n);
-            return;
-        }
-        MemorySegment.ofBuffer(dst).asSlice(0, n).fill((byte) 0); // from the position on
-        dst.position(dst.position() + n);
-    }
-
-    private byte[] decompress(long entry) throws Qcow2Exception, IOException {
-        if (entry == decompressedEntry) {
-            return decompressed;
-        }
-        long at = Entries.compressedOffset(entry, clusterBits);
-        int bytes = Entries.compressedBytes(entry, clusterBits);
-        if (at + bytes > file.size() + 512 || at < clusterSize) {
-            throw corrupt("compressed cluster at 0x" + Long.toHexString(at) + " lies outside the file");
-        }
-        byte[] in = new byte[bytes];
-        file.read(ByteBuffer.wrap(in), at);
-        decompressedEntry = -1;
-        if (!decompressor.decompress(in, decompressed)) {
-            throw corrupt("compressed cluster at 0x" + Long.toHexString(at) + " does not decompress to "
-                    + clusterSize + " bytes of " + (header.zstd() ? "zstd" : "deflate") + " data");
-        }
-        decompressedEntry = entry;
-        return decompressed;
     }
 
     /**
@@ -571,7 +472,7 @@ public final class Qcow2Image implements ImageSource {
         // copy-on-write: the whole cluster as it reads now, with the new bytes over it
         ByteBuffer whole = scratch.clear();
         if (n < clusterSize) {
-            readPiece(start, whole);
+            reader.readPiece(start, whole);
             whole.clear();
         }
         whole.put(inCluster, src, src.position(), n);
@@ -601,14 +502,14 @@ public final class Qcow2Image implements ImageSource {
         ByteBuffer b = scratch.clear();
         if (from < inCluster) {
             b.limit(inCluster - from);
-            readPiece(start + from, b);
+            reader.readPiece(start + from, b);
         }
         b.limit(to - from);
         b.put(inCluster - from, src, src.position(), n);
         src.position(src.position() + n);
         if (inCluster + n < to) {
             b.position(inCluster + n - from);
-            readPiece(start + inCluster + n, b);
+            reader.readPiece(start + inCluster + n, b);
         }
         b.limit(to - from).position(0);
         writeData(b, (entry & Entries.OFFSET_MASK) + from);
