@@ -372,8 +372,17 @@ public final class Qcow2Image implements ImageSource {
         tables.writeBack();
     }
 
-    private Qcow2Exception corrupt(String what) {
-        return new Qcow2Exception(path + " is corrupt: " + what);
+    /**
+     * After a failed write: the data gathered and the entries already changed go to the file if they can, so a
+     * direct write that maps those entries later does not depend on metadata only in memory.
+     */
+    private void persistAfterFailure() {
+        try {
+            run.flush();
+            persist();
+        } catch (IOException e) {
+            LOG.warn("qcow2: {}: writing back after a failed write failed too: {}", path, e.getMessage());
+        }
     }
 
     private void checkOpen() throws Qcow2Exception {
@@ -415,6 +424,7 @@ public final class Qcow2Image implements ImageSource {
         } catch (MetadataOverlapException e) {
             throw markCorrupt(e);
         } catch (IOException e) {
+            persistAfterFailure();
             throw Images.ioError("cannot write " + path, e);
         } finally {
             run.forget();
@@ -601,6 +611,7 @@ public final class Qcow2Image implements ImageSource {
         } catch (MetadataOverlapException e) {
             throw markCorrupt(e);
         } catch (IOException e) {
+            persistAfterFailure();
             throw Images.ioError("cannot write " + path, e);
         } finally {
             run.forget();
