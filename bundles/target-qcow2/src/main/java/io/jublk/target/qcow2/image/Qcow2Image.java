@@ -74,7 +74,7 @@ public final class Qcow2Image implements ImageSource {
     /** Keeps a second writer (a jublk device or QEMU) away while open; null for an image on a test Storage. */
     private ImageLock lock;
 
-    private Qcow2Image(Path path, Storage file, Header header, boolean readOnly, long[] l1, ImageSource backing,
+    Qcow2Image(Path path, Storage file, Header header, boolean readOnly, long[] l1, ImageSource backing,
                        List<Snapshot> snapshots, int l2CacheTables) {
         this.path = path;
         this.file = file;
@@ -114,107 +114,25 @@ public final class Qcow2Image implements ImageSource {
     }
 
     static Qcow2Image open(Path path, boolean readOnly, int depth, long l2CacheBytes) throws Qcow2Exception {
-        Storage file;
-        try {
-            file = FileStorage.open(path, readOnly);
-        } catch (IOException e) {
-            throw Images.ioError("cannot open " + path, e);
-        }
-        ImageLock lock;
-        try {
-            lock = ImageLock.acquire(path, !readOnly);
-        } catch (Qcow2Exception e) {
-            closeQuietly(file, null);
-            throw e;
-        }
-        return open(path, file, readOnly, depth, l2CacheBytes, lock);
+        return Qcow2Opener.open(path, readOnly, depth, l2CacheBytes);
     }
 
     /** Opens the image in {@code file} (which it then owns), named {@code path} for messages and backing files. */
     static Qcow2Image open(Path path, Storage file, boolean readOnly, int depth, long l2CacheBytes)
             throws Qcow2Exception {
-        return open(path, file, readOnly, depth, l2CacheBytes, null);
+        return Qcow2Opener.open(path, file, readOnly, depth, l2CacheBytes, null);
     }
 
-    /** As above, holding {@code lock} (which it then owns; null for none) until closed. */
-    private static Qcow2Image open(Path path, Storage file, boolean readOnly, int depth, long l2CacheBytes,
-                                   ImageLock lock) throws Qcow2Exception {
-        ImageSource backing = null;
-        try {
-            long size = file.size();
-            ByteBuffer first = ByteBuffer.allocate((int) Math.min(size, 1 << Header.MAX_CLUSTER_BITS));
-            file.read(first, 0);
-            first.flip();
-            Header h = Header.parse(first, size);
-            if (!readOnly && h.corrupt()) {
-                throw new Qcow2Exception(path + " is marked corrupt: repair it (qemu-img check -r all) or open it"
-                        + " read-only");
-            }
-            long[] l1 = readL1(file, h);
-            List<Snapshot> snapshots = List.of();
-            if (h.snapshotCount > 0) {
-                int bytes = (int) Math.min(size - h.snapshotsOffset, (long) h.snapshotCount * Snapshot.MAX_ENTRY);
-                ByteBuffer t = ByteBuffer.allocate(bytes);
-                file.read(t, h.snapshotsOffset);
-                snapshots = Snapshot.parseAll(t, h.snapshotCount, h, size);
-            }
-            if (h.backingFile != null) {
-                backing = Images.openBacking(path, h.backingFile, h.backingFormat, depth);
-            }
-            Qcow2Image image = new Qcow2Image(path, file, h, readOnly, l1, backing, snapshots,
-                    (int) Math.max(2, Math.min(1 << 16, l2CacheBytes / h.clusterSize())));
-            image.lock = lock;
-            if (!readOnly) {
-                image.openForWrite();
-            }
-            return image;
-        } catch (Qcow2Exception e) {
-            closeQuietly(file, backing);
-            unlock(lock);
-            throw e;
-        } catch (IOException e) {
-            closeQuietly(file, backing);
-            unlock(lock);
-            throw Images.ioError("cannot read " + path, e);
-        }
-    }
-
-    private static void unlock(ImageLock lock) {
-        if (lock != null) {
-            lock.close();
-        }
-    }
-
-    private static void closeQuietly(Storage file, ImageSource backing) {
-        if (backing != null) {
-            backing.close();
-        }
-        try {
-            file.close();
-        } catch (IOException ignored) {
-            // already failing
-        }
-    }
-
-    private static long[] readL1(Storage file, Header h) throws IOException, Qcow2Exception {
-        ByteBuffer b = ByteBuffer.allocate(h.l1Size * 8);
-        file.read(b, h.l1TableOffset);
-        long[] l1 = new long[h.l1Size];
-        for (int i = 0; i < l1.length; i++) {
-            long e = b.getLong(i * 8);
-            if ((e & Entries.L1_RESERVED) != 0 || ((e & Entries.OFFSET_MASK) & (h.clusterSize() - 1)) != 0) {
-                throw new Qcow2Exception("L1 entry " + i + " is invalid: 0x" + Long.toHexString(e));
-            }
-            l1[i] = e;
-        }
-        return l1;
+    /** Holds {@code lock} (null for none) until closed. */
+    void holdLock(ImageLock lock) {
+        this.lock = lock;
     }
 
     /**
      * Loads the refcounts, repairs them after an unclean close, clears autoclear bits (bitmaps become
      * stale) and sets the dirty bit until {@link #close}.
      */
-    private void openForWrite() throws Qcow2Exception, IOException {
+    void openForWrite() throws Qcow2Exception, IOException {
         refcounts = Refcounts.load(file, header);
         if (header.dirty() && !Qcow2Checker.check(this).clean()) {
             // a power cut (or QEMU's lazy refcounts and a crash): refcounts lag behind the L2 tables
@@ -794,9 +712,9 @@ public final class Qcow2Image implements ImageSource {
             LOG.error("qcow2: closing {} failed: {}", path, e.getMessage());
         } finally {
             closed = true;
-            closeQuietly(file, backing);
+            Qcow2Opener.closeQuietly(file, backing);
             scratchArena.close();
-            unlock(lock); // last: the image is another user's to take only once written back
+            Qcow2Opener.unlock(lock); // last: the image is another user's to take only once written back
         }
     }
 
