@@ -61,6 +61,7 @@ public final class Qcow2Image implements ImageSource {
     private final DeferredFrees.Sink freeSink = this::free;
     /** The caller's bytes of the current write, gathered into one write per run of consecutive clusters. */
     private final DataRun run = new DataRun(this::writeData);
+    /** The dirty bit is set while open (version 3): a power cut's low refcounts are repaired on the next open. */
     private boolean setDirty;
     /** The incompatible feature bits as the file has them while open. */
     private long incompatible;
@@ -154,8 +155,10 @@ public final class Qcow2Image implements ImageSource {
             file.write(ByteBuffer.allocate(8), Header.OFF_AUTOCLEAR);
             file.sync();
         }
-        incompatible |= Header.INCOMPAT_DIRTY;
-        setDirty = true;
+        if (header.version >= 3) { // version 2 has no feature bits: offset 72 holds its header extensions
+            incompatible |= Header.INCOMPAT_DIRTY;
+            setDirty = true;
+        }
         if (incompatible != header.incompatible) {
             file.write(ByteBuffer.allocate(8).putLong(0, incompatible), Header.OFF_INCOMPAT);
             file.sync();
@@ -197,8 +200,10 @@ public final class Qcow2Image implements ImageSource {
             incompatible |= Header.INCOMPAT_CORRUPT;
             LOG.error("qcow2: {} is corrupt: {}; marked corrupt, writes refused", path, e.getMessage());
             try {
-                file.write(ByteBuffer.allocate(8).putLong(0, incompatible), Header.OFF_INCOMPAT);
-                file.sync();
+                if (header.version >= 3) {
+                    file.write(ByteBuffer.allocate(8).putLong(0, incompatible), Header.OFF_INCOMPAT);
+                    file.sync();
+                }
             } catch (IOException io) {
                 LOG.error("qcow2: cannot mark {} corrupt: {}", path, io.getMessage());
             }
@@ -279,11 +284,11 @@ public final class Qcow2Image implements ImageSource {
      * each L2 table; a sync first when an allocating write wrote bytes that an entry will expose.
      */
     private void persist() throws IOException {
-        refcounts.writeBack();
+        boolean counted = refcounts.writeBack();
         if (!tables.changed()) {
             return;
         }
-        if (padded) {
+        if (padded || counted && !setDirty) { // without the dirty bit, counts must be durable before entries
             file.sync();
             padded = false;
         }

@@ -148,12 +148,15 @@ final class Refcounts {
         }
     }
 
-    /** Writes the changed bytes of every block to the file (not synced). */
-    void writeBack() throws IOException {
+    /** Writes the changed bytes of every block to the file (not synced); returns whether there were any. */
+    boolean writeBack() throws IOException {
+        boolean wrote = false;
         for (int i = 0; i < dirty.size(); i++) {
+            wrote |= dirty.get(i).dirty();
             writeBack(dirty.get(i));
         }
         dirty.clear();
+        return wrote;
     }
 
     /** {@link #writeBack()}, then a sync of the file: afterwards anything may point at a cluster counted so far. */
