@@ -5,10 +5,7 @@ import io.jublk.target.qcow2.format.Entries;
 import io.jublk.target.qcow2.format.Header;
 import io.jublk.target.qcow2.format.Qcow2Exception;
 import io.jublk.target.qcow2.format.Snapshot;
-import io.jublk.uring.sys.Linux;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,22 +42,16 @@ public final class Qcow2Image implements ImageSource {
     private final int clusterBits;
     private final int clusterSize;
     private final boolean extL2;
-    private final int subclusterSize;
     private final L2Tables tables;
     private final ImageSource backing;
     private final List<Snapshot> snapshots;
-    /** One cluster of aligned native memory for copy-on-write and zero-padded new clusters. */
-    private final ByteBuffer scratch;
-    private final Arena scratchArena = Arena.ofShared();
-    /** An O_DIRECT fd on this image's file for data-cluster writes (the caller's), or -1: see {@link #directData}. */
-    private int directFd = -1;
     private final ClusterReader reader;
     private Refcounts refcounts;
     /** Ranges entries no longer reference, freed once those entries are durable and no direct I/O needs them. */
     private final DeferredFrees frees = new DeferredFrees();
     private final DeferredFrees.Sink freeSink = this::free;
-    /** The caller's bytes of the current write, gathered into one write per run of consecutive clusters. */
-    private final DataRun run = new DataRun(this::writeData);
+    private final ClusterWriter writer;
+    private final DataRun run;
     /** The dirty bit is set while open (version 3): a power cut's low refcounts are repaired on the next open. */
     private boolean setDirty;
     /** The incompatible feature bits as the file has them while open. */
@@ -69,8 +60,6 @@ public final class Qcow2Image implements ImageSource {
     private boolean markedCorrupt;
     /** The metadata clusters no data write may touch (QEMU's overlap checks); null when read-only. */
     private MetadataClusters metadata;
-    /** Since the last {@link #persist}: an allocating write wrote bytes of its own (copy-on-write, padding). */
-    private boolean padded;
     private boolean closed;
     /** Keeps a second writer (a jublk device or QEMU) away while open; null for an image on a test Storage. */
     private ImageLock lock;
@@ -84,7 +73,6 @@ public final class Qcow2Image implements ImageSource {
         this.clusterBits = header.clusterBits;
         this.clusterSize = header.clusterSize();
         this.extL2 = header.extendedL2();
-        this.subclusterSize = clusterSize / 32;
         this.tables = new L2Tables(path, file, header, l1, l2CacheTables, new L2Tables.Owner() {
             @Override
             public long allocateTable() throws Qcow2Exception, IOException {
@@ -110,8 +98,29 @@ public final class Qcow2Image implements ImageSource {
         });
         this.backing = backing;
         this.snapshots = snapshots;
-        this.scratch = scratchArena.allocate(clusterSize, 4096).asByteBuffer();
         this.reader = new ClusterReader(path, file, header, tables, backing);
+        this.writer = new ClusterWriter(file, header, tables, reader, backing != null, new ClusterWriter.Owner() {
+            @Override
+            public long allocate() throws Qcow2Exception, IOException {
+                return Qcow2Image.this.allocate();
+            }
+
+            @Override
+            public boolean lastAllocationPastEnd() {
+                return refcounts.lastPastEnd();
+            }
+
+            @Override
+            public void guard(long host, long bytes) throws MetadataOverlapException {
+                Qcow2Image.this.guard(host, bytes);
+            }
+
+            @Override
+            public void freeLater(long offset, long bytes) {
+                Qcow2Image.this.freeLater(offset, bytes);
+            }
+        });
+        this.run = writer.run;
     }
 
     static Qcow2Image open(Path path, boolean readOnly, int depth, long l2CacheBytes) throws Qcow2Exception {
@@ -288,9 +297,9 @@ public final class Qcow2Image implements ImageSource {
         if (!tables.changed()) {
             return;
         }
-        if (padded || counted && !setDirty) { // without the dirty bit, counts must be durable before entries
+        if (writer.padded || counted && !setDirty) { // without the dirty bit, counts must be durable before entries
             file.sync();
-            padded = false;
+            writer.padded = false;
         }
         tables.writeBack();
     }
@@ -338,7 +347,7 @@ public final class Qcow2Image implements ImageSource {
                 int n = Math.min(src.remaining(), clusterSize - (int) (offset & (clusterSize - 1)));
                 int limit = src.limit();
                 src.limit(src.position() + n);
-                writePiece(offset, src);
+                writer.writePiece(offset, src);
                 src.limit(limit);
                 offset += n;
             }
@@ -354,155 +363,13 @@ public final class Qcow2Image implements ImageSource {
         }
     }
 
-    private void writePiece(long offset, ByteBuffer src) throws Qcow2Exception, IOException {
-        int inCluster = (int) (offset & (clusterSize - 1));
-        int n = src.remaining();
-        Table l2 = tables.l2For(offset, true);
-        int index = tables.l2Index(offset);
-        long entry = tables.entry(l2, index);
-        long bitmap = extL2 ? tables.bitmap(l2, index) : 0;
-        boolean compressed = Entries.compressed(entry);
-        long host = compressed ? 0 : tables.hostOffset(entry, offset);
-        boolean own = !compressed && host != 0 && (entry & Entries.COPIED) != 0;
-        if (own) {
-            guard(host, clusterSize);
-        }
-        if (own && writesInPlace(entry, bitmap, inCluster, n)) {
-            run.add(src, host + inCluster);
-            return;
-        }
-        long start = offset - inCluster;
-        if (own && extL2) {
-            allocateSubclusters(l2, index, entry, bitmap, start, inCluster, src);
-            return;
-        }
-        if (!own && n < clusterSize && readsAsZero(start)) {
-            long target = allocate();
-            if (refcounts.lastPastEnd()) {
-                // a new cluster past the end of the file reads as zeroes already: write just the new bytes
-                run.add(src, target + inCluster);
-                tables.setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
-                freeEntryLater(entry);
-                return;
-            }
-            scratch.clear();
-            MemorySegment.ofBuffer(scratch).fill((byte) 0);
-            scratch.put(inCluster, src, src.position(), n);
-            src.position(src.position() + n);
-            writeData(scratch, target);
-            padded = true; // a reused cluster: its old bytes must not show through the new entry
-            tables.setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
-            freeEntryLater(entry);
-            return;
-        }
-        if (!own && n == clusterSize) {
-            long target = allocate(); // a whole new cluster: straight from the caller's bytes
-            run.add(src, target);
-            tables.setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
-            freeEntryLater(entry);
-            return;
-        }
-        // copy-on-write: the whole cluster as it reads now, with the new bytes over it
-        ByteBuffer whole = scratch.clear();
-        if (n < clusterSize) {
-            reader.readPiece(start, whole);
-            whole.clear();
-        }
-        whole.put(inCluster, src, src.position(), n);
-        src.position(src.position() + n);
-        long target = own ? host : allocate();
-        writeData(whole, target);
-        padded |= n < clusterSize;
-        tables.setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
-        if (!own) {
-            freeEntryLater(entry);
-        }
-    }
-
-    /**
-     * A write into subclusters of a cluster the image owns, some of them not allocated yet: writes the
-     * caller's bytes and fills the rest of the new subclusters only (as they read now: zeroes or the backing
-     * file), never the allocated subclusters around them, where a direct write from {@link #mapDirect} may
-     * be in flight.
-     */
-    private void allocateSubclusters(Table l2, int index, long entry, long bitmap, long start, int inCluster,
-                                     ByteBuffer src) throws Qcow2Exception, IOException {
-        int n = src.remaining();
-        int first = inCluster / subclusterSize;
-        int last = (inCluster + n - 1) / subclusterSize;
-        int from = (bitmap & (1L << first)) != 0 ? inCluster : first * subclusterSize;
-        int to = (bitmap & (1L << last)) != 0 ? inCluster + n : (last + 1) * subclusterSize;
-        ByteBuffer b = scratch.clear();
-        if (from < inCluster) {
-            b.limit(inCluster - from);
-            reader.readPiece(start + from, b);
-        }
-        b.limit(to - from);
-        b.put(inCluster - from, src, src.position(), n);
-        src.position(src.position() + n);
-        if (inCluster + n < to) {
-            b.position(inCluster + n - from);
-            reader.readPiece(start + inCluster + n, b);
-        }
-        b.limit(to - from).position(0);
-        writeData(b, (entry & Entries.OFFSET_MASK) + from);
-        padded |= from < inCluster || inCluster + n < to;
-        long mask = (last == 31 ? 0xffffffffL : (1L << (last + 1)) - 1) & ~((1L << first) - 1);
-        tables.setEntry(l2, index, entry, (bitmap | mask) & ~(mask << 32));
-    }
-
     /**
      * Data-cluster writes go to {@code fd}, an O_DIRECT descriptor of this image's file that the caller keeps
-     * open until {@link #close}, whenever their memory is native and their range 512-byte aligned: they bypass
-     * the page cache, so the image's new clusters cause no write-back storms and no dirty-page throttling of
-     * the writing thread. Metadata stays buffered; the kernel keeps the two coherent.
+     * open until {@link #close}, whenever their memory is native and their range 512-byte aligned (see
+     * {@link ClusterWriter#directData}).
      */
     public synchronized void directData(int fd) {
-        directFd = fd;
-    }
-
-    /** Writes all of {@code src} (a data cluster's bytes) at {@code position}, through O_DIRECT where it can. */
-    private void writeData(ByteBuffer src, long position) throws IOException {
-        if (directFd < 0 || !src.isDirect() || ((position | src.remaining()) & 511) != 0) {
-            file.write(src, position);
-            return;
-        }
-        MemorySegment data = MemorySegment.ofBuffer(src);
-        if ((data.address() & 511) != 0) {
-            file.write(src, position);
-            return;
-        }
-        while (data.byteSize() > 0) {
-            long n = Linux.pwrite(directFd, data, position);
-            if (n <= 0) {
-                throw new IOException("pwrite at " + position + " wrote nothing");
-            }
-            data = data.asSlice(n);
-            position += n;
-        }
-        src.position(src.limit());
-    }
-
-    private boolean writesInPlace(long entry, long bitmap, int inCluster, int n) {
-        if (!extL2) {
-            return (entry & Entries.ZERO) == 0;
-        }
-        int first = inCluster / subclusterSize;
-        int last = (inCluster + n - 1) / subclusterSize;
-        long mask = (last == 31 ? 0xffffffffL : (1L << (last + 1)) - 1) & ~((1L << first) - 1);
-        return (bitmap & mask) == mask;
-    }
-
-    /** Frees what {@code entry} pointed at, once its replacement is durable. */
-    private void freeEntryLater(long entry) {
-        if (Entries.compressed(entry)) {
-            freeLater(Entries.compressedOffset(entry, clusterBits), Entries.compressedBytes(entry, clusterBits));
-        } else {
-            long host = entry & Entries.OFFSET_MASK;
-            if (host != 0) {
-                freeLater(host, clusterSize);
-            }
-        }
+        writer.directData(fd);
     }
 
     private void freeLater(long offset, long bytes) {
@@ -521,12 +388,7 @@ public final class Qcow2Image implements ImageSource {
             while (offset < end) {
                 int inCluster = (int) (offset & (clusterSize - 1));
                 int n = (int) Math.min(end - offset, clusterSize - inCluster);
-                if (n == clusterSize || offset + n == header.size && inCluster == 0) {
-                    zeroCluster(offset);
-                } else if (!readsAsZero(offset)) {
-                    ByteBuffer zeroes = ByteBuffer.allocate(n);
-                    writePiece(offset, zeroes);
-                }
+                writer.zeroPiece(offset, n, n == clusterSize || offset + n == header.size && inCluster == 0);
                 offset += n;
             }
             run.flush();
@@ -539,42 +401,6 @@ public final class Qcow2Image implements ImageSource {
         } finally {
             run.forget();
         }
-    }
-
-    private boolean readsAsZero(long offset) throws Qcow2Exception, IOException {
-        Table l2 = tables.l2For(offset, false);
-        if (l2 == null) {
-            return backing == null;
-        }
-        int index = tables.l2Index(offset);
-        long entry = tables.entry(l2, index);
-        if (extL2) {
-            long bitmap = tables.bitmap(l2, index);
-            return !Entries.compressed(entry) && (bitmap == Entries.ALL_ZERO || bitmap == 0 && backing == null);
-        }
-        return !Entries.compressed(entry)
-                && ((entry & Entries.ZERO) != 0 || (entry & Entries.OFFSET_MASK) == 0 && backing == null);
-    }
-
-    private void zeroCluster(long offset) throws Qcow2Exception, IOException {
-        if (readsAsZero(offset)) {
-            return;
-        }
-        if (header.version == 2 && backing != null) {
-            writePiece(offset, ByteBuffer.allocate(clusterSize)); // v2 has no zero clusters
-            return;
-        }
-        Table l2 = tables.l2For(offset, true);
-        int index = tables.l2Index(offset);
-        long old = tables.entry(l2, index);
-        if (backing == null) {
-            tables.setEntry(l2, index, 0, 0);
-        } else if (extL2) {
-            tables.setEntry(l2, index, 0, Entries.ALL_ZERO);
-        } else {
-            tables.setEntry(l2, index, Entries.ZERO, 0);
-        }
-        freeEntryLater(old);
     }
 
     /**
@@ -662,7 +488,7 @@ public final class Qcow2Image implements ImageSource {
                 if (write) {
                     guard(host, clusterSize);
                 }
-                boolean plain = extL2 ? writesInPlace(entry, tables.bitmap(l2, index), inCluster, n)
+                boolean plain = extL2 ? writer.writesInPlace(entry, tables.bitmap(l2, index), inCluster, n)
                         : (entry & Entries.ZERO) == 0;
                 if (!plain) {
                     return -1;
@@ -718,7 +544,7 @@ public final class Qcow2Image implements ImageSource {
         } finally {
             closed = true;
             Qcow2Opener.closeQuietly(file, backing);
-            scratchArena.close();
+            writer.close();
             Qcow2Opener.unlock(lock); // last: the image is another user's to take only once written back
         }
     }
