@@ -10,7 +10,11 @@ import io.jublk.uring.IoUring;
 import io.jublk.uring.Ring;
 import io.jublk.uring.Sqe;
 import io.jublk.uring.sys.Errno;
+import io.jublk.uring.sys.ErrnoException;
 import io.jublk.uring.sys.Linux;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,10 +29,14 @@ import org.slf4j.LoggerFactory;
  *     fails with -EIO. A read that hits the end of the file (the file shrank) returns zeroes for the rest
  *     (read from /dev/zero into a registered buffer, which this process cannot touch).</li>
  * <li>FLUSH: IORING_OP_FSYNC with DATASYNC (nothing to do on a read-only disk).</li>
- * <li>DISCARD: fallocate(PUNCH_HOLE | KEEP_SIZE): the range reads back as zeroes, its blocks are freed.</li>
- * <li>WRITE_ZEROES: with NOUNMAP, fallocate(ZERO_RANGE | KEEP_SIZE), which keeps the blocks allocated;
- *     without it, a punched hole like DISCARD. If the file system has no ZERO_RANGE (tmpfs), punched holes
- *     from then on (the range still reads as zeroes).</li>
+ * <li>DISCARD on a file: fallocate(PUNCH_HOLE | KEEP_SIZE): the range reads back as zeroes, its blocks are
+ *     freed. On a block device: a discard (IORING_OP_URING_CMD BLOCK_URING_CMD_DISCARD, 6.12+; before
+ *     that the BLKDISCARD ioctl, on the queue thread), never a zero-out (a block device turns PUNCH_HOLE
+ *     into a WRITE_ZEROES that fails where the device has none).</li>
+ * <li>WRITE_ZEROES on a file: with NOUNMAP, fallocate(ZERO_RANGE | KEEP_SIZE), which keeps the blocks
+ *     allocated; without it, a punched hole like DISCARD. If the file system has no ZERO_RANGE (tmpfs),
+ *     punched holes from then on (the range still reads as zeroes). On a block device: fallocate(ZERO_RANGE),
+ *     the kernel's zero-out (WRITE_ZEROES where the device has it, else written zeroes).</li>
  * <li>Writes of any kind on a read-only disk fail with -EROFS; DISCARD / WRITE_ZEROES on a backing without
  *     them with -EOPNOTSUPP (the kernel does not send them: they are not advertised).</li>
  * </ul>
@@ -42,6 +50,12 @@ final class LoopQueue implements TargetQueue {
     private static final byte ZERO_RANGE = 5;
     /** Zero copy, at the end of the file: zeroes from /dev/zero into the rest of the registered buffer. */
     private static final byte ZERO_FILL = 6;
+    /** A block device's discard, on the ring. */
+    private static final byte BLOCK_DISCARD = 7;
+    /** BLOCK_URING_CMD_DISCARD: _IO(0x12, 0); start in sqe->addr, length in sqe->addr3. */
+    private static final int BLOCK_URING_CMD_DISCARD = 0x1200;
+    /** BLKDISCARD: _IO(0x12, 119), a uint64_t[2] of start and length. */
+    private static final long BLKDISCARD = 0x1277L;
     private static final int EIO = Errno.EIO.number();
     private static final int EROFS = Errno.EROFS.number();
     private static final int EOPNOTSUPP = Errno.EOPNOTSUPP.number();
@@ -62,16 +76,28 @@ final class LoopQueue implements TargetQueue {
     /** What is in flight for the tag: READ, WRITE, ... or 0. */
     private final byte[] kind;
     private boolean zeroRange = true;
+    /** The backing is a block device: DISCARD is a discard, WRITE_ZEROES a zero-out. */
+    private final boolean blockDevice;
+    /** The backing's own fd (for ioctls, which take no fixed file). */
+    private final int fd;
+    /** Whether the kernel takes BLOCK_URING_CMD_DISCARD (until it says otherwise). */
+    private boolean uringDiscard = true;
+    /** The BLKDISCARD ioctl's range, made once. */
+    private final MemorySegment range = Arena.ofAuto().allocate(16, 8);
 
     /**
      * @param file  the fixed-file index when {@code fixed}, else the fd
      * @param base  the backing offset of the disk's byte 0
      * @param zeroFd /dev/zero, open for reading (for reads past the end of a shrunk file in zero copy)
+     * @param fd    the backing's fd (the same file as {@code file})
+     * @param blockDevice whether the backing is a block device
      */
-    LoopQueue(QueueContext context, Ring ring, int file, boolean fixed, long base, int depth, DiskGeometry geometry, boolean direct,
-              int zeroFd) {
+    LoopQueue(QueueContext context, Ring ring, int file, boolean fixed, long base, int depth, DiskGeometry geometry,
+              boolean direct, int zeroFd, int fd, boolean blockDevice) {
         this.context = context;
         this.ring = ring;
+        this.fd = fd;
+        this.blockDevice = blockDevice;
         this.file = file;
         this.fixed = fixed;
         this.base = base;
@@ -140,12 +166,42 @@ final class LoopQueue implements TargetQueue {
                     request.complete(0);
                     return;
                 }
+                if (blockDevice) {
+                    serveBlockDevice(tag, request);
+                    return;
+                }
                 boolean keep = request.operation() == IoOperation.WRITE_ZEROES
                         && request.noUnmap() && zeroRange;
                 start(tag, request, keep ? ZERO_RANGE : PUNCH);
                 queueFallocate(tag);
             }
             default -> request.complete(-EOPNOTSUPP);
+        }
+    }
+
+    /** DISCARD as a discard, WRITE_ZEROES as a zero-out (which the kernel falls back to writing zeroes for). */
+    private void serveBlockDevice(int tag, IoRequest request) {
+        if (request.operation() == IoOperation.WRITE_ZEROES) {
+            start(tag, request, ZERO_RANGE);
+            queueFallocate(tag);
+        } else if (uringDiscard) {
+            start(tag, request, BLOCK_DISCARD);
+            userData(fileRef(ring.sqe().uringCmd(file, BLOCK_URING_CMD_DISCARD).addr(base + request.offset())
+                    .cmdLong(0, request.length())), tag);
+        } else {
+            request.complete(ioctlDiscard(request));
+        }
+    }
+
+    /** BLKDISCARD, synchronously: the request's result. */
+    private int ioctlDiscard(IoRequest request) {
+        range.set(ValueLayout.JAVA_LONG, 0, base + request.offset());
+        range.set(ValueLayout.JAVA_LONG, 8, request.length());
+        try {
+            Linux.ioctl(fd, BLKDISCARD, range);
+            return request.length();
+        } catch (ErrnoException e) {
+            return -e.errno();
         }
     }
 
@@ -173,8 +229,18 @@ final class LoopQueue implements TargetQueue {
             case READ -> readDone(tag, request, res);
             case WRITE -> writeDone(tag, request, res);
             case FSYNC -> finish(tag, res < 0 ? res : 0);
-            case ZERO_RANGE -> {
+            case BLOCK_DISCARD -> {
                 if (res == -EOPNOTSUPP || res == -Errno.EINVAL.number()) {
+                    LOG.info("loop: the kernel has no discard on io_uring ({}); BLKDISCARD from now on",
+                            Errno.nameOf(-res));
+                    uringDiscard = false;
+                    finish(tag, ioctlDiscard(request));
+                } else {
+                    finish(tag, res < 0 ? res : request.length());
+                }
+            }
+            case ZERO_RANGE -> {
+                if (!blockDevice && (res == -EOPNOTSUPP || res == -Errno.EINVAL.number())) {
                     if (zeroRange) {
                         LOG.info("loop: the backing has no ZERO_RANGE ({}); WRITE_ZEROES punches holes instead",
                                 Errno.nameOf(-res));

@@ -297,7 +297,7 @@ final class LoopTarget implements Target {
         }
         int fixed = queue.registerFile(fd);
         return new LoopQueue(queue, ring, fixed >= 0 ? fixed : fd, fixed >= 0, offset, queue.queueDepth(), geometry,
-                direct, zeroFd);
+                direct, zeroFd, fd, blockDevice);
     }
 
     /** READ and WRITE go through io_uring, so they can use the request's own pages (zero copy). */

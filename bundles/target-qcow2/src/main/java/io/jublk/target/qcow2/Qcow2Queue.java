@@ -43,6 +43,7 @@ final class Qcow2Queue implements TargetQueue {
     private final boolean readOnly;
     private final IoRequest[] requests;
     private final int[] done;
+    /** The value {@link Qcow2Image#mapDirect} returned for each direct request. */
     private final long[] host;
     private final byte[] kind;
     /** Requests that went straight to the ring, for tests. */
@@ -138,7 +139,7 @@ final class Qcow2Queue implements TargetQueue {
     private void queueTransfer(int tag) {
         IoRequest request = requests[tag];
         int from = done[tag];
-        Sqe sqe = RequestIo.transfer(ring, request, file, from, host[tag] + from);
+        Sqe sqe = RequestIo.transfer(ring, request, file, from, Qcow2Image.directOffset(host[tag]) + from);
         if (fixed) {
             sqe.fixedFile();
         }
@@ -202,6 +203,20 @@ final class Qcow2Queue implements TargetQueue {
     private void forget(int tag) {
         requests[tag] = null;
         kind[tag] = 0;
-        image.directDone();
+        image.directDone(host[tag]);
+    }
+
+    /**
+     * Ends the direct I/O of requests whose completion never came (the queue stops with operations in flight),
+     * so the image's frees do not wait for them forever.
+     */
+    @Override
+    public void close() {
+        for (int tag = 0; tag < requests.length; tag++) {
+            if (requests[tag] != null) {
+                LOG.warn("qcow2 queue: closed with {} in flight", requests[tag]);
+                forget(tag);
+            }
+        }
     }
 }

@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * already allocated (and the image's own) go straight to the file on each queue's ring.
  *
  * <p>Geometry: the image's virtual size (rounded down to 512-byte blocks), 512-byte logical blocks,
- * a volatile cache (FLUSH writes back metadata, then fdatasync), FUA, and DISCARD / WRITE_ZEROES with
- * the cluster as granularity, both leaving zeroes behind.
+ * a volatile cache (metadata is in the file before a write completes; FLUSH is an fdatasync), FUA, and
+ * DISCARD / WRITE_ZEROES with the cluster as granularity, both leaving zeroes behind.
  */
 final class Qcow2Target implements Target {
     private static final Logger LOG = LoggerFactory.getLogger(Qcow2Target.class);

@@ -172,6 +172,29 @@ public class Qcow2TargetTest {
         }
     }
 
+    /**
+     * A queue closed with a direct write still in flight (its completion never came) ends it, so frees do
+     * not wait for it forever.
+     */
+    @Test
+    public void closingAQueueEndsItsDirectIo() throws Exception {
+        Path img = dir.resolve("detach.qcow2");
+        Qemu.img("create", "-f", "qcow2", "-o", "preallocation=metadata", img.toString(), "8M");
+        try (Qcow2Target t = open(Map.of("file", img.toString()))) {
+            try (RingHarness h = new RingHarness()) {
+                Qcow2Queue q = (Qcow2Queue) t.openQueue(h);
+                q.submit(h.request(0, IoOperation.WRITE, 0, 4096)); // on the ring, never reaped
+                assertEquals(1, q.direct);
+                assertEquals(1 << 20, h.run(q, h.request(1, IoOperation.DISCARD, 1 << 20, 1 << 20)));
+                q.close();
+            }
+            t.image().flush();
+            t.image().flush();
+            assertEquals("frees waiting", 0, t.image().waitingFrees());
+        }
+        Qemu.check(img);
+    }
+
     @Test
     public void preallocatedImagesGoStraightToTheRing() throws Exception {
         Path img = dir.resolve("pre.qcow2");

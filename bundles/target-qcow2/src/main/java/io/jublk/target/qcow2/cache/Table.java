@@ -8,7 +8,8 @@ import java.nio.ByteOrder;
 /**
  * One cluster of big-endian 64-bit entries as it is in memory: an L2 table (with extended L2 entries, the
  * entry and its subcluster bitmap alternate) or, with narrower entries, a refcount block. {@link #dirty}
- * means the memory copy is newer than the file's.
+ * means the memory copy is newer than the file's, in the byte range {@link #dirtyRange()} (changes are
+ * written back as that range, not as the whole cluster).
  */
 public final class Table {
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
@@ -16,7 +17,9 @@ public final class Table {
     private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
     private final long offset;
     private final byte[] bytes;
-    private boolean dirty;
+    /** The changed byte range [dirtyFrom, dirtyTo); empty when clean. */
+    private int dirtyFrom;
+    private int dirtyTo;
 
     public Table(long offset, byte[] bytes) {
         this.offset = offset;
@@ -88,10 +91,30 @@ public final class Table {
     }
 
     public boolean dirty() {
-        return dirty;
+        return dirtyFrom < dirtyTo;
     }
 
+    /** Marks the whole table changed ({@code true}) or the file's copy current ({@code false}). */
     public void dirty(boolean dirty) {
-        this.dirty = dirty;
+        dirtyFrom = 0;
+        dirtyTo = dirty ? bytes.length : 0;
+    }
+
+    /** Marks {@code length} bytes from {@code from} changed; returns whether the table was clean before. */
+    public boolean touch(int from, int length) {
+        boolean wasClean = !dirty();
+        if (wasClean) {
+            dirtyFrom = from;
+            dirtyTo = from + length;
+        } else {
+            dirtyFrom = Math.min(dirtyFrom, from);
+            dirtyTo = Math.max(dirtyTo, from + length);
+        }
+        return wasClean;
+    }
+
+    /** The changed bytes, positioned at the first: write them at {@link #offset()} + its position. */
+    public ByteBuffer dirtyRange() {
+        return ByteBuffer.wrap(bytes, dirtyFrom, dirtyTo - dirtyFrom);
     }
 }

@@ -18,6 +18,7 @@ import java.util.List;
  */
 public final class Qcow2Checker {
     private static final int MAX_MESSAGES = 50;
+    private static final String DATA = "data cluster";
 
     private final Storage file;
     private final Header h;
@@ -28,6 +29,8 @@ public final class Qcow2Checker {
     private int leaks;
     /** Clusters whose refcount is below their references: cluster, stored, counted. */
     private final List<long[]> low = new ArrayList<>();
+    /** The end of the last data cluster referenced past the end of the file, or 0. */
+    private long dataPastEnd;
     /** Active-image entries with a host cluster: offset, then 1 if COPIED is set. */
     private final List<long[]> copied = new ArrayList<>();
 
@@ -62,7 +65,10 @@ public final class Qcow2Checker {
 
     /**
      * Raises every refcount that is lower than its references to the number of references, and syncs: what
-     * an image with lazy refcounts needs after a crash (its dirty bit set). Other damage is left alone.
+     * an image whose dirty bit is set needs after a crash (a power cut wrote an L2 entry back before the
+     * refcount, or QEMU's lazy refcounts). Data clusters that lie past the end of the file (their new entry
+     * reached the disk, their data did not) are first brought inside it: they read as zeroes, as the fresh
+     * cluster did before it was written. Other damage is left alone.
      *
      * @return how many refcounts were raised
      */
@@ -71,6 +77,12 @@ public final class Qcow2Checker {
             Storage file = image.storage();
             Qcow2Checker c = new Qcow2Checker(file, image.header(), file.size());
             c.run(image);
+            if (c.dataPastEnd > file.size()) {
+                file.write(ByteBuffer.allocate(1), c.dataPastEnd - 1);
+                file.sync();
+                c = new Qcow2Checker(file, image.header(), file.size());
+                c.run(image);
+            }
             Refcounts rc = image.refcounts();
             for (long[] l : c.low) {
                 rc.add(l[0] * c.clusterSize, c.clusterSize, (int) (l[2] - l[1]));
@@ -161,7 +173,7 @@ public final class Qcow2Checker {
                             + Long.toHexString(e));
                     continue;
                 }
-                if (host != 0 && reference(host, clusterSize, "data cluster") && active) {
+                if (host != 0 && reference(host, clusterSize, DATA) && active) {
                     copied.add(new long[] {host, (e & Entries.COPIED) != 0 ? 1 : 0});
                 }
             }
@@ -176,6 +188,9 @@ public final class Qcow2Checker {
         long first = offset / clusterSize;
         long last = (offset + bytes - 1) / clusterSize;
         if (offset < 0 || last >= refs.length) {
+            if (offset >= 0 && what.equals(DATA)) {
+                dataPastEnd = Math.max(dataPastEnd, (last + 1) * clusterSize);
+            }
             corruption(what + " at 0x" + Long.toHexString(offset) + " lies beyond the end of the file");
             return false;
         }

@@ -1,19 +1,14 @@
 package io.jublk.target.qcow2.image;
 
-import io.jublk.target.qcow2.cache.LruCache;
 import io.jublk.target.qcow2.cache.Table;
 import io.jublk.target.qcow2.format.Entries;
 import io.jublk.target.qcow2.format.Header;
 import io.jublk.target.qcow2.format.Qcow2Exception;
 import io.jublk.target.qcow2.format.Snapshot;
-import io.jublk.uring.sys.Linux;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,19 +16,24 @@ import org.slf4j.LoggerFactory;
  * A qcow2 image open for reading, or reading and writing. Thread-safe: one lock serialises mapping and
  * metadata; {@link #mapDirect} lets a caller do data I/O on already-allocated clusters outside it.
  *
- * <p>Crash safety (a crash anywhere leaves at worst leaked clusters):
+ * <p>Crash safety:
  * <ul>
- * <li>a new cluster's refcount is written before its data, and both are synced before any L1 or L2 entry
- *     pointing at it reaches the file (L2 tables are written back, after a sync, on {@link #flush}, on
- *     eviction from the cache and on {@link #close});</li>
- * <li>a cluster no longer referenced (discard, copy-on-write) is only freed once the entry that dropped it
- *     is durable, so it can never be handed out while the file still points at it;</li>
+ * <li>every metadata change a write or zeroing depends on (L2 entries, refcounts) is in the file (written,
+ *     not synced) before the call returns: a killed process loses nothing that was acknowledged;</li>
+ * <li>the dirty bit is set while the image is open for writing, so a power cut that wrote an L2 entry back
+ *     before the refcount it needs is repaired (refcounts raised) on the next open for writing;</li>
+ * <li>what a repair cannot undo is ordered with a sync: bytes an allocating write did not get from its
+ *     caller (copy-on-write, zero padding) are durable before the entry that exposes them; a new L2 table
+ *     before the L1 entry; a cluster no longer referenced (discard, copy-on-write) is only freed once the
+ *     entry that dropped it is durable, so it can never be handed out while the file still points at it;</li>
  * <li>clusters with a refcount above one (snapshots, L2 tables without the COPIED flag) are copied, never
  *     written in place.</li>
  * </ul>
  */
 public final class Qcow2Image implements ImageSource {
     private static final Logger LOG = LoggerFactory.getLogger(Qcow2Image.class);
+    /** {@link #mapDirect} returns the host offset with the direct I/O's epoch in this bit. */
+    private static final int DIRECT_EPOCH_SHIFT = 62;
 
     private final Path path;
     private final Storage file;
@@ -41,34 +41,30 @@ public final class Qcow2Image implements ImageSource {
     private final boolean readOnly;
     private final int clusterBits;
     private final int clusterSize;
-    private final int l2Bits;
     private final boolean extL2;
-    private final int subclusterSize;
-    private final long[] l1;
-    private final LruCache<Long, Table> l2Cache;
+    private final L2Tables tables;
     private final ImageSource backing;
     private final List<Snapshot> snapshots;
-    /** One cluster of aligned native memory for copy-on-write and zero-padded new clusters. */
-    private final ByteBuffer scratch;
-    private final Arena scratchArena = Arena.ofShared();
-    /** An O_DIRECT fd on this image's file for data-cluster writes (the caller's), or -1: see {@link #directData}. */
-    private int directFd = -1;
-    private final ClusterDecompressor decompressor;
+    private final ClusterReader reader;
     private Refcounts refcounts;
-    /** Byte ranges to free once the entries that dropped them are durable: offset, length pairs. */
-    private long[] pendingFrees = new long[64];
-    private int pendingCount;
-    /** Data I/O handed out by {@link #mapDirect} and not yet finished: frees wait for none. */
-    private final java.util.concurrent.atomic.AtomicInteger directInFlight =
-            new java.util.concurrent.atomic.AtomicInteger();
-    private long decompressedEntry = -1;
-    private final byte[] decompressed;
+    /** Ranges entries no longer reference, freed once those entries are durable and no direct I/O needs them. */
+    private final DeferredFrees frees = new DeferredFrees();
+    private final DeferredFrees.Sink freeSink = this::free;
+    private final ClusterWriter writer;
+    private final DataRun run;
+    /** The dirty bit is set while open (version 3): a power cut's low refcounts are repaired on the next open. */
     private boolean setDirty;
+    /** The incompatible feature bits as the file has them while open. */
+    private long incompatible;
+    /** A write would have overwritten metadata: the image is marked corrupt and refuses writes. */
+    private boolean markedCorrupt;
+    /** The metadata clusters no data write may touch (QEMU's overlap checks); null when read-only. */
+    private MetadataClusters metadata;
     private boolean closed;
     /** Keeps a second writer (a jublk device or QEMU) away while open; null for an image on a test Storage. */
     private ImageLock lock;
 
-    private Qcow2Image(Path path, Storage file, Header header, boolean readOnly, long[] l1, ImageSource backing,
+    Qcow2Image(Path path, Storage file, Header header, boolean readOnly, long[] l1, ImageSource backing,
                        List<Snapshot> snapshots, int l2CacheTables) {
         this.path = path;
         this.file = file;
@@ -77,119 +73,79 @@ public final class Qcow2Image implements ImageSource {
         this.clusterBits = header.clusterBits;
         this.clusterSize = header.clusterSize();
         this.extL2 = header.extendedL2();
-        this.l2Bits = clusterBits - (extL2 ? 4 : 3);
-        this.subclusterSize = clusterSize / 32;
-        this.l1 = l1;
-        this.l2Cache = new LruCache<>(l2CacheTables);
+        this.tables = new L2Tables(path, file, header, l1, l2CacheTables, new L2Tables.Owner() {
+            @Override
+            public long allocateTable() throws Qcow2Exception, IOException {
+                long host = allocate();
+                metadata.add(host, clusterSize);
+                return host;
+            }
+
+            @Override
+            public void syncBeforeLink() throws IOException {
+                refcounts.writeBackAndSync();
+            }
+
+            @Override
+            public void freeLater(long offset, long bytes) {
+                Qcow2Image.this.freeLater(offset, bytes);
+            }
+
+            @Override
+            public void persist() throws IOException {
+                Qcow2Image.this.persist();
+            }
+        });
         this.backing = backing;
         this.snapshots = snapshots;
-        this.scratch = scratchArena.allocate(clusterSize, 4096).asByteBuffer();
-        this.decompressed = new byte[clusterSize];
-        this.decompressor = header.zstd() ? new ZstdClusters() : ClusterDecompressor.deflate();
+        this.reader = new ClusterReader(path, file, header, tables, backing);
+        this.writer = new ClusterWriter(file, header, tables, reader, backing != null, new ClusterWriter.Owner() {
+            @Override
+            public long allocate() throws Qcow2Exception, IOException {
+                return Qcow2Image.this.allocate();
+            }
+
+            @Override
+            public boolean lastAllocationPastEnd() {
+                return refcounts.lastPastEnd();
+            }
+
+            @Override
+            public void guard(long host, long bytes) throws MetadataOverlapException {
+                Qcow2Image.this.guard(host, bytes);
+            }
+
+            @Override
+            public void freeLater(long offset, long bytes) {
+                Qcow2Image.this.freeLater(offset, bytes);
+            }
+        });
+        this.run = writer.run;
     }
 
     static Qcow2Image open(Path path, boolean readOnly, int depth, long l2CacheBytes) throws Qcow2Exception {
-        Storage file;
-        try {
-            file = FileStorage.open(path, readOnly);
-        } catch (IOException e) {
-            throw Images.ioError("cannot open " + path, e);
-        }
-        ImageLock lock;
-        try {
-            lock = ImageLock.acquire(path, !readOnly);
-        } catch (Qcow2Exception e) {
-            closeQuietly(file, null);
-            throw e;
-        }
-        return open(path, file, readOnly, depth, l2CacheBytes, lock);
+        return Qcow2Opener.open(path, readOnly, depth, l2CacheBytes);
     }
 
     /** Opens the image in {@code file} (which it then owns), named {@code path} for messages and backing files. */
     static Qcow2Image open(Path path, Storage file, boolean readOnly, int depth, long l2CacheBytes)
             throws Qcow2Exception {
-        return open(path, file, readOnly, depth, l2CacheBytes, null);
+        return Qcow2Opener.open(path, file, readOnly, depth, l2CacheBytes, null);
     }
 
-    /** As above, holding {@code lock} (which it then owns; null for none) until closed. */
-    private static Qcow2Image open(Path path, Storage file, boolean readOnly, int depth, long l2CacheBytes,
-                                   ImageLock lock) throws Qcow2Exception {
-        ImageSource backing = null;
-        try {
-            long size = file.size();
-            ByteBuffer first = ByteBuffer.allocate((int) Math.min(size, 1 << Header.MAX_CLUSTER_BITS));
-            file.read(first, 0);
-            first.flip();
-            Header h = Header.parse(first, size);
-            if (!readOnly && h.corrupt()) {
-                throw new Qcow2Exception(path + " is marked corrupt: repair it (qemu-img check -r all) or open it"
-                        + " read-only");
-            }
-            long[] l1 = readL1(file, h);
-            List<Snapshot> snapshots = List.of();
-            if (h.snapshotCount > 0) {
-                int bytes = (int) Math.min(size - h.snapshotsOffset, (long) h.snapshotCount * Snapshot.MAX_ENTRY);
-                ByteBuffer t = ByteBuffer.allocate(bytes);
-                file.read(t, h.snapshotsOffset);
-                snapshots = Snapshot.parseAll(t, h.snapshotCount, h, size);
-            }
-            if (h.backingFile != null) {
-                backing = Images.openBacking(path, h.backingFile, h.backingFormat, depth);
-            }
-            Qcow2Image image = new Qcow2Image(path, file, h, readOnly, l1, backing, snapshots,
-                    (int) Math.max(2, Math.min(1 << 16, l2CacheBytes / h.clusterSize())));
-            image.lock = lock;
-            if (!readOnly) {
-                image.openForWrite();
-            }
-            return image;
-        } catch (Qcow2Exception e) {
-            closeQuietly(file, backing);
-            unlock(lock);
-            throw e;
-        } catch (IOException e) {
-            closeQuietly(file, backing);
-            unlock(lock);
-            throw Images.ioError("cannot read " + path, e);
-        }
+    /** Holds {@code lock} (null for none) until closed. */
+    void holdLock(ImageLock lock) {
+        this.lock = lock;
     }
 
-    private static void unlock(ImageLock lock) {
-        if (lock != null) {
-            lock.close();
-        }
-    }
-
-    private static void closeQuietly(Storage file, ImageSource backing) {
-        if (backing != null) {
-            backing.close();
-        }
-        try {
-            file.close();
-        } catch (IOException ignored) {
-            // already failing
-        }
-    }
-
-    private static long[] readL1(Storage file, Header h) throws IOException, Qcow2Exception {
-        ByteBuffer b = ByteBuffer.allocate(h.l1Size * 8);
-        file.read(b, h.l1TableOffset);
-        long[] l1 = new long[h.l1Size];
-        for (int i = 0; i < l1.length; i++) {
-            long e = b.getLong(i * 8);
-            if ((e & Entries.L1_RESERVED) != 0 || ((e & Entries.OFFSET_MASK) & (h.clusterSize() - 1)) != 0) {
-                throw new Qcow2Exception("L1 entry " + i + " is invalid: 0x" + Long.toHexString(e));
-            }
-            l1[i] = e;
-        }
-        return l1;
-    }
-
-    /** Loads the refcounts, clears autoclear bits (bitmaps become stale), sets the dirty bit for lazy refcounts. */
-    private void openForWrite() throws Qcow2Exception, IOException {
+    /**
+     * Loads the refcounts, repairs them after an unclean close, clears autoclear bits (bitmaps become
+     * stale) and sets the dirty bit until {@link #close}.
+     */
+    void openForWrite() throws Qcow2Exception, IOException {
         refcounts = Refcounts.load(file, header);
         if (header.dirty() && !Qcow2Checker.check(this).clean()) {
-            // lazy refcounts and a crash: refcounts lag behind the L2 tables; raise them, then recheck
+            // a power cut (or QEMU's lazy refcounts and a crash): refcounts lag behind the L2 tables
             int raised = Qcow2Checker.repairLowRefcounts(this);
             CheckResult after = Qcow2Checker.check(this);
             if (!after.clean()) {
@@ -198,24 +154,77 @@ public final class Qcow2Image implements ImageSource {
                         .findFirst().orElse("?")
                         + "): repair it with qemu-img check -r all");
             }
-            LOG.warn("qcow2: {} was not closed cleanly; raised {} refcounts that lazy refcounts left behind",
-                    path, raised);
+            LOG.warn("qcow2: {} was not closed cleanly; raised {} refcounts left behind", path, raised);
+        } else if (header.dirty()) {
+            LOG.info("qcow2: {} was not closed cleanly; its refcounts are consistent", path);
         }
-        long incompatible = header.incompatible;
+        trackMetadata();
+        incompatible = header.incompatible;
         if (header.autoclear != 0) {
             file.write(ByteBuffer.allocate(8), Header.OFF_AUTOCLEAR);
             file.sync();
         }
-        if (header.lazyRefcounts()) {
+        if (header.version >= 3) { // version 2 has no feature bits: offset 72 holds its header extensions
             incompatible |= Header.INCOMPAT_DIRTY;
             setDirty = true;
-        } else {
-            incompatible &= ~Header.INCOMPAT_DIRTY;
         }
         if (incompatible != header.incompatible) {
             file.write(ByteBuffer.allocate(8).putLong(0, incompatible), Header.OFF_INCOMPAT);
             file.sync();
         }
+    }
+
+    /** The metadata clusters of the file as opened: header, tables, blocks, active L2 tables, snapshots. */
+    private void trackMetadata() throws IOException {
+        metadata = new MetadataClusters(clusterBits);
+        metadata.add(0, clusterSize);
+        metadata.add(header.l1TableOffset, header.l1Size * 8L);
+        for (long e : tables.l1()) {
+            metadata.add(e & Entries.OFFSET_MASK, (e & Entries.OFFSET_MASK) == 0 ? 0 : clusterSize);
+        }
+        if (header.snapshotCount > 0) {
+            ByteBuffer t = ByteBuffer.allocate((int) Math.min(file.size() - header.snapshotsOffset,
+                    (long) header.snapshotCount * Snapshot.MAX_ENTRY));
+            file.read(t, header.snapshotsOffset);
+            metadata.add(header.snapshotsOffset, Snapshot.tableBytes(t, header.snapshotCount));
+        }
+        for (Snapshot s : snapshots) {
+            metadata.add(s.l1TableOffset(), s.l1Size() * 8L);
+        }
+        refcounts.track(metadata);
+    }
+
+    /** Refuses a data write of {@code bytes} at {@code host} that would land on metadata. */
+    private void guard(long host, long bytes) throws MetadataOverlapException {
+        if (metadata.overlaps(host, bytes)) {
+            throw new MetadataOverlapException("an L2 entry points at metadata (cluster 0x"
+                    + Long.toHexString(host & -clusterSize) + ")");
+        }
+    }
+
+    /** Marks the image corrupt (in the file too, once), with one line in the log; the exception to throw. */
+    private Qcow2Exception markCorrupt(MetadataOverlapException e) {
+        if (!markedCorrupt) {
+            markedCorrupt = true;
+            incompatible |= Header.INCOMPAT_CORRUPT;
+            LOG.error("qcow2: {} is corrupt: {}; marked corrupt, writes refused", path, e.getMessage());
+            try {
+                if (header.version >= 3) {
+                    file.write(ByteBuffer.allocate(8).putLong(0, incompatible), Header.OFF_INCOMPAT);
+                    file.sync();
+                }
+            } catch (IOException io) {
+                LOG.error("qcow2: cannot mark {} corrupt: {}", path, io.getMessage());
+            }
+        }
+        return new Qcow2Exception(path + " is corrupt: " + e.getMessage() + "; marked corrupt, writes refused");
+    }
+
+    /** A free cluster, now counted, that holds no metadata. */
+    private long allocate() throws Qcow2Exception, IOException {
+        long c = refcounts.allocate();
+        guard(c, clusterSize);
+        return c;
     }
 
     // ---- reading ----------------------------------------------------------------------------------
@@ -254,7 +263,7 @@ public final class Qcow2Image implements ImageSource {
     }
 
     long[] l1() {
-        return l1;
+        return tables.l1();
     }
 
     @Override
@@ -263,14 +272,14 @@ public final class Qcow2Image implements ImageSource {
         try {
             while (dst.hasRemaining()) {
                 if (offset >= header.size) {
-                    zero(dst, dst.remaining());
+                    ClusterReader.zero(dst, dst.remaining());
                     return;
                 }
                 int n = (int) Math.min(dst.remaining(), clusterSize - (offset & (clusterSize - 1)));
                 n = (int) Math.min(n, header.size - offset);
                 int limit = dst.limit();
                 dst.limit(dst.position() + n);
-                readPiece(offset, dst);
+                reader.readPiece(offset, dst);
                 dst.limit(limit);
                 offset += n;
             }
@@ -279,205 +288,33 @@ public final class Qcow2Image implements ImageSource {
         }
     }
 
-    /** Reads {@code dst.remaining()} bytes, all inside one cluster. */
-    private void readPiece(long offset, ByteBuffer dst) throws Qcow2Exception, IOException {
-        Table l2 = l2For(offset, false);
-        if (l2 == null) {
-            unallocated(offset, dst, dst.remaining());
+    /**
+     * Writes every metadata change made so far to the file (not synced): refcounts, then the changed entries of
+     * each L2 table; a sync first when an allocating write wrote bytes that an entry will expose.
+     */
+    private void persist() throws IOException {
+        boolean counted = refcounts.writeBack();
+        if (!tables.changed()) {
             return;
         }
-        int index = l2Index(offset);
-        long entry = entry(l2, index);
-        int inCluster = (int) (offset & (clusterSize - 1));
-        if (Entries.compressed(entry)) {
-            byte[] data = decompress(entry);
-            dst.put(data, inCluster, dst.remaining());
-            return;
+        if (writer.padded || counted && !setDirty) { // without the dirty bit, counts must be durable before entries
+            file.sync();
+            writer.padded = false;
         }
-        long host = hostOffset(entry, offset);
-        if (!extL2) {
-            if ((entry & Entries.ZERO) != 0) {
-                zero(dst, dst.remaining());
-            } else if (host == 0) {
-                unallocated(offset, dst, dst.remaining());
-            } else {
-                file.read(dst, host + inCluster);
-            }
-            return;
-        }
-        long bitmap = l2.getLong(index * 2 + 1);
-        while (dst.hasRemaining()) {
-            int sub = inCluster / subclusterSize;
-            int n = Math.min(dst.remaining(), (sub + 1) * subclusterSize - inCluster);
-            int limit = dst.limit();
-            dst.limit(dst.position() + n);
-            boolean allocated = (bitmap & (1L << sub)) != 0;
-            boolean zero = (bitmap & (1L << (32 + sub))) != 0;
-            if (allocated && zero) {
-                throw corrupt("subcluster " + sub + " of the cluster at 0x" + Long.toHexString(offset)
-                        + " is both allocated and zero");
-            } else if (allocated) {
-                if (host == 0) {
-                    throw corrupt("allocated subclusters without a host cluster at 0x" + Long.toHexString(offset));
-                }
-                file.read(dst, host + inCluster);
-            } else if (zero) {
-                zero(dst, n);
-            } else {
-                unallocated(offset - (offset & (clusterSize - 1)) + inCluster, dst, n);
-            }
-            dst.limit(limit);
-            inCluster += n;
-        }
-    }
-
-    private void unallocated(long offset, ByteBuffer dst, int n) throws Qcow2Exception {
-        if (backing == null || offset >= backing.virtualSize()) {
-            zero(dst, n);
-            return;
-        }
-        int fromBacking = (int) Math.min(n, backing.virtualSize() - offset);
-        int limit = dst.limit();
-        dst.limit(dst.position() + fromBacking);
-        backing.read(offset, dst);
-        dst.limit(limit);
-        zero(dst, n - fromBacking);
-    }
-
-    private static void zero(ByteBuffer dst, int n) {
-        if (dst.hasArray()) {
-            int at = dst.arrayOffset() + dst.position();
-            java.util.Arrays.fill(dst.array(), at, at + n, (byte) 0);
-            dst.position(dst.position() + n);
-            return;
-        }
-        MemorySegment.ofBuffer(dst).asSlice(0, n).fill((byte) 0); // from the position on
-        dst.position(dst.position() + n);
-    }
-
-    private byte[] decompress(long entry) throws Qcow2Exception, IOException {
-        if (entry == decompressedEntry) {
-            return decompressed;
-        }
-        long at = Entries.compressedOffset(entry, clusterBits);
-        int bytes = Entries.compressedBytes(entry, clusterBits);
-        if (at + bytes > file.size() + 512 || at < clusterSize) {
-            throw corrupt("compressed cluster at 0x" + Long.toHexString(at) + " lies outside the file");
-        }
-        byte[] in = new byte[bytes];
-        file.read(ByteBuffer.wrap(in), at);
-        decompressedEntry = -1;
-        if (!decompressor.decompress(in, decompressed)) {
-            throw corrupt("compressed cluster at 0x" + Long.toHexString(at) + " does not decompress to "
-                    + clusterSize + " bytes of " + (header.zstd() ? "zstd" : "deflate") + " data");
-        }
-        decompressedEntry = entry;
-        return decompressed;
-    }
-
-    // ---- table access -----------------------------------------------------------------------------
-
-    private int l1Index(long offset) {
-        return (int) (offset >>> (clusterBits + l2Bits));
-    }
-
-    private int l2Index(long offset) {
-        return (int) ((offset >>> clusterBits) & ((1 << l2Bits) - 1));
-    }
-
-    private long entry(Table l2, int index) {
-        return l2.getLong(extL2 ? index * 2 : index);
-    }
-
-    /** The host cluster of a standard entry, after checking its reserved bits. */
-    private long hostOffset(long entry, long offset) throws Qcow2Exception {
-        long host = entry & Entries.OFFSET_MASK;
-        long reserved = entry & ~(Entries.COPIED | Entries.OFFSET_MASK | (extL2 || header.version == 2 ? 0
-                : Entries.ZERO));
-        if (reserved != 0 || (host & (clusterSize - 1)) != 0) {
-            throw corrupt("invalid L2 entry 0x" + Long.toHexString(entry) + " for offset 0x"
-                    + Long.toHexString(offset));
-        }
-        return host;
-    }
-
-    /** The L2 table of {@code offset}; for a write it exists and is the image's own (COPIED). */
-    private Table l2For(long offset, boolean write) throws Qcow2Exception, IOException {
-        int i = l1Index(offset);
-        long e = l1[i];
-        long at = e & Entries.OFFSET_MASK;
-        if (!write) {
-            return at == 0 ? null : loadL2(at);
-        }
-        if (at != 0 && (e & Entries.COPIED) != 0) {
-            return loadL2(at);
-        }
-        // a new table, or a copy of one shared with a snapshot: durable before the L1 entry points at it
-        byte[] bytes = new byte[clusterSize];
-        if (at != 0) {
-            System.arraycopy(loadL2(at).bytes(), 0, bytes, 0, clusterSize);
-        }
-        long host = refcounts.allocate();
-        file.write(ByteBuffer.wrap(bytes), host);
-        refcounts.writeBackAndSync();
-        l1[i] = host | Entries.COPIED;
-        file.write(ByteBuffer.allocate(8).putLong(0, l1[i]), header.l1TableOffset + i * 8L);
-        if (at != 0) {
-            freeLater(at, clusterSize);
-        }
-        Table t = new Table(host, bytes);
-        cacheL2(t);
-        return t;
-    }
-
-    private Table loadL2(long at) throws Qcow2Exception, IOException {
-        Table t = l2Cache.get(at);
-        if (t != null) {
-            return t;
-        }
-        if (at + clusterSize > file.size()) {
-            throw corrupt("L2 table at 0x" + Long.toHexString(at) + " lies beyond the end of the file");
-        }
-        byte[] bytes = new byte[clusterSize];
-        file.read(ByteBuffer.wrap(bytes), at);
-        t = new Table(at, bytes);
-        cacheL2(t);
-        return t;
+        tables.writeBack();
     }
 
     /**
-     * Caches {@code t}, evicting the least recently used clean table; when every table is dirty, all are written
-     * back first (one sync for all of them, not one per eviction), and the least recently used one goes.
+     * After a failed write: the data gathered and the entries already changed go to the file if they can, so a
+     * direct write that maps those entries later does not depend on metadata only in memory.
      */
-    private void cacheL2(Table t) throws IOException {
-        if (l2Cache.full()) {
-            Map.Entry<Long, Table> victim = l2Cache.eldest(table -> !table.dirty());
-            if (victim == null) {
-                writeBackTables();
-                victim = l2Cache.eldest();
-            }
-            l2Cache.remove(victim.getKey());
+    private void persistAfterFailure() {
+        try {
+            run.flush();
+            persist();
+        } catch (IOException e) {
+            LOG.warn("qcow2: {}: writing back after a failed write failed too: {}", path, e.getMessage());
         }
-        l2Cache.put(t.offset(), t);
-    }
-
-    /** Syncs (the data and refcounts they point at), then writes every dirty L2 table. */
-    private void writeBackTables() throws IOException {
-        boolean synced = false;
-        for (Table t : l2Cache.values()) {
-            if (t.dirty()) {
-                if (!synced) {
-                    refcounts.writeBackAndSync();
-                    synced = true;
-                }
-                file.write(t.whole(), t.offset());
-                t.dirty(false);
-            }
-        }
-    }
-
-    private Qcow2Exception corrupt(String what) {
-        return new Qcow2Exception(path + " is corrupt: " + what);
     }
 
     private void checkOpen() throws Qcow2Exception {
@@ -490,6 +327,9 @@ public final class Qcow2Image implements ImageSource {
         checkOpen();
         if (readOnly) {
             throw new Qcow2Exception(path + " is open read-only");
+        }
+        if (markedCorrupt) {
+            throw new Qcow2Exception(path + " was marked corrupt: writes are refused");
         }
         if (offset < 0 || length < 0 || offset + length > header.size) {
             throw new Qcow2Exception("range " + offset + "+" + length + " is outside the disk (" + header.size
@@ -507,135 +347,33 @@ public final class Qcow2Image implements ImageSource {
                 int n = Math.min(src.remaining(), clusterSize - (int) (offset & (clusterSize - 1)));
                 int limit = src.limit();
                 src.limit(src.position() + n);
-                writePiece(offset, src);
+                writer.writePiece(offset, src);
                 src.limit(limit);
                 offset += n;
             }
+            run.flush();
+            persist();
+        } catch (MetadataOverlapException e) {
+            throw markCorrupt(e);
         } catch (IOException e) {
+            persistAfterFailure();
             throw Images.ioError("cannot write " + path, e);
-        }
-    }
-
-    private void writePiece(long offset, ByteBuffer src) throws Qcow2Exception, IOException {
-        int inCluster = (int) (offset & (clusterSize - 1));
-        int n = src.remaining();
-        Table l2 = l2For(offset, true);
-        int index = l2Index(offset);
-        long entry = entry(l2, index);
-        long bitmap = extL2 ? l2.getLong(index * 2 + 1) : 0;
-        boolean compressed = Entries.compressed(entry);
-        long host = compressed ? 0 : hostOffset(entry, offset);
-        boolean own = !compressed && host != 0 && (entry & Entries.COPIED) != 0;
-        if (own && writesInPlace(entry, bitmap, inCluster, n)) {
-            writeData(src, host + inCluster);
-            return;
-        }
-        long start = offset - inCluster;
-        if (!own && n < clusterSize && readsAsZero(start)) {
-            long target = refcounts.allocate();
-            if (refcounts.lastPastEnd()) {
-                // a new cluster past the end of the file reads as zeroes already: write just the new bytes
-                writeData(src, target + inCluster);
-                setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
-                freeEntryLater(entry);
-                return;
-            }
-            scratch.clear();
-            MemorySegment.ofBuffer(scratch).fill((byte) 0);
-            scratch.put(inCluster, src, src.position(), n);
-            src.position(src.position() + n);
-            writeData(scratch, target);
-            setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
-            freeEntryLater(entry);
-            return;
-        }
-        // copy-on-write: the whole cluster as it reads now, with the new bytes over it
-        ByteBuffer whole = scratch.clear();
-        if (n < clusterSize) {
-            readPiece(start, whole);
-            whole.clear();
-        }
-        whole.put(inCluster, src, src.position(), n);
-        src.position(src.position() + n);
-        long target = own ? host : refcounts.allocate();
-        writeData(whole, target);
-        setEntry(l2, index, target | Entries.COPIED, Entries.ALL_ALLOCATED);
-        if (!own) {
-            freeEntryLater(entry);
+        } finally {
+            run.forget();
         }
     }
 
     /**
      * Data-cluster writes go to {@code fd}, an O_DIRECT descriptor of this image's file that the caller keeps
-     * open until {@link #close}, whenever their memory is native and their range 512-byte aligned: they bypass
-     * the page cache, so the image's new clusters cause no write-back storms and no dirty-page throttling of
-     * the writing thread. Metadata stays buffered; the kernel keeps the two coherent.
+     * open until {@link #close}, whenever their memory is native and their range 512-byte aligned (see
+     * {@link ClusterWriter#directData}).
      */
     public synchronized void directData(int fd) {
-        directFd = fd;
-    }
-
-    /** Writes all of {@code src} (a data cluster's bytes) at {@code position}, through O_DIRECT where it can. */
-    private void writeData(ByteBuffer src, long position) throws IOException {
-        if (directFd < 0 || !src.isDirect() || ((position | src.remaining()) & 511) != 0) {
-            file.write(src, position);
-            return;
-        }
-        MemorySegment data = MemorySegment.ofBuffer(src);
-        if ((data.address() & 511) != 0) {
-            file.write(src, position);
-            return;
-        }
-        while (data.byteSize() > 0) {
-            long n = Linux.pwrite(directFd, data, position);
-            if (n <= 0) {
-                throw new IOException("pwrite at " + position + " wrote nothing");
-            }
-            data = data.asSlice(n);
-            position += n;
-        }
-        src.position(src.limit());
-    }
-
-    private boolean writesInPlace(long entry, long bitmap, int inCluster, int n) {
-        if (!extL2) {
-            return (entry & Entries.ZERO) == 0;
-        }
-        int first = inCluster / subclusterSize;
-        int last = (inCluster + n - 1) / subclusterSize;
-        long mask = (last == 31 ? 0xffffffffL : (1L << (last + 1)) - 1) & ~((1L << first) - 1);
-        return (bitmap & mask) == mask;
-    }
-
-    private void setEntry(Table l2, int index, long entry, long bitmap) {
-        if (extL2) {
-            l2.setLong(index * 2, entry);
-            l2.setLong(index * 2 + 1, bitmap);
-        } else {
-            l2.setLong(index, entry);
-        }
-        l2.dirty(true);
-    }
-
-    /** Frees what {@code entry} pointed at, once its replacement is durable. */
-    private void freeEntryLater(long entry) {
-        if (Entries.compressed(entry)) {
-            freeLater(Entries.compressedOffset(entry, clusterBits), Entries.compressedBytes(entry, clusterBits));
-        } else {
-            long host = entry & Entries.OFFSET_MASK;
-            if (host != 0) {
-                freeLater(host, clusterSize);
-            }
-        }
+        writer.directData(fd);
     }
 
     private void freeLater(long offset, long bytes) {
-        if (pendingCount * 2 == pendingFrees.length) {
-            pendingFrees = java.util.Arrays.copyOf(pendingFrees, pendingFrees.length * 2);
-        }
-        pendingFrees[pendingCount * 2] = offset;
-        pendingFrees[pendingCount * 2 + 1] = bytes;
-        pendingCount++;
+        frees.add(offset, bytes);
     }
 
     /**
@@ -650,83 +388,76 @@ public final class Qcow2Image implements ImageSource {
             while (offset < end) {
                 int inCluster = (int) (offset & (clusterSize - 1));
                 int n = (int) Math.min(end - offset, clusterSize - inCluster);
-                if (n == clusterSize || offset + n == header.size && inCluster == 0) {
-                    zeroCluster(offset);
-                } else if (!readsAsZero(offset)) {
-                    ByteBuffer zeroes = ByteBuffer.allocate(n);
-                    writePiece(offset, zeroes);
-                }
+                writer.zeroPiece(offset, n, n == clusterSize || offset + n == header.size && inCluster == 0);
                 offset += n;
             }
+            run.flush();
+            persist();
+        } catch (MetadataOverlapException e) {
+            throw markCorrupt(e);
         } catch (IOException e) {
+            persistAfterFailure();
             throw Images.ioError("cannot write " + path, e);
+        } finally {
+            run.forget();
         }
-    }
-
-    private boolean readsAsZero(long offset) throws Qcow2Exception, IOException {
-        Table l2 = l2For(offset, false);
-        if (l2 == null) {
-            return backing == null;
-        }
-        int index = l2Index(offset);
-        long entry = entry(l2, index);
-        if (extL2) {
-            long bitmap = l2.getLong(index * 2 + 1);
-            return !Entries.compressed(entry) && (bitmap == Entries.ALL_ZERO || bitmap == 0 && backing == null);
-        }
-        return !Entries.compressed(entry)
-                && ((entry & Entries.ZERO) != 0 || (entry & Entries.OFFSET_MASK) == 0 && backing == null);
-    }
-
-    private void zeroCluster(long offset) throws Qcow2Exception, IOException {
-        if (readsAsZero(offset)) {
-            return;
-        }
-        if (header.version == 2 && backing != null) {
-            writePiece(offset, ByteBuffer.allocate(clusterSize)); // v2 has no zero clusters
-            return;
-        }
-        Table l2 = l2For(offset, true);
-        int index = l2Index(offset);
-        long old = entry(l2, index);
-        if (backing == null) {
-            setEntry(l2, index, 0, 0);
-        } else if (extL2) {
-            setEntry(l2, index, 0, Entries.ALL_ZERO);
-        } else {
-            setEntry(l2, index, Entries.ZERO, 0);
-        }
-        freeEntryLater(old);
     }
 
     /**
-     * Makes everything written so far durable: data and refcounts synced, then the L2 tables that point at
-     * them written and synced; then frees what dropped entries pointed at.
+     * Makes everything written before the call durable: the metadata is in the file already, so one sync,
+     * taken outside the image's lock (the other queues map and write meanwhile); then frees what dropped
+     * entries pointed at, as far as {@link DeferredFrees} allows.
      */
-    public synchronized void flush() throws Qcow2Exception {
-        checkOpen();
-        if (readOnly) {
-            return;
+    public void flush() throws Qcow2Exception {
+        long durable;
+        synchronized (this) {
+            checkOpen();
+            if (readOnly) {
+                return;
+            }
+            try {
+                persist();
+            } catch (IOException e) {
+                throw Images.ioError("cannot flush " + path, e);
+            }
+            durable = frees.added();
         }
         try {
-            writeBackTables();
-            refcounts.writeBackAndSync();
-            if (directInFlight.get() == 0 && pendingCount > 0) {
-                for (int i = 0; i < pendingCount; i++) {
-                    refcounts.add(pendingFrees[i * 2], pendingFrees[i * 2 + 1], -1);
-                }
-                pendingCount = 0;
-            }
-            refcounts.writeBack(); // the frees: in the file, not synced (a crash before the next sync leaks them)
+            file.sync();
         } catch (IOException e) {
             throw Images.ioError("cannot flush " + path, e);
+        }
+        synchronized (this) {
+            checkOpen();
+            try {
+                frees.release(durable, freeSink);
+                refcounts.writeBack(); // the frees: in the file, not synced (a crash before the next sync leaks them)
+            } catch (IOException e) {
+                throw Images.ioError("cannot flush " + path, e);
+            }
+        }
+    }
+
+    /** Ranges dropped by entries and not freed yet (for tests and diagnostics). */
+    public synchronized int waitingFrees() {
+        return frees.waiting();
+    }
+
+    /** Drops one reference to each cluster of the range; a cluster no longer referenced is no metadata. */
+    private void free(long offset, long bytes) throws Qcow2Exception, IOException {
+        refcounts.add(offset, bytes, -1);
+        for (long c = offset & -clusterSize; c < offset + bytes; c += clusterSize) {
+            if (refcounts.get(c >>> clusterBits) == 0) {
+                metadata.remove(c, clusterSize);
+            }
         }
     }
 
     /**
      * The host offset of {@code length} bytes at {@code offset} when they lie in clusters that are allocated,
      * contiguous in the file and (for a write) the image's own, so the caller may read or write them directly;
-     * -1 otherwise. A direct I/O handed out must be ended with {@link #directDone()}.
+     * -1 otherwise: the host offset is {@link #directOffset} of the value returned. A direct I/O handed out
+     * must be ended with {@link #directDone}, given the value returned.
      */
     public synchronized long mapDirect(long offset, int length, boolean write) throws Qcow2Exception {
         checkOpen();
@@ -738,23 +469,26 @@ public final class Qcow2Image implements ImageSource {
             long at = offset;
             long end = offset + length;
             while (at < end) {
-                Table l2 = l2For(at, false);
+                Table l2 = tables.l2For(at, false);
                 if (l2 == null) {
                     return -1;
                 }
-                int index = l2Index(at);
-                long entry = entry(l2, index);
+                int index = tables.l2Index(at);
+                long entry = tables.entry(l2, index);
                 if (Entries.compressed(entry)) {
                     return -1;
                 }
-                long host = hostOffset(entry, at);
+                long host = tables.hostOffset(entry, at);
                 int inCluster = (int) (at & (clusterSize - 1));
                 int n = (int) Math.min(end - at, clusterSize - inCluster);
                 if (host == 0 || write && (entry & Entries.COPIED) == 0 || write
-                        && (l1[l1Index(at)] & Entries.COPIED) == 0) {
+                        && (tables.l1()[tables.l1Index(at)] & Entries.COPIED) == 0 || write && markedCorrupt) {
                     return -1;
                 }
-                boolean plain = extL2 ? writesInPlace(entry, l2.getLong(index * 2 + 1), inCluster, n)
+                if (write) {
+                    guard(host, clusterSize);
+                }
+                boolean plain = extL2 ? writer.writesInPlace(entry, tables.bitmap(l2, index), inCluster, n)
                         : (entry & Entries.ZERO) == 0;
                 if (!plain) {
                     return -1;
@@ -766,15 +500,22 @@ public final class Qcow2Image implements ImageSource {
                 }
                 at += n;
             }
-            directInFlight.incrementAndGet();
-            return first;
+            return first | (long) frees.begin() << DIRECT_EPOCH_SHIFT;
+        } catch (MetadataOverlapException e) {
+            throw markCorrupt(e);
         } catch (IOException e) {
             throw Images.ioError("cannot read " + path, e);
         }
     }
 
-    public void directDone() {
-        directInFlight.decrementAndGet();
+    /** The host offset in what {@link #mapDirect} returned. */
+    public static long directOffset(long mapped) {
+        return mapped & ((1L << DIRECT_EPOCH_SHIFT) - 1);
+    }
+
+    /** Ends the direct I/O that {@link #mapDirect} returned {@code mapped} for; from any thread, exactly once. */
+    public void directDone(long mapped) {
+        frees.end((int) (mapped >>> DIRECT_EPOCH_SHIFT));
     }
 
     @Override
@@ -785,8 +526,15 @@ public final class Qcow2Image implements ImageSource {
         try {
             if (!readOnly) {
                 flush();
+                if (frees.inFlight() == 0) {
+                    frees.releaseAll(freeSink);
+                    refcounts.writeBack();
+                } else {
+                    LOG.warn("qcow2: {} closed with {} direct I/Os in flight: the clusters it freed leak",
+                            path, frees.inFlight());
+                }
                 if (setDirty) {
-                    file.write(ByteBuffer.allocate(8).putLong(0, header.incompatible & ~Header.INCOMPAT_DIRTY),
+                    file.write(ByteBuffer.allocate(8).putLong(0, incompatible & ~Header.INCOMPAT_DIRTY),
                             Header.OFF_INCOMPAT);
                     file.sync();
                 }
@@ -795,9 +543,9 @@ public final class Qcow2Image implements ImageSource {
             LOG.error("qcow2: closing {} failed: {}", path, e.getMessage());
         } finally {
             closed = true;
-            closeQuietly(file, backing);
-            scratchArena.close();
-            unlock(lock); // last: the image is another user's to take only once written back
+            Qcow2Opener.closeQuietly(file, backing);
+            writer.close();
+            Qcow2Opener.unlock(lock); // last: the image is another user's to take only once written back
         }
     }
 

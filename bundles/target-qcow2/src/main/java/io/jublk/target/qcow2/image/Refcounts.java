@@ -1,7 +1,7 @@
 package io.jublk.target.qcow2.image;
 
-import io.jublk.target.qcow2.cache.LruCache;
 import io.jublk.target.qcow2.cache.Table;
+import io.jublk.target.qcow2.cache.TableCache;
 import io.jublk.target.qcow2.format.Entries;
 import io.jublk.target.qcow2.format.Header;
 import io.jublk.target.qcow2.format.Qcow2Exception;
@@ -11,12 +11,12 @@ import java.util.Map;
 
 /**
  * The refcount table (all of it in memory) and its blocks (a bounded cache), and cluster allocation.
- * Changes stay in the cached blocks (write-back) until {@link #writeBack()} or the block's eviction:
- * whoever then points at a newly counted cluster calls {@link #writeBack()} and syncs first, so a refcount
- * is always durable before any reference to it. A crash loses only counts that nothing durable points at
- * (leaks), or frees of clusters that nothing points at any more (leaks too).
- * Growth of the table writes the new blocks and table, syncs, switches the header, syncs, and only then
- * frees the old table. Callers hold the image's lock.
+ * Changes stay in the cached blocks until {@link #writeBack()} (the image calls it before every write it
+ * acknowledges: the changed bytes, not synced) or the block's eviction. While the image is open for writing
+ * its dirty bit is set, so a power cut that leaves a refcount behind its references is repaired on the next
+ * open; the orderings that a repair cannot undo are kept with syncs: a new refcount block is durable before
+ * the table entry that links it, and growth of the table writes the new blocks and table, syncs, switches
+ * the header, syncs, and only then frees the old table. Callers hold the image's lock.
  */
 final class Refcounts {
     private final Storage file;
@@ -25,7 +25,7 @@ final class Refcounts {
     private final int bits;
     private final long max;
     private final int blockEntries;
-    private final LruCache<Long, Table> blocks;
+    private final TableCache blocks;
     private long[] table;
     private long tableOffset;
     private int tableClusters;
@@ -35,8 +35,10 @@ final class Refcounts {
     private long freeHint;
     /** The last allocated cluster lay past the end of the file: it reads as zeroes without being written. */
     private boolean lastPastEnd;
-    /** Some cached block holds changes the file does not have yet. */
-    private boolean dirty;
+    /** The image's metadata clusters, kept up to date with the table and blocks; null when not tracked. */
+    private MetadataClusters metadata;
+    /** The cached blocks holding changes the file does not have yet (and maybe some written since). */
+    private final java.util.ArrayList<Table> dirty = new java.util.ArrayList<>(64);
 
     private Refcounts(Storage file, Header h, long[] table, long fileSize) {
         this.file = file;
@@ -45,7 +47,7 @@ final class Refcounts {
         this.bits = h.refcountBits();
         this.max = bits == 64 ? Long.MAX_VALUE : (1L << bits) - 1;
         this.blockEntries = (int) ((long) clusterSize * 8 / bits);
-        this.blocks = new LruCache<>(Math.max(8, (1 << 20) / clusterSize));
+        this.blocks = new TableCache(Math.max(8, (1 << 20) / clusterSize));
         this.table = table;
         this.tableOffset = h.refcountTableOffset;
         this.tableClusters = h.refcountTableClusters;
@@ -73,6 +75,17 @@ final class Refcounts {
             table[i] = e;
         }
         return new Refcounts(file, h, table, fileSize);
+    }
+
+    /** Adds the table and blocks to {@code m}, and from now on the ones this class makes or frees. */
+    void track(MetadataClusters m) {
+        metadata = m;
+        m.add(tableOffset, (long) tableClusters << clusterBits);
+        for (long e : table) {
+            if (e != 0) {
+                m.add(e, clusterSize);
+            }
+        }
     }
 
     int blockEntries() {
@@ -127,25 +140,23 @@ final class Refcounts {
                     + " would overflow " + bits + " bits");
         }
         block.setBits(at, bits, value);
-        block.dirty(true);
-        dirty = true;
+        if (block.touch(Table.bytePosition(at, bits), Table.byteCount(bits))) {
+            dirty.add(block);
+        }
         if (value == 0 && cluster < freeHint) {
             freeHint = cluster;
         }
     }
 
-    /**
-     * Writes every changed block to the file (not synced). Called before any sync after which an L1 or L2
-     * entry, or a refcount table entry, may point at a cluster counted since the last call.
-     */
-    void writeBack() throws IOException {
-        if (!dirty) {
-            return;
+    /** Writes the changed bytes of every block to the file (not synced); returns whether there were any. */
+    boolean writeBack() throws IOException {
+        boolean wrote = false;
+        for (int i = 0; i < dirty.size(); i++) {
+            wrote |= dirty.get(i).dirty();
+            writeBack(dirty.get(i));
         }
-        for (Table block : blocks.values()) {
-            writeBack(block);
-        }
-        dirty = false;
+        dirty.clear();
+        return wrote;
     }
 
     /** {@link #writeBack()}, then a sync of the file: afterwards anything may point at a cluster counted so far. */
@@ -156,7 +167,8 @@ final class Refcounts {
 
     private void writeBack(Table block) throws IOException {
         if (block.dirty()) {
-            file.write(block.whole(), block.offset());
+            ByteBuffer changed = block.dirtyRange();
+            file.write(changed, block.offset() + changed.position());
             block.dirty(false);
         }
     }
@@ -178,6 +190,10 @@ final class Refcounts {
                 c++;
             }
             freeHint = c;
+            if (metadata != null && metadata.overlaps(c << clusterBits, clusterSize)) {
+                throw new MetadataOverlapException("cluster 0x" + Long.toHexString(c << clusterBits)
+                        + " holds metadata but its refcount is 0");
+            }
             long index = c / blockEntries;
             if (index >= table.length) {
                 grow(c);
@@ -195,7 +211,10 @@ final class Refcounts {
         }
     }
 
-    /** A refcount block at free cluster {@code c} that covers itself: written, synced, then linked. */
+    /**
+     * A refcount block at free cluster {@code c} that covers itself: written, synced, then linked and synced
+     * (a repair after a power cut can raise counts in a block, not find a block the table lost).
+     */
     private void newBlockAt(long c, long index) throws IOException {
         byte[] bytes = new byte[clusterSize];
         Table block = new Table(c << clusterBits, bytes);
@@ -205,6 +224,10 @@ final class Refcounts {
         table[(int) index] = block.offset();
         ByteBuffer e = ByteBuffer.allocate(8).putLong(0, block.offset());
         file.write(e, tableOffset + index * 8);
+        file.sync();
+        if (metadata != null) {
+            metadata.add(block.offset(), clusterSize);
+        }
         cache(block);
         end = Math.max(end, c + 1);
     }
@@ -282,6 +305,10 @@ final class Refcounts {
         tableClusters = (int) (tableBytes >> clusterBits);
         end = regionEnd;
         add(oldOffset, (long) oldClusters << clusterBits, -1);
+        if (metadata != null) {
+            metadata.add(start << clusterBits, (regionEnd - start) << clusterBits);
+            metadata.remove(oldOffset, (long) oldClusters << clusterBits);
+        }
     }
 
     private Table block(long offset) throws Qcow2Exception, IOException {
@@ -300,10 +327,10 @@ final class Refcounts {
 
     private void cache(Table block) throws IOException {
         if (blocks.full() && blocks.get(block.offset()) == null) {
-            Map.Entry<Long, Table> eldest = blocks.eldest();
-            writeBack(eldest.getValue()); // not synced: a later sync covers it before anything points at it
-            blocks.remove(eldest.getKey());
+            Table eldest = blocks.eldest();
+            writeBack(eldest); // not synced: nothing may rely on it before the image's next write-back or sync
+            blocks.remove(eldest.offset());
         }
-        blocks.put(block.offset(), block);
+        blocks.put(block);
     }
 }

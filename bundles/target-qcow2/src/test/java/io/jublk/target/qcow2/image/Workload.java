@@ -17,6 +17,21 @@ final class Workload {
      * operation also reads a random sector back and compares.
      */
     static void apply(Qcow2Image img, Random r, int ops, int maxLength, byte[] model) throws Exception {
+        apply(img, r, ops, maxLength, model, null);
+    }
+
+    /** What a workload did: operation {@code op} was a write, a zeroing or a flush, of length bytes at at. */
+    interface Step {
+        int WRITE = 0;
+        int ZERO = 1;
+        int FLUSH = 2;
+
+        void done(int op, int kind, long at, int length) throws Exception;
+    }
+
+    /** As above, telling {@code step} (when not null) after each operation, once the model has it. */
+    static void apply(Qcow2Image img, Random r, int ops, int maxLength, byte[] model, Step step)
+            throws Exception {
         long size = img.virtualSize();
         for (int i = 0; i < ops; i++) {
             int len = 512 * (1 + r.nextInt(maxLength / 512));
@@ -36,6 +51,9 @@ final class Workload {
                 }
             } else {
                 img.flush();
+            }
+            if (step != null) {
+                step.done(i, kind < 6 ? Step.WRITE : kind < 9 ? Step.ZERO : Step.FLUSH, at, len);
             }
             if (model != null && i % 16 == 0) {
                 long probe = 512L * r.nextInt((int) (size / 512));

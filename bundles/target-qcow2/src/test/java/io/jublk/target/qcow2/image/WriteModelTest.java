@@ -76,7 +76,11 @@ public class WriteModelTest {
         Path img = dir.resolve("v2.qcow2");
         Qemu.img("create", "-f", "qcow2", "-o", "compat=0.10", "-b", "base.qcow2", "-F", "qcow2", img.toString(),
                 "8M");
+        byte[] extensions = java.util.Arrays.copyOfRange(Files.readAllBytes(img), 72, 128);
         assertMatches(img, exercise(img, 300, 12, 150 << 10));
+        // version 2 has no feature bits: its header extensions (the backing format here) start at byte 72
+        assertArrayEquals("header extensions", extensions,
+                java.util.Arrays.copyOfRange(Files.readAllBytes(img), 72, 128));
     }
 
     @Test
