@@ -372,8 +372,8 @@ public class NoLostDeviceIT {
                 }
 
                 @Override
-                public String describeJson() {
-                    return inner.describeJson();
+                public java.util.Map<String, Object> describe() {
+                    return inner.describe();
                 }
 
                 @Override

@@ -1,5 +1,7 @@
 package io.jublk.target.loop;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import io.jublk.target.DiskGeometry;
 import io.jublk.target.QueueContext;
 import io.jublk.target.Target;
@@ -24,7 +26,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  * <li>O_DIRECT unless {@code --buffered-io}, or unless the file system refuses it (at open, or on a probe
- *     read of one logical block): then buffered I/O, with a warning in the log and in {@link #describeJson()}.</li>
+ *     read of one logical block): then buffered I/O, with a warning in the log and in {@link #describe()}.</li>
  * <li>Read-write unless {@code --read-only}, or unless the backing cannot be opened for writing (EROFS,
  *     EACCES, EPERM): then a read-only disk, with a warning.</li>
  * <li>A block device is opened with O_EXCL: one that is mounted or held exclusively elsewhere is refused
@@ -148,7 +150,7 @@ final class LoopTarget implements Target {
             int zero = Linux.open("/dev/zero", Linux.O_RDONLY | Linux.O_CLOEXEC);
             LoopTarget target = new LoopTarget(file, fd, offset, geometry, direct, blockDevice,
                     warnings.isEmpty() ? null : warnings.toString(), zero);
-            LOG.info("loop backing {}: {}", file, target.describeJson());
+            LOG.info("loop backing {}: {}", file, target.describe());
             return target;
         } catch (TargetException | RuntimeException e) {
             closeQuietly(fd);
@@ -315,39 +317,19 @@ final class LoopTarget implements Target {
     }
 
     @Override
-    public String describeJson() {
-        StringBuilder b = new StringBuilder("{\"file\":");
-        quote(b, file);
-        b.append(",\"offset\":").append(offset)
-                .append(",\"size\":").append(geometry.sizeBytes())
-                .append(",\"blockDevice\":").append(blockDevice)
-                .append(",\"directIo\":").append(direct)
-                .append(",\"readOnly\":").append(geometry.readOnly())
-                .append(",\"discard\":").append(geometry.supportsDiscard());
+    public Map<String, Object> describe() {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("file", file);
+        d.put("offset", offset);
+        d.put("size", geometry.sizeBytes());
+        d.put("blockDevice", blockDevice);
+        d.put("directIo", direct);
+        d.put("readOnly", geometry.readOnly());
+        d.put("discard", geometry.supportsDiscard());
         if (warning != null) {
-            b.append(",\"warning\":");
-            quote(b, warning);
+            d.put("warning", warning);
         }
-        return b.append('}').toString();
-    }
-
-    private static void quote(StringBuilder b, String s) {
-        b.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        b.append('"');
+        return d;
     }
 
     @Override

@@ -317,8 +317,8 @@ public class LoopDataTransferKernelTest {
             }
 
             @Override
-            public String describeJson() {
-                return loop.describeJson();
+            public java.util.Map<String, Object> describe() {
+                return loop.describe();
             }
 
             @Override

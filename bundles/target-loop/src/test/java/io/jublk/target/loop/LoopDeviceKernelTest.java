@@ -60,7 +60,7 @@ public class LoopDeviceKernelTest {
         for (int queues : new int[] {1, 2}) {
             try (var d = device(file, queues, Map.of())) {
                 System.out.println("kernel " + System.getProperty("os.version") + ", " + queues + " queue(s): "
-                        + d.target.describeJson());
+                        + d.target.describe());
                 assertEquals(SIZE >> 9, d.params.basic().devSectors());
                 int fd = Linux.open(d.node(), Linux.O_RDWR | Linux.O_DIRECT | Linux.O_CLOEXEC);
                 try (Arena arena = Arena.ofConfined()) {
@@ -124,7 +124,7 @@ public class LoopDeviceKernelTest {
         Path file = backing(Files.createTempDirectory("loop"), "loop-discard.img", SIZE);
         try (var d = device(file, 1, Map.of())) {
             System.out.println("kernel " + System.getProperty("os.version") + ", discard test: "
-                    + d.target.describeJson());
+                    + d.target.describe());
             assertNotNull("discard advertised", d.params.discard());
             long maxDiscard = Long.parseLong(Files.readString(
                     Path.of("/sys/block/ublkb" + d.device.id() + "/queue/discard_max_bytes")).trim());
@@ -180,12 +180,12 @@ public class LoopDeviceKernelTest {
             String rotational = Files.readString(Path.of("/sys/block/nullb0/queue/rotational")).trim();
             try (LoopTarget t = (LoopTarget) new LoopTargetFactory().open(new TargetOptions(Map.of("file",
                     nullb.toString())))) {
-                System.out.println("kernel " + System.getProperty("os.version") + ", block device: " + t.describeJson());
+                System.out.println("kernel " + System.getProperty("os.version") + ", block device: " + t.describe());
                 assertEquals(1L << 30, t.geometry().sizeBytes());
                 assertEquals(4096, t.geometry().logicalBlockSize());
                 assertEquals(4096, t.geometry().physicalBlockSize());
                 assertEquals("1".equals(rotational), t.geometry().rotational());
-                assertTrue(t.describeJson().contains("\"blockDevice\":true"));
+                assertEquals(true, t.describe().get("blockDevice"));
                 try {
                     new LoopTargetFactory().open(new TargetOptions(Map.of("file", nullb.toString()))).close();
                     throw new AssertionError("a block device held with O_EXCL was opened again");

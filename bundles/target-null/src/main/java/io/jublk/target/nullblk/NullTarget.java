@@ -1,5 +1,6 @@
 package io.jublk.target.nullblk;
 
+import java.util.Map;
 import io.jublk.target.DiskGeometry;
 import io.jublk.target.QueueContext;
 import io.jublk.target.Target;
@@ -46,8 +47,8 @@ final class NullTarget implements Target {
     }
 
     @Override
-    public String describeJson() {
-        return "{\"size\":" + geometry.sizeBytes() + "}";
+    public Map<String, Object> describe() {
+        return Map.of("size", geometry.sizeBytes());
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.jublk.target.qcow2;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import io.jublk.target.DiskGeometry;
 import io.jublk.target.QueueContext;
 import io.jublk.target.Target;
@@ -72,7 +74,7 @@ final class Qcow2Target implements Target {
                 image.directData(fd);
             }
             Qcow2Target t = new Qcow2Target(file, image, fd, g, direct);
-            LOG.info("qcow2 image {}: {} {}", file, image.header(), t.describeJson());
+            LOG.info("qcow2 image {}: {} {}", file, image.header(), t.describe());
             return t;
         } catch (ErrnoException e) {
             closeQuietly(fd);
@@ -142,24 +144,17 @@ final class Qcow2Target implements Target {
     }
 
     @Override
-    public String describeJson() {
-        StringBuilder b = new StringBuilder("{\"file\":\"");
-        for (char c : file.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                b.append('\\').append(c);
-            } else if (c < 0x20) {
-                b.append(String.format("\\u%04x", (int) c));
-            } else {
-                b.append(c);
-            }
-        }
-        return b.append("\",\"size\":").append(geometry.sizeBytes())
-                .append(",\"clusterSize\":").append(image.clusterSize())
-                .append(",\"version\":").append(image.header().version)
-                .append(",\"backing\":").append(image.header().backingFile != null)
-                .append(",\"snapshots\":").append(image.snapshots().size())
-                .append(",\"directIo\":").append(direct)
-                .append(",\"readOnly\":").append(geometry.readOnly()).append('}').toString();
+    public Map<String, Object> describe() {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("file", file);
+        d.put("size", geometry.sizeBytes());
+        d.put("clusterSize", image.clusterSize());
+        d.put("version", image.header().version);
+        d.put("backing", image.header().backingFile != null);
+        d.put("snapshots", image.snapshots().size());
+        d.put("directIo", direct);
+        d.put("readOnly", geometry.readOnly());
+        return d;
     }
 
     @Override

@@ -65,7 +65,7 @@ public class Qcow2DeviceKernelTest {
         Path img = fresh("fio.qcow2");
         Qcow2Creator.create(img, SIZE, 65536, null);
         try (var d = device(img, 2, Map.of())) {
-            System.out.println("kernel " + System.getProperty("os.version") + ": " + d.target.describeJson());
+            System.out.println("kernel " + System.getProperty("os.version") + ": " + d.target.describe());
             run(List.of("/usr/bin/fio", "--name=verify", "--filename=" + d.node(), "--rw=randwrite", "--bs=4k",
                     "--size=16M", "--direct=1", "--ioengine=io_uring", "--iodepth=16", "--numjobs=1",
                     "--verify=crc32c", "--verify_fatal=1", "--do_verify=1", "--verify_state_save=0"), 300);

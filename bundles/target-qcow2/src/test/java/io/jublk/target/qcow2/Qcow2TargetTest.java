@@ -57,7 +57,7 @@ public class Qcow2TargetTest {
             assertEquals(128 << 10, g.discardGranularity());
             assertTrue(g.volatileCache());
             assertFalse(g.readOnly());
-            assertTrue(t.describeJson(), t.describeJson().contains("\"clusterSize\":131072"));
+            assertEquals(t.describe().toString(), 131072, t.describe().get("clusterSize"));
         }
         try (Qcow2Target t = open(Map.of("file", img.toString(), "read-only", "true"))) {
             assertTrue(t.geometry().readOnly());

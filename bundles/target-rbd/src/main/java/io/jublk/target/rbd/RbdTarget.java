@@ -1,5 +1,7 @@
 package io.jublk.target.rbd;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import io.jublk.target.DiskGeometry;
 import io.jublk.target.QueueContext;
 import io.jublk.target.Target;
@@ -91,46 +93,18 @@ final class RbdTarget implements Target {
     }
 
     @Override
-    public String describeJson() {
-        StringBuilder b = new StringBuilder("{\"pool\":");
-        quote(b, image.settings.pool());
-        b.append(",\"image\":");
-        quote(b, image.settings.image());
-        b.append(",\"size\":").append(image.size).append(",\"features\":[");
-        List<String> names = featureNames(image.features);
-        for (int i = 0; i < names.size(); i++) {
-            if (i > 0) {
-                b.append(',');
-            }
-            quote(b, names.get(i));
-        }
-        b.append("],\"fsid\":");
-        quote(b, image.fsid);
-        b.append(",\"client\":");
-        quote(b, "client." + image.settings.id());
-        b.append(",\"readOnly\":").append(geometry.readOnly())
-                .append(",\"exclusiveLock\":").append(lockKey != null)
-                .append(",\"cache\":\"off\"}");
-        return b.toString();
-    }
-
-    private static void quote(StringBuilder b, String s) {
-        b.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        b.append('"');
+    public Map<String, Object> describe() {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("pool", image.settings.pool());
+        d.put("image", image.settings.image());
+        d.put("size", image.size);
+        d.put("features", featureNames(image.features));
+        d.put("fsid", image.fsid);
+        d.put("client", "client." + image.settings.id());
+        d.put("readOnly", geometry.readOnly());
+        d.put("exclusiveLock", lockKey != null);
+        d.put("cache", "off");
+        return d;
     }
 
     @Override

@@ -47,7 +47,7 @@ public class RbdDeviceKernelTest {
         byte[] pattern = RbdTargetTest.random(4 * MIB, 7);
         long at = 3 * MIB + 4096; // across an object boundary
         try (var d = LiveDevice.open(new RbdTargetFactory(), RbdTarget.class, 2, ceph.options("kernel"))) {
-            System.out.println("kernel " + System.getProperty("os.version") + ": " + d.target.describeJson());
+            System.out.println("kernel " + System.getProperty("os.version") + ": " + d.target.describe());
             assertEquals(32L * MIB >> 9, d.params.basic().devSectors());
             int fd = Linux.open(d.node(), Linux.O_RDWR | Linux.O_DIRECT | Linux.O_CLOEXEC);
             try (Arena arena = Arena.ofConfined()) {

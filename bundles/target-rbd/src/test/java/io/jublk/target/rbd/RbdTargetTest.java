@@ -67,12 +67,13 @@ public class RbdTargetTest {
             assertTrue(g.supportsDiscard());
             assertEquals(4 * MIB, g.discardGranularity());
             String fsid = ceph.fsid();
-            String json = t.describeJson();
-            assertTrue(json, json.startsWith("{\"pool\":\"rbd\",\"image\":\"" + image + "\""));
-            assertTrue(json, json.contains("\"fsid\":\"" + fsid + "\""));
-            assertTrue(json, json.contains("\"exclusive-lock\""));
-            assertTrue(json, json.contains("\"exclusiveLock\":true"));
-            assertTrue(json, json.contains("\"cache\":\"off\""));
+            java.util.Map<String, Object> d = t.describe();
+            assertEquals(d.toString(), "rbd", d.get("pool"));
+            assertEquals(image, d.get("image"));
+            assertEquals(fsid, d.get("fsid"));
+            assertTrue(d.toString(), ((java.util.List<?>) d.get("features")).contains("exclusive-lock"));
+            assertEquals(true, d.get("exclusiveLock"));
+            assertEquals("off", d.get("cache"));
         }
     }
 
@@ -210,7 +211,7 @@ public class RbdTargetTest {
         try (RbdTarget writer = open(Map.of()); RbdTarget reader = open(Map.of("read-only", "true"))) {
             assertTrue(reader.geometry().readOnly());
             assertFalse(reader.geometry().supportsDiscard());
-            assertTrue(reader.describeJson(), reader.describeJson().contains("\"exclusiveLock\":false"));
+            assertEquals(false, reader.describe().get("exclusiveLock"));
             TargetQueue q = reader.openQueue(harness);
             assertEquals(-30, run(q, harness.request(0, IoOperation.WRITE, 0, 4096)));
             assertEquals(-30, run(q, harness.request(1, IoOperation.DISCARD, 0, 4096)));
