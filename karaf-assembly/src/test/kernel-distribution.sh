@@ -15,6 +15,9 @@
 #    target's in the page cache, the qcow2 target's data and the metadata it depends on too), so a kill -9
 #    loses nothing acknowledged. The qcow2 image's first half is also written and flushed before the kill
 #    and verified after it; qemu-img check finds the image as the kill left it consistent.
+#    A third device, ext4 on another qcow2 image, stays mounted across the kill: files written with
+#    O_DIRECT just before it (acknowledged, no flush, journal commit held off) read back after the
+#    recovery, and fsck -n finds the file system clean.
 # Usage: kernel-distribution.sh [DISTRIBUTION.tar.gz]
 test_name=kernel-distribution
 here=`cd "$(dirname "$0")" && pwd`
@@ -221,6 +224,18 @@ check_listing "${qid}" 2 qcow2
 check "list ${qid}: flags `field flags` have USER_RECOVERY and USER_RECOVERY_REISSUE" \
     grep -q 'flags 0x[0-9a-f]* \[.*USER_RECOVERY USER_RECOVERY_REISSUE ' "${work}/listing"
 
+# ext4 on a qcow2 device that stays mounted across the kill (as a user's file system would)
+fimg="${work}/fs.qcow2"
+client ublk:qcow2-create -s 128M "${fimg}" >/dev/null
+run add -t qcow2 -f "${fimg}" -i 1
+fid=`added_id`
+check "ublk add -t qcow2 (for ext4): exit ${rc}, dev id ${fid} ${err}" [ "${rc}" = 0 ] && [ -n "${fid}" ]
+modprobe ext4 2>/dev/null
+mnt="${work}/mnt"; mkdir -p "${mnt}"
+mkfs.ext4 -q -F "/dev/ublkb${fid}" > "${work}/mkfs.out" 2>&1 && mount -o commit=600 "/dev/ublkb${fid}" "${mnt}"
+check "ext4 made and mounted on /dev/ublkb${fid} (journal commits held off): `head -c 200 "${work}/mkfs.out"`" \
+    mountpoint -q "${mnt}"
+
 # The writers are held to 1000 IOPS so that, however fast the machine, they are still writing when the
 # container is killed 3 s after they start (32M of 4k writes: at least 8 s).
 verify_writer() { # verify_writer DEVICE SIZE OUT [OFFSET]: fio writes and verifies SIZE of DEVICE from OFFSET in the background
@@ -241,6 +256,10 @@ verify_writer "/dev/ublkb${id}" 32M "${work}/fio.out"
 fio_pid=$!
 verify_writer "/dev/ublkb${qid}" 32M "${work}/fio-qcow2.out" 32M
 qfio_pid=$!
+for n in 1 2 3 4 5 6 7 8; do # acknowledged by the device, not flushed: the kill comes before any commit
+    dd if=/dev/urandom of="${mnt}/file${n}" bs=1M count=2 oflag=direct status=none
+done
+(cd "${mnt}" && sha256sum file*) > "${work}/fs.sums"
 sleep 3
 check "the loop fio is running when the container is killed" kill -0 "${fio_pid}"
 check "the qcow2 fio is running when the container is killed" kill -0 "${qfio_pid}"
@@ -272,7 +291,7 @@ check "... its target line from the record: `printf '%s\n' "${out}" | grep targe
 check "... and polling started no container" [ -z "`server_pid`" ]
 run recover -n "${qid}"
 check "ublk recover -n ${qid} starts the container and serves the device: exit ${rc} ${err}" [ "${rc}" = 0 ]
-for dev in "${id}" "${qid}"; do
+for dev in "${id}" "${qid}" "${fid}"; do
     for i in `seq 1 300`; do served "${dev}" && break; sleep 1; done
     check "device ${dev} is served and LIVE again, `expr \`date +%s\` - ${killed_at}` s after the kill" served "${dev}"
 done
@@ -293,6 +312,26 @@ for writer in "${fio_pid}:${work}/fio.out:loop" "${qfio_pid}:${work}/fio-qcow2.o
         | sed 's/^ *//; s/, avg.*//' | paste -sd ';'`"
 done
 echo "# the qcow2 image: ${size_at_kill} bytes at the kill, `stat -c %s "${qimg}"` at the end"
+
+# the file system went on through the kill: its files are there, and it is clean once unmounted
+sync
+umount "${mnt}"
+fsck.ext4 -n -f "/dev/ublkb${fid}" > "${work}/fsck.out" 2>&1
+fsck_rc=$?
+check "fsck -n of the ext4 on the qcow2 device after the kill: exit ${fsck_rc}" [ "${fsck_rc}" = 0 ]
+[ "${fsck_rc}" = 0 ] || head -n 30 "${work}/fsck.out"
+echo 3 > /proc/sys/vm/drop_caches
+mount "/dev/ublkb${fid}" "${mnt}" && (cd "${mnt}" && sha256sum -c --quiet "${work}/fs.sums") > "${work}/sums.out" 2>&1
+sums_rc=$?
+check "the files written just before the kill read back intact (exit ${sums_rc}): `head -c 300 \"${work}/sums.out\"`" \
+    [ "${sums_rc}" = 0 ]
+umount "${mnt}"
+run del -n "${fid}"
+check "ublk del -n ${fid} (ext4 on qcow2): exit ${rc} ${err}" [ "${rc}" = 0 ]
+qemu-img check "${fimg}" > "${work}/check-fs.out" 2>&1
+fs_check_rc=$?
+check "qemu-img check of the file system's image: exit ${fs_check_rc} (0 clean, 3 leaks only)" \
+    sh -c '[ "$0" = 0 ] || [ "$0" = 3 ]' "${fs_check_rc}"
 
 flushed "/dev/ublkb${qid}" "--verify_only --do_verify=1"
 fio_rc=$?
