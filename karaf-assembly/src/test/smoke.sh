@@ -248,7 +248,7 @@ check "no ERROR in data/log/karaf.log (${errors})" [ "${errors}" = 0 ]
 if [ ! -e /dev/ublk-control ]; then
     # said once at start, in the words every command uses (the old server said nothing until a command failed)
     check "one WARN at start says the kernel's ublk driver is not loaded" \
-        [ "`grep -cE "\| WARN .*no /dev/ublk-control: the kernel's ublk driver is not loaded" "${home}/data/log/karaf.log"`" = 1 ]
+        [ "`grep -cE "\| WARN .*\| DriverCheck .*no /dev/ublk-control: the kernel's ublk driver is not loaded" "${home}/data/log/karaf.log"`" = 1 ]
 fi
 
 # ---- stop -----------------------------------------------------------------------------------------------
