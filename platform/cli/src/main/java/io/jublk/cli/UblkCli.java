@@ -182,14 +182,7 @@ public final class UblkCli {
             }
             // a device never started, or stopped already: deleting it is what matters
         }
-        try {
-            control.deleteDeviceAsync(id);
-        } catch (ErrnoException e) {
-            if (e.error() != Errno.EOPNOTSUPP) {
-                throw e;
-            }
-            control.deleteDevice(id); // before 6.9
-        }
+        control.deleteDeviceWithoutWaiting(id);
         if (records != null && Layout.isJublks(info)) {
             Files.deleteIfExists(DeviceRecord.file(records, id));
         }

@@ -151,6 +151,18 @@ public final class ControlClient implements AutoCloseable {
         execute(ControlCommand.DEL_DEV_ASYNC, devId, MemorySegment.NULL, 0);
     }
 
+    /** DEL_DEV_ASYNC where the kernel has it (6.9+), else DEL_DEV. */
+    public void deleteDeviceWithoutWaiting(int devId) throws ErrnoException {
+        try {
+            deleteDeviceAsync(devId);
+        } catch (ErrnoException e) {
+            if (e.error() != io.jublk.uring.sys.Errno.EOPNOTSUPP) {
+                throw e;
+            }
+            deleteDevice(devId); // before 6.9
+        }
+    }
+
     /**
      * UPDATE_SIZE (6.16+): the started disk's capacity becomes {@code sectors} (512-byte units), and the kernel
      * tells its users (a uevent, as for any capacity change). The server must serve the new range first.

@@ -212,8 +212,7 @@ public class DeviceManager implements UblkService {
                 device.detachTarget(config.drainLimit());
                 m.targetDetached = true;
                 m.lostTarget("its target failed: " + cause);
-                m.retryMillis = Math.min(RETRY_MAX_MILLIS, Math.max(RETRY_MIN_MILLIS, m.retryMillis * 2));
-                later(m, m.retryMillis);
+                backOff(m);
             }
         }
     }
@@ -340,6 +339,12 @@ public class DeviceManager implements UblkService {
         }
     }
 
+    /** Tries {@code m} again later, each failure in a row doubling the wait (RETRY_MIN_MILLIS to RETRY_MAX_MILLIS). */
+    private void backOff(ManagedDevice m) {
+        m.retryMillis = Math.min(RETRY_MAX_MILLIS, Math.max(RETRY_MIN_MILLIS, m.retryMillis * 2));
+        later(m, m.retryMillis);
+    }
+
     private void later(ManagedDevice m, long delayMillis) {
         if (worker.isShutdown()) {
             return;
@@ -377,8 +382,7 @@ public class DeviceManager implements UblkService {
             } catch (TargetException | RuntimeException e) {
                 m.reason = "the " + m.type() + " target would not open: " + e.getMessage();
                 LOG.warn("ublk device {}: {}", m.id(), m.reason);
-                m.retryMillis = Math.min(RETRY_MAX_MILLIS, Math.max(RETRY_MIN_MILLIS, m.retryMillis * 2));
-                later(m, m.retryMillis);
+                backOff(m);
                 return;
             }
             if (m.device != null) {
@@ -387,8 +391,7 @@ public class DeviceManager implements UblkService {
                 } catch (IOException | RuntimeException e) {
                     m.reason = "the new " + m.type() + " target could not be attached: " + e.getMessage();
                     LOG.error("ublk device {}: {}", m.id(), m.reason);
-                    m.retryMillis = Math.min(RETRY_MAX_MILLIS, Math.max(RETRY_MIN_MILLIS, m.retryMillis * 2));
-                    later(m, m.retryMillis);
+                    backOff(m);
                     return;
                 }
                 m.serving(m.device, factory);
@@ -524,14 +527,7 @@ public class DeviceManager implements UblkService {
     private static void deleteUnserved(ControlClient control, int id) throws IOException {
         try {
             control.stopDevice(id);
-            try {
-                control.deleteDeviceAsync(id);
-            } catch (ErrnoException e) {
-                if (e.error() != Errno.EOPNOTSUPP) {
-                    throw e;
-                }
-                control.deleteDevice(id); // before 6.9
-            }
+            control.deleteDeviceWithoutWaiting(id);
         } catch (ErrnoException e) {
             if (e.error() != Errno.ENODEV) {
                 throw e;
