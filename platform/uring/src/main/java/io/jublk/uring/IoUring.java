@@ -71,6 +71,8 @@ public final class IoUring {
     // cqe->flags.
     public static final int CQE_F_BUFFER = 1;
     public static final int CQE_F_MORE = 1 << 1;
+    /** The buffer id of a CQE with {@link #CQE_F_BUFFER} is in the flags' upper 16 bits. */
+    public static final int CQE_BUFFER_SHIFT = 16;
 
     // sqe->fsync_flags.
     public static final int FSYNC_DATASYNC = 1;
@@ -89,6 +91,8 @@ public final class IoUring {
 
     // sqe->uring_cmd_flags.
     public static final int URING_CMD_FIXED = 1;
+    /** A URING_CMD that posts a completion per event (with CQE_F_MORE) until it ends (6.18+). */
+    public static final int URING_CMD_MULTISHOT = 1 << 1;
 
     // Poll events for OP_POLL_ADD.
     public static final int POLLIN = 0x001;

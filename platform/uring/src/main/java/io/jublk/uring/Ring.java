@@ -13,6 +13,7 @@ import static io.jublk.uring.internal.IoUringLayout.TIMESPEC_SEC;
 import static io.jublk.uring.internal.IoUringLayout.TIMESPEC_SIZE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import io.jublk.uring.internal.Liburing;
 import io.jublk.uring.internal.LiburingLayout;
@@ -93,6 +94,8 @@ public final class Ring implements AutoCloseable {
     private volatile boolean closed;
     private int enterFd;
     private int enterFlags;
+    /** sizeof(struct io_uring_buf_reg): ring_addr u64, ring_entries u32, bgid u16, flags u16, resv u64[3]. */
+    private static final long BUF_REG_SIZE = 40;
     private long inFlight;
     private long sqesTaken;
     private boolean draining;
@@ -493,6 +496,24 @@ public final class Ring implements AutoCloseable {
         checkSetupAccess();
         ErrnoException.check(Liburing.unregisterBuffers(struct), "io_uring_unregister_buffers");
         registeredBuffers = new MemorySegment[0];
+    }
+
+    /**
+     * Registers a ring of {@code count} (a power of two, up to 32768) provided buffers as buffer group
+     * {@code group}; its memory lives as long as the ring, and closing the ring unregisters it.
+     */
+    public BufferRing registerBufferRing(int group, int count) throws ErrnoException {
+        checkSetupAccess();
+        if (count < 1 || count > 32768 || Integer.bitCount(count) != 1 || group < 0 || group > 0xFFFF) {
+            throw new IllegalArgumentException("buffer ring of " + count + " entries as group " + group);
+        }
+        MemorySegment entries = AlignedMemory.allocate(memory, (long) count * BufferRing.ENTRY_SIZE);
+        MemorySegment reg = memory.allocate(BUF_REG_SIZE, 8);
+        reg.set(JAVA_LONG, 0, entries.address());
+        reg.set(JAVA_INT, 8, count);
+        reg.set(JAVA_SHORT, 12, (short) group);
+        ErrnoException.check(Liburing.registerBufferRing(ringFd, reg), "io_uring_register(PBUF_RING)");
+        return new BufferRing(entries, group, count);
     }
 
     /**

@@ -276,6 +276,25 @@ public final class Sqe {
         return this;
     }
 
+    /**
+     * Adds IOSQE_BUFFER_SELECT with buffer group {@code group}: the kernel picks a buffer from the
+     * provided-buffer ring registered as that group ({@link Ring#registerBufferRing}) and names it in the
+     * completion's flags. For a multishot command, whose completions carry CQE_F_MORE until the last one.
+     */
+    public Sqe bufferSelect(int group) {
+        if (group < 0 || group > 0xFFFF) {
+            throw new IllegalArgumentException("buffer group out of range: " + group);
+        }
+        sqes.set(JAVA_SHORT, base + SQE_BUF_INDEX, (short) group);
+        return addFlag(IoUring.IOSQE_BUFFER_SELECT);
+    }
+
+    /** sqe->len, for a URING_CMD whose driver reads a length there. */
+    public Sqe len(int len) {
+        sqes.set(JAVA_INT, base + SQE_LEN, len);
+        return this;
+    }
+
     /** Registered buffer index (0..65535). */
     public Sqe bufIndex(int bufIndex) {
         if (bufIndex < 0 || bufIndex > 0xFFFF) {

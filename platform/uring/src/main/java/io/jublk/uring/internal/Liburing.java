@@ -32,6 +32,8 @@ public final class Liburing {
     private static final String[] DEFAULT_NAMES = {"liburing.so.2", "liburing.so"};
     /** io_uring_register opcode IORING_REGISTER_ENABLE_RINGS. */
     public static final int REGISTER_ENABLE_RINGS = 12;
+    /** io_uring_register opcode IORING_REGISTER_PBUF_RING (5.19+): a ring of provided buffers. */
+    public static final int REGISTER_PBUF_RING = 22;
     private static final int PROBE_MAX_OPS = 256;
 
     private static final String[] LOADED_FROM = new String[1];
@@ -187,6 +189,15 @@ public final class Liburing {
     public static int enableRings(int ringFd) {
         try {
             return (int) REGISTER.invokeExact(ringFd, REGISTER_ENABLE_RINGS, MemorySegment.NULL, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Registers a provided-buffer ring described by a {@code struct io_uring_buf_reg} (40 bytes). */
+    public static int registerBufferRing(int ringFd, MemorySegment reg) {
+        try {
+            return (int) REGISTER.invokeExact(ringFd, REGISTER_PBUF_RING, reg, 1);
         } catch (Throwable t) {
             throw rethrow(t);
         }
