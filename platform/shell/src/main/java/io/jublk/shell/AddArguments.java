@@ -2,6 +2,7 @@ package io.jublk.shell;
 
 import io.jublk.core.device.CoreConfig;
 import io.jublk.core.device.DataTransfer;
+import io.jublk.core.device.IoCommands;
 import io.jublk.core.device.DeviceSpec;
 import io.jublk.core.device.HoldPolicy;
 import io.jublk.core.device.RecoveryMode;
@@ -23,7 +24,8 @@ import java.util.Map;
  */
 final class AddArguments {
     static final String SYNTAX = "ublk:add TYPE [-n ID] [-q QUEUES] [-d DEPTH] [--recovery MODE] [--fail-after S]"
-            + " [--target-timeout S] [--user-copy | --no-zero-copy] [--save NAME] [target options]";
+            + " [--target-timeout S] [--user-copy | --no-zero-copy] [--batch-io | --per-tag-io] [--save NAME]"
+            + " [target options]";
 
     static final OptionSpec NUMBER = OptionSpec.value("number", "n", "ID",
             "device id, 0.." + DeviceSpec.MAX_ID + " (default: a free one)", false);
@@ -46,12 +48,16 @@ final class AddArguments {
             "the server copies request data through /dev/ublkcN (USER_COPY) instead of the kernel");
     static final OptionSpec NO_ZERO_COPY = OptionSpec.flag("no-zero-copy",
             "copy mode even where the kernel and the target could do zero copy");
+    static final OptionSpec BATCH_IO = OptionSpec.flag("batch-io",
+            "per-queue batch commands (UBLK_F_BATCH_IO, Linux 7.0+) instead of one command per request");
+    static final OptionSpec PER_TAG_IO = OptionSpec.flag("per-tag-io",
+            "one command per request even where the kernel has batch commands");
     static final OptionSpec SAVE = OptionSpec.value("save", null, "NAME",
             "also declare the device in etc/io.jublk.device-NAME.cfg: made again at every start when missing,"
                     + " deleted when the file goes", false);
     /** ublk:add's own options, whatever the target type. */
     static final List<OptionSpec> CORE = List.of(NUMBER, QUEUES, DEPTH, RECOVERY, FAIL_AFTER, TARGET_TIMEOUT,
-            USER_COPY, NO_ZERO_COPY, SAVE);
+            USER_COPY, NO_ZERO_COPY, BATCH_IO, PER_TAG_IO, SAVE);
     /** A week: longer hold or timeout values are typing mistakes. */
     private static final int MAX_SECONDS = 7 * 24 * 3600;
 
@@ -94,9 +100,15 @@ final class AddArguments {
             throw new UsageException("--user-copy and --no-zero-copy exclude each other");
         }
         DataTransfer transfer = userCopy ? DataTransfer.USER_COPY : noZeroCopy ? DataTransfer.COPY : DataTransfer.AUTO;
+        boolean batch = given.remove(BATCH_IO.name()) != null;
+        boolean perTag = given.remove(PER_TAG_IO.name()) != null;
+        if (batch && perTag) {
+            throw new UsageException("--batch-io and --per-tag-io exclude each other");
+        }
+        IoCommands commands = batch ? IoCommands.BATCH : perTag ? IoCommands.PER_TAG : defaults.ioCommands();
         // what is left are the target's own options
         return new DeviceSpec(id, queues, depth, DeviceSpec.DEFAULT_MAX_IO_BYTES, recovery, type, new TargetOptions(given),
-                transfer, new HoldPolicy(Duration.ofSeconds(failAfter), Duration.ofSeconds(targetTimeout)));
+                transfer, new HoldPolicy(Duration.ofSeconds(failAfter), Duration.ofSeconds(targetTimeout)), commands);
     }
 
     /** The NAME of {@code --save NAME}, or null; {@code args} as {@link #parse} took them. */

@@ -39,7 +39,7 @@ final class AddCommand extends UblkCommand {
         if (missing != 0 && !mentions(args, "--" + AddArguments.RECOVERY.name())) {
             // the default is a wish, not a demand: a kernel without recovery still gets a device
             spec = new DeviceSpec(spec.id(), spec.queues(), spec.depth(), spec.maxIoBytes(), RecoveryMode.NONE,
-                    spec.targetType(), spec.options(), spec.transfer(), spec.hold());
+                    spec.targetType(), spec.options(), spec.transfer(), spec.hold(), spec.commands());
         }
         String save = AddArguments.saveName(args, ublk.targets());
         Path etc = save == null ? null : etc();

@@ -2,6 +2,7 @@ package io.jublk.testkit;
 
 import io.jublk.core.control.ControlClient;
 import io.jublk.core.device.DeviceSpec;
+import io.jublk.core.device.IoCommands;
 import io.jublk.core.device.RecoveryMode;
 import io.jublk.core.device.UblkDevice;
 import io.jublk.core.uapi.Params;
@@ -31,13 +32,20 @@ public final class LiveDevice<T extends Target> implements AutoCloseable {
     /** Opens a target of {@code type} from {@code factory} with {@code options} and serves it on {@code queues} queues. */
     public static <T extends Target> LiveDevice<T> open(TargetFactory factory, Class<T> type, int queues,
             Map<String, String> options) throws Exception {
+        return open(factory, type, queues, options, IoCommands.PER_TAG);
+    }
+
+    /** Like {@link #open(TargetFactory, Class, int, Map)}, with per-tag or batch (UBLK_F_BATCH_IO) commands. */
+    public static <T extends Target> LiveDevice<T> open(TargetFactory factory, Class<T> type, int queues,
+            Map<String, String> options, IoCommands commands) throws Exception {
         TargetOptions opts = new TargetOptions(options);
         T target = type.cast(factory.open(opts));
         ControlClient control = null;
         try {
             control = ControlClient.open();
             UblkDevice device = UblkDevice.create(control, new DeviceSpec(-1, queues, 32,
-                    DeviceSpec.DEFAULT_MAX_IO_BYTES, RecoveryMode.NONE, factory.type(), opts), target);
+                    DeviceSpec.DEFAULT_MAX_IO_BYTES, RecoveryMode.NONE, factory.type(), opts).withCommands(commands),
+                    target);
             try {
                 return new LiveDevice<>(target, control, device, control.params(device.id()));
             } catch (IOException | RuntimeException e) {

@@ -11,6 +11,8 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assume.assumeTrue;
 
+import io.jublk.core.device.IoCommands;
+import io.jublk.core.uapi.Feature;
 import io.jublk.core.uapi.Params;
 import io.jublk.target.TargetOptions;
 import io.jublk.testkit.LiveDevice;
@@ -227,6 +229,30 @@ public class LoopDeviceKernelTest {
                     "--size=4M", "--direct=1", "--ioengine=io_uring", "--iodepth=16", "--verify=crc32c",
                     "--verify_fatal=1", "--do_verify=1",
                     "--verify_state_save=0"), 180);
+        }
+    }
+
+    /**
+     * The same with UBLK_F_BATCH_IO (7.0+: batch prep, commit and multishot fetch) on two queues at QD 64;
+     * on a kernel without it, AUTO serves with per-tag commands and the flags say so.
+     */
+    @Test
+    public void fioVerifiesRandomWritesWithBatchCommands() throws Exception {
+        assumeTrue("fio not installed", Files.isExecutable(Path.of("/usr/bin/fio")));
+        Path file = backing(Path.of("target", "kernel-test").toAbsolutePath(), "loop-batch.img", SIZE);
+        try (var d = LiveDevice.open(new LoopTargetFactory(), LoopTarget.class, 2, Map.of("file", file.toString()),
+                IoCommands.AUTO)) {
+            long kernel = d.control.features();
+            long flags = d.control.deviceInfo(d.device.id()).flags();
+            System.out.println("kernel " + System.getProperty("os.version") + ", loop with AUTO commands: flags 0x"
+                    + Long.toHexString(flags) + " " + Feature.decode(flags));
+            assertEquals(Feature.BATCH_IO.in(kernel), Feature.BATCH_IO.in(flags));
+            run(List.of("/usr/bin/fio", "--name=verify", "--filename=" + d.node(), "--rw=randwrite", "--bs=4k",
+                    "--size=8M", "--direct=1", "--ioengine=io_uring", "--iodepth=64", "--numjobs=1",
+                    "--verify=crc32c", "--verify_fatal=1", "--do_verify=1", "--verify_state_save=0"), 300);
+            run(List.of("/usr/bin/fio", "--name=big", "--filename=" + d.node(), "--rw=randwrite", "--bs=512k",
+                    "--size=16M", "--direct=1", "--ioengine=io_uring", "--iodepth=4", "--verify=crc32c",
+                    "--verify_fatal=1", "--do_verify=1", "--verify_state_save=0"), 300);
         }
     }
 

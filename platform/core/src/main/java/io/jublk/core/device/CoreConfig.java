@@ -19,22 +19,25 @@ import java.util.TreeSet;
  * failAfterSeconds = 0          # how long requests are held without a target before EIO; 0: for ever
  * recordFolder = ${karaf.data}/jublk/devices   # read at start only
  * metricsPort = 0              # Prometheus text at http://127.0.0.1:PORT/metrics; 0: off
+ * ioCommands = per-tag          # console devices: per-tag, batch (UBLK_F_BATCH_IO, 7.0+) or auto
  * </pre>
  *
  * @param recordFolder where device records live; null for the default ({@code <karaf.data>/jublk/devices})
  * @param metricsPort  the loopback port of the Prometheus endpoint ({@link MetricsEndpoint}); 0: none
+ * @param ioCommands   how new devices' queues talk to the kernel, unless ublk:add says otherwise
  */
 public record CoreConfig(RecoveryMode recovery, int queues, int depth, Duration drainLimit, HoldPolicy hold,
-                         Path recordFolder, int metricsPort) {
+                         Path recordFolder, int metricsPort, IoCommands ioCommands) {
     /** The PID of the core's configuration. */
     public static final String PID = "io.jublk.core";
     public static final CoreConfig DEFAULT = new CoreConfig(RecoveryMode.REISSUE, DeviceSpec.DEFAULT_QUEUES,
-            DeviceSpec.DEFAULT_DEPTH, Duration.ofSeconds(10), HoldPolicy.DEFAULT, null, 0);
+            DeviceSpec.DEFAULT_DEPTH, Duration.ofSeconds(10), HoldPolicy.DEFAULT, null, 0, IoCommands.PER_TAG);
     static final long MAX_DRAIN_SECONDS = 3600;
     private static final Set<String> KEYS = Set.of("recovery", "queues", "depth", "drainLimitSeconds",
-            "targetTimeoutSeconds", "failAfterSeconds", "recordFolder", "metricsPort");
+            "targetTimeoutSeconds", "failAfterSeconds", "recordFolder", "metricsPort", "ioCommands");
 
     public CoreConfig {
+        java.util.Objects.requireNonNull(ioCommands, "ioCommands");
         if (drainLimit.isNegative() || drainLimit.isZero() || drainLimit.toSeconds() > MAX_DRAIN_SECONDS) {
             throw new IllegalArgumentException("drainLimitSeconds must be 1.." + MAX_DRAIN_SECONDS);
         }
@@ -42,7 +45,7 @@ public record CoreConfig(RecoveryMode recovery, int queues, int depth, Duration 
 
     /** These defaults with another recovery mode. */
     public CoreConfig withRecovery(RecoveryMode mode) {
-        return new CoreConfig(mode, queues, depth, drainLimit, hold, recordFolder, metricsPort);
+        return new CoreConfig(mode, queues, depth, drainLimit, hold, recordFolder, metricsPort, ioCommands);
     }
 
     /**
@@ -70,13 +73,15 @@ public record CoreConfig(RecoveryMode recovery, int queues, int depth, Duration 
                 Duration.ofSeconds(number(properties, "targetTimeoutSeconds", 1, HoldPolicy.MAX_SECONDS,
                         d.hold().targetTimeout().toSeconds())));
         Object folder = properties.get("recordFolder");
+        Object commands = properties.get("ioCommands");
         return new CoreConfig(recovery,
                 (int) number(properties, "queues", 1, DeviceSpec.MAX_QUEUES, d.queues()),
                 (int) number(properties, "depth", 1, io.jublk.core.uapi.IoDesc.MAX_QUEUE_DEPTH, d.depth()),
                 Duration.ofSeconds(number(properties, "drainLimitSeconds", 1, MAX_DRAIN_SECONDS,
                         d.drainLimit().toSeconds())),
                 hold, folder == null ? null : folder(text("recordFolder", folder)),
-                (int) number(properties, "metricsPort", 0, 65535, d.metricsPort()));
+                (int) number(properties, "metricsPort", 0, 65535, d.metricsPort()),
+                commands == null ? d.ioCommands() : IoCommands.parse(text("ioCommands", commands)));
     }
 
     static long number(Map<String, ?> properties, String key, long min, long max, long absent) {

@@ -16,9 +16,10 @@ import java.util.Objects;
  * @param options    the target's options
  * @param transfer   how request data moves between the kernel and the target
  * @param hold       what the device does while its target is away
+ * @param commands   per-tag or batch (UBLK_F_BATCH_IO) commands between the queues and the kernel
  */
 public record DeviceSpec(int id, int queues, int depth, int maxIoBytes, RecoveryMode recovery, String targetType,
-                         TargetOptions options, DataTransfer transfer, HoldPolicy hold) {
+                         TargetOptions options, DataTransfer transfer, HoldPolicy hold, IoCommands commands) {
     public static final int DEFAULT_QUEUES = 1;
     public static final int DEFAULT_DEPTH = 128;
     public static final int DEFAULT_MAX_IO_BYTES = 512 << 10;
@@ -32,6 +33,7 @@ public record DeviceSpec(int id, int queues, int depth, int maxIoBytes, Recovery
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(transfer, "transfer");
         Objects.requireNonNull(hold, "hold");
+        Objects.requireNonNull(commands, "commands");
         if (id < -1 || id > MAX_ID) {
             throw new IllegalArgumentException("device id must be 0.." + MAX_ID + " (or -1 for any): " + id);
         }
@@ -44,6 +46,12 @@ public record DeviceSpec(int id, int queues, int depth, int maxIoBytes, Recovery
         if (maxIoBytes < 4096 || Integer.bitCount(maxIoBytes) != 1 || maxIoBytes > (1 << 25)) {
             throw new IllegalArgumentException("max I/O size must be a power of two from 4K to 32M: " + maxIoBytes);
         }
+    }
+
+    /** A spec with per-tag commands. */
+    public DeviceSpec(int id, int queues, int depth, int maxIoBytes, RecoveryMode recovery, String targetType,
+                      TargetOptions options, DataTransfer transfer, HoldPolicy hold) {
+        this(id, queues, depth, maxIoBytes, recovery, targetType, options, transfer, hold, IoCommands.PER_TAG);
     }
 
     /** A spec with {@link DataTransfer#AUTO} and the default {@link HoldPolicy}. */
@@ -66,6 +74,11 @@ public record DeviceSpec(int id, int queues, int depth, int maxIoBytes, Recovery
 
     /** This spec with another data transfer. */
     public DeviceSpec withTransfer(DataTransfer other) {
-        return new DeviceSpec(id, queues, depth, maxIoBytes, recovery, targetType, options, other, hold);
+        return new DeviceSpec(id, queues, depth, maxIoBytes, recovery, targetType, options, other, hold, commands);
+    }
+
+    /** This spec with other I/O commands. */
+    public DeviceSpec withCommands(IoCommands other) {
+        return new DeviceSpec(id, queues, depth, maxIoBytes, recovery, targetType, options, transfer, hold, other);
     }
 }

@@ -114,6 +114,7 @@ public final class UblkDevice {
             flags |= Feature.QUIESCE.mask(); // lets a core restart hand the device over with QUIESCE_DEV
         }
         flags |= transferFlags(spec.transfer(), kernel, target.acceptsRegisteredBuffers());
+        flags |= commandFlags(spec.commands(), kernel);
         UblkDevice device = new UblkDevice(spec, target, failureListener);
         device.info = control.addDevice(DevInfo.request(spec.id(), spec.queues(), spec.depth(), spec.maxIoBytes(),
                 flags, SERVER_MARK));
@@ -211,6 +212,20 @@ public final class UblkDevice {
             }
             case AUTO -> targetTakesRegisteredBuffers && Feature.AUTO_BUF_REG.in(kernel)
                     ? Feature.AUTO_BUF_REG.mask() | (kernel & Feature.USER_COPY.mask()) : 0;
+        };
+    }
+
+    /** The UBLK_F_* flag that asks for {@code commands} on a kernel with {@code kernel}'s features. */
+    static long commandFlags(IoCommands commands, long kernel) throws IOException {
+        return switch (commands) {
+            case PER_TAG -> 0;
+            case BATCH -> {
+                if (!Feature.BATCH_IO.in(kernel)) {
+                    throw new IOException("this kernel's ublk driver lacks BATCH_IO (Linux 7.0+)");
+                }
+                yield Feature.BATCH_IO.mask();
+            }
+            case AUTO -> kernel & Feature.BATCH_IO.mask();
         };
     }
 

@@ -25,8 +25,13 @@ final class KernelChannel implements UblkChannel {
 
     @Override
     public void open() throws ErrnoException {
+        descriptors = mapDescriptors(spec, charFd, arena);
+    }
+
+    /** Maps the queue's descriptor array from /dev/ublkcN, read-only, until {@code arena} closes. */
+    static MemorySegment mapDescriptors(QueueSpec spec, int charFd, Arena arena) throws ErrnoException {
         long page = Linux.pageSize();
-        descriptors = Linux.mmap(IoDesc.mmapLength(spec.depth(), page), Linux.PROT_READ,
+        return Linux.mmap(IoDesc.mmapLength(spec.depth(), page), Linux.PROT_READ,
                 Linux.MAP_SHARED | Linux.MAP_POPULATE, charFd, IoDesc.mmapOffset(spec.queueId(), page), arena);
     }
 

@@ -67,6 +67,8 @@ public final class QueueRunner implements Runnable, CompletionHandler {
     private final int[] lastCommand;
     private final boolean[] commandRetried;
     private final CompletionMailbox mailbox;
+    /** What a batching channel reports per tag goes where a per-tag command's completion goes. */
+    private final UblkChannel.Commands commands = this::commandCompleted;
     private final ControlMailbox controls = new ControlMailbox();
     /** Requests, bytes and errors by operation; written in {@link #commit} only. */
     private final QueueCounters counters = new QueueCounters();
@@ -102,7 +104,8 @@ public final class QueueRunner implements Runnable, CompletionHandler {
      */
     public QueueRunner(QueueSpec spec, int charFd, Target target, TargetFailureListener failureListener)
             throws ErrnoException {
-        this(spec, charFd, new KernelChannel(spec, charFd), target, failureListener);
+        this(spec, charFd, spec.batchIo() ? new BatchChannel(spec, charFd) : new KernelChannel(spec, charFd), target,
+                failureListener);
     }
 
     /** With another driver than the kernel's: for a simulated one in tests. */
@@ -301,12 +304,14 @@ public final class QueueRunner implements Runnable, CompletionHandler {
         for (int tag = 0; tag < spec.depth(); tag++) {
             queueCommand(IoCmd.FETCH_REQ, tag, 0);
         }
+        flushCommands();
         ring.submit();
         fetched.complete(null);
     }
 
     private void serve() throws ErrnoException {
         while (aborted < spec.depth()) {
+            flushCommands();
             if (tags.withTarget == 0 && (releaseRequested || (stopRequested && tags.held == 0))) {
                 ring.submit(); // the last commits: dropping them would fail served requests on recovery
                 return;
@@ -317,10 +322,18 @@ public final class QueueRunner implements Runnable, CompletionHandler {
             takeCompletions();
             if (!controls.isEmpty()) {
                 // what a target queued goes out before a control can swap the files it names
+                flushCommands();
                 ring.submit();
                 controls.run(ended(), false);
             }
         }
+    }
+
+    /** A batching channel's commands of this turn go on the ring (per-tag commands are on it already). */
+    private void flushCommands() {
+        long sqes = ring.sqesTaken();
+        channel.flush(ring);
+        coreSqes += ring.sqesTaken() - sqes;
     }
 
     private void tearDown() {
@@ -411,6 +424,8 @@ public final class QueueRunner implements Runnable, CompletionHandler {
             userCopy.copied(UserData.tag(userData), res);
         } else if (UserData.isCommand(userData) && UserData.tag(userData) < spec.depth()) {
             commandCompleted(UserData.tag(userData), res);
+        } else if (UserData.isBatch(userData)) {
+            channel.batchCompleted(userData, res, flags, commands);
         } else {
             LOG.error("queue {} of device {}: completion for unknown user data 0x{}", spec.queueId(), spec.deviceId(),
                     Long.toHexString(userData));

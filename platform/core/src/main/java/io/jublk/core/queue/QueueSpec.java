@@ -25,6 +25,11 @@ public record QueueSpec(int deviceId, int queueId, int depth, int maxIoBytes, lo
         return Feature.USER_COPY.in(flags);
     }
 
+    /** UBLK_F_BATCH_IO: batch prep/commit/fetch commands per queue instead of one command per tag. */
+    public boolean batchIo() {
+        return Feature.BATCH_IO.in(flags);
+    }
+
     /** Copy mode: the kernel copies data into and out of each tag's buffer, whose address the fetch gives. */
     public boolean kernelCopies() {
         return !zeroCopy() && !userCopy();

@@ -25,6 +25,28 @@ interface UblkChannel {
      */
     void queueCommand(Ring ring, int cmdOp, int tag, int result, long bufferAddress);
 
+    /**
+     * Puts on {@code ring} what {@link #queueCommand} collected: a batching driver (UBLK_F_BATCH_IO) sends
+     * its commands here, once per loop turn, just before the ring is submitted. Per-tag drivers have none.
+     */
+    default void flush(Ring ring) {
+    }
+
+    /**
+     * A completion of a batch command ({@link UserData#isBatch}): the channel tells {@code commands}, per
+     * tag, what a per-tag driver's command completion would have said (a new request, a refusal, an abort).
+     */
+    default void batchCompleted(long userData, int res, int flags, Commands commands) {
+        throw new IllegalStateException("a per-tag driver has no batch commands: 0x" + Long.toHexString(userData));
+    }
+
+    /** Where a batching channel reports, per tag, what its batch commands did. Queue thread only. */
+    @FunctionalInterface
+    interface Commands {
+        /** As a per-tag command completion: {@link io.jublk.core.uapi.IoCmd#RES_OK} is a new request. */
+        void commandCompleted(int tag, int res);
+    }
+
     /** Completions that do not come through the ring, handed to the queue thread once per loop turn. */
     default void deliver(CompletionHandler handler) {
     }

@@ -24,10 +24,11 @@ public class CoreConfigTest {
     public void everyKeyFromAFile() {
         CoreConfig c = CoreConfig.of(Map.of("recovery", "fail-io", "queues", "4", "depth", " 64 ",
                 "drainLimitSeconds", "3", "targetTimeoutSeconds", "20", "failAfterSeconds", "300",
-                "recordFolder", "/var/lib/jublk/devices", "metricsPort", "9105"));
+                "recordFolder", "/var/lib/jublk/devices", "metricsPort", "9105", "ioCommands", "batch"));
         assertEquals(new CoreConfig(RecoveryMode.FAIL_IO, 4, 64, Duration.ofSeconds(3),
-                new HoldPolicy(Duration.ofSeconds(300), Duration.ofSeconds(20)), Path.of("/var/lib/jublk/devices"), 9105),
-                c);
+                new HoldPolicy(Duration.ofSeconds(300), Duration.ofSeconds(20)), Path.of("/var/lib/jublk/devices"), 9105,
+                IoCommands.BATCH), c);
+        assertEquals(IoCommands.AUTO, CoreConfig.of(Map.of("ioCommands", "auto")).ioCommands());
         assertEquals(2, CoreConfig.of(Map.of("queues", 2)).queues()); // typed values too
         assertEquals(RecoveryMode.NONE, CoreConfig.of(Map.of("recovery", "none")).recovery());
     }
@@ -38,6 +39,7 @@ public class CoreConfigTest {
             {Map.of("queues", "two"), "queues must be an integer"},
             {Map.of("queues", "0"), "queues must be 1..4096, not 0"},
             {Map.of("depth", "5000"), "depth must be 1..4096"},
+            {Map.of("ioCommands", "fast"), "ioCommands must be per-tag, batch or auto, not 'fast'"},
             {Map.of("depth", 1.5), "depth must be an integer"},
             {Map.of("drainLimitSeconds", "0"), "drainLimitSeconds must be 1..3600"},
             {Map.of("targetTimeoutSeconds", "-1"), "targetTimeoutSeconds must be 1.."},

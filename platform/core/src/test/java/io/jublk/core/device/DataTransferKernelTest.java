@@ -109,7 +109,7 @@ public class DataTransferKernelTest {
     }
 
     /** O_DIRECT writes and reads of 4 KiB to 512 KiB: the target holds what was written, reads see the target. */
-    private static void writeReadCompare(int id, MemorySegment disk) throws IOException {
+    static void writeReadCompare(int id, MemorySegment disk) throws IOException {
         int fd = Linux.open(UblkDevice.blockDevice(id).toString(), Linux.O_RDWR | Linux.O_DIRECT | Linux.O_CLOEXEC);
         try (Arena arena = Arena.ofConfined()) {
             Random random = new Random(id);

@@ -164,7 +164,7 @@ public class DeviceManagerKernelTest {
         SlowFactory factory = new SlowFactory(disk, 200, Duration.ofSeconds(20));
         core.addTarget(factory);
         DeviceSpec spec = new DeviceSpec(-1, 2, 32, DeviceSpec.DEFAULT_MAX_IO_BYTES, RecoveryMode.NONE, "ram",
-                TargetOptions.empty(), new HoldPolicy(Duration.ZERO, Duration.ofSeconds(3)));
+                TargetOptions.empty(), new HoldPolicy(Duration.ZERO, Duration.ofSeconds(3))).withCommands(commands());
         int id = core.add(spec).id();
         Process fio = startFio(id);
         assertFioClean(fio, "a target slower than the drain limit replaced");
@@ -181,9 +181,14 @@ public class DeviceManagerKernelTest {
         return core;
     }
 
-    private static DeviceSpec spec(RecoveryMode recovery) {
+    private DeviceSpec spec(RecoveryMode recovery) {
         return new DeviceSpec(-1, 2, 32, DeviceSpec.DEFAULT_MAX_IO_BYTES, recovery, "ram", TargetOptions.empty(),
-                new HoldPolicy(Duration.ZERO, Duration.ofSeconds(30)));
+                new HoldPolicy(Duration.ZERO, Duration.ofSeconds(30))).withCommands(commands());
+    }
+
+    /** The queues' commands under test: per-tag here ({@link BatchDeviceManagerKernelTest}: batch). */
+    IoCommands commands() {
+        return IoCommands.PER_TAG;
     }
 
     private static Process startFio(int id) throws Exception {

@@ -43,6 +43,15 @@ public class SimulatedHandOverTest {
     private SimulatedUblkDriver driver;
     private Path file;
 
+    /** UBLK_F_* flags of the command mode under test: none (per-tag commands) here. */
+    long modeFlags() {
+        return 0;
+    }
+
+    private SimulatedUblkDriver newDriver(int depth, long sectors, long flags) throws java.io.IOException {
+        return new SimulatedUblkDriver(depth, sectors, flags | modeFlags());
+    }
+
     @Before
     public void setUp() throws Exception {
         file = Files.createTempFile("handover", ".img");
@@ -95,7 +104,7 @@ public class SimulatedHandOverTest {
      * old operation's completion must never reach the new target.
      */
     private SimulatedUblkDriver.Commit swapUnderStuckRequest(long flags, int op, byte[] data) throws Exception {
-        driver = new SimulatedUblkDriver(4, SECTORS, flags);
+        driver = newDriver(4, SECTORS, flags);
         GatedTarget old = new GatedTarget();
         FileTarget next = new FileTarget(file);
         QueueRunner q = driver.start(old, listener);
@@ -138,7 +147,7 @@ public class SimulatedHandOverTest {
      */
     @Test
     public void aFencedRequestFailsOnlyWhenTheDeviceGoes() throws Exception {
-        driver = new SimulatedUblkDriver(4, SECTORS, 0);
+        driver = newDriver(4, SECTORS, 0);
         GatedTarget stuck = new GatedTarget();
         QueueRunner q = driver.start(stuck, listener);
         driver.request(2, IoOp.WRITE, 0, LENGTH / 512, 0, new byte[LENGTH]);
@@ -158,7 +167,7 @@ public class SimulatedHandOverTest {
 
     @Test
     public void anErrorFromATargetDetachesTheTargetNotTheQueue() throws Exception {
-        driver = new SimulatedUblkDriver(4, SECTORS, 0);
+        driver = newDriver(4, SECTORS, 0);
         QueueRunner q = driver.start(new ThrowingTarget(() -> new AssertionError("a target bug")), listener);
         byte[] data = pattern(LENGTH, 5);
         driver.request(1, IoOp.WRITE, 16, LENGTH / 512, 0, data);
@@ -176,7 +185,7 @@ public class SimulatedHandOverTest {
 
     @Test
     public void aRequestThatAlwaysBreaksItsTargetFailsWithEioAfterBoundedAttempts() throws Exception {
-        driver = new SimulatedUblkDriver(4, SECTORS, 0);
+        driver = newDriver(4, SECTORS, 0);
         QueueRunner q = driver.start(new ThrowingTarget(() -> new IllegalStateException("poison")), listener);
         driver.request(2, IoOp.READ, 0, LENGTH / 512, 0, null);
         for (int attempt = 1; attempt < QueueRunner.MAX_ATTEMPTS; attempt++) {
@@ -200,7 +209,7 @@ public class SimulatedHandOverTest {
     @Test
     public void targetResultsAreCheckedBeforeTheCommit() throws Exception {
         int[] answer = {0};
-        driver = new SimulatedUblkDriver(4, SECTORS, 0);
+        driver = newDriver(4, SECTORS, 0);
         driver.start(new AnsweringTarget(answer), listener);
         assertEquals("a READ that did nothing would be requeued for ever", -5, serve(IoOp.READ, answer, 0));
         assertEquals("more than asked", -5, serve(IoOp.WRITE, answer, LENGTH + 512));
@@ -220,7 +229,7 @@ public class SimulatedHandOverTest {
     public void aDiscardLongerThanAnIntIsRefusedNotTruncated() throws Exception {
         int[] answer = {0};
         AnsweringTarget target = new AnsweringTarget(answer);
-        driver = new SimulatedUblkDriver(4, 1L << 24, 0);
+        driver = newDriver(4, 1L << 24, 0);
         driver.start(target, listener);
         driver.request(0, IoOp.DISCARD, 0, 1 << 23, 0, null); // 4 GiB
         assertEquals(-22, driver.awaitCommit(5000).result());
@@ -230,7 +239,7 @@ public class SimulatedHandOverTest {
     @Test
     public void aCommitTheDriverRefusesIsSentAgainAsEio() throws Exception {
         int[] answer = {LENGTH};
-        driver = new SimulatedUblkDriver(4, SECTORS, 0);
+        driver = newDriver(4, SECTORS, 0);
         driver.start(new AnsweringTarget(answer), listener);
         driver.refuseNextCommand(1, io.jublk.uring.sys.Errno.EINVAL);
         driver.request(1, IoOp.WRITE, 0, LENGTH / 512, 0, new byte[LENGTH]);
@@ -244,7 +253,7 @@ public class SimulatedHandOverTest {
     @Test
     public void anAttachWhoseCallerGaveUpNeverRunsLater() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        driver = new SimulatedUblkDriver(4, SECTORS, 0);
+        driver = newDriver(4, SECTORS, 0);
         QueueRunner q = driver.start(new BlockingTarget(release), listener);
         driver.request(0, IoOp.WRITE, 0, LENGTH / 512, 0, new byte[LENGTH]);
         Thread.sleep(100); // the queue thread now sits in the target's submit (as qcow2's slow path may)
@@ -278,7 +287,7 @@ public class SimulatedHandOverTest {
     @Test
     public void anAttachWhileAWriteIsCopyingInKeepsItsData() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        driver = new SimulatedUblkDriver(4, SECTORS, Feature.USER_COPY.mask());
+        driver = newDriver(4, SECTORS, Feature.USER_COPY.mask());
         QueueRunner q = driver.start(new BlockingTarget(release), listener);
         driver.request(0, IoOp.READ, 0, LENGTH / 512, 0, null);
         Thread.sleep(100); // the queue thread sits in the target's submit of tag 0
@@ -304,7 +313,7 @@ public class SimulatedHandOverTest {
 
     @Test
     public void aTargetThatWillNotOpenItsQueueLeavesTheQueueServing() throws Exception {
-        driver = new SimulatedUblkDriver(4, SECTORS, 0);
+        driver = newDriver(4, SECTORS, 0);
         QueueRunner q = driver.start(null, listener);
         driver.request(0, IoOp.READ, 0, LENGTH / 512, 0, null);
         CompletableFuture<Void> bad = q.attachTarget(new AnsweringTarget(new int[] {0}) {
@@ -324,7 +333,7 @@ public class SimulatedHandOverTest {
 
     @Test
     public void aQueueThreadThatDiesSaysWhy() throws Exception {
-        driver = new SimulatedUblkDriver(4, SECTORS, 0);
+        driver = newDriver(4, SECTORS, 0);
         QueueRunner q = driver.start(new AnsweringTarget(new int[] {LENGTH}), listener);
         driver.breakNextCommand = true;
         driver.request(0, 99, 0, 1, 0, null); // unknown: the queue answers it itself, outside any target

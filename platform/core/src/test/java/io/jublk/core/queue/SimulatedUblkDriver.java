@@ -63,6 +63,8 @@ final class SimulatedUblkDriver implements UblkChannel {
     private final List<Integer> refused = new CopyOnWriteArrayList<>();
     private volatile boolean aborting;
     private volatile QueueRunner runner;
+    /** With UBLK_F_BATCH_IO: the batching channel the queue talks to (this driver plays the kernel behind it). */
+    volatile SimulatedBatchDriver batch;
 
     /** @param flags the UBLK_F_* flags the device "accepted": 0 for copy mode, USER_COPY, ... */
     SimulatedUblkDriver(int depth, long deviceSectors, long flags) throws IOException {
@@ -79,7 +81,11 @@ final class SimulatedUblkDriver implements UblkChannel {
 
     /** A queue on this driver, started, with its first fetches in. */
     QueueRunner start(Target target, QueueRunner.TargetFailureListener listener) throws Exception {
-        QueueRunner q = new QueueRunner(spec, charFd, this, target, listener);
+        if (spec.batchIo()) {
+            batch = new SimulatedBatchDriver(this);
+        }
+        UblkChannel channel = spec.batchIo() ? batch : this;
+        QueueRunner q = new QueueRunner(spec, charFd, channel, target, listener);
         runner = q;
         q.start();
         q.fetched().get(10, TimeUnit.SECONDS);
@@ -162,7 +168,7 @@ final class SimulatedUblkDriver implements UblkChannel {
         wake();
     }
 
-    private void wake() {
+    void wake() {
         QueueRunner q = runner;
         if (q != null) {
             q.wake();

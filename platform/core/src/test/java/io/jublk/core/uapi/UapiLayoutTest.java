@@ -26,6 +26,35 @@ public class UapiLayoutTest {
     }
 
     @Test
+    public void batchIoLayoutAndOpcodes() {
+        assertEquals(16, BatchIo.SIZE);
+        assertEquals(0, BatchIo.Q_ID);
+        assertEquals(2, BatchIo.FLAGS);
+        assertEquals(4, BatchIo.NR_ELEM);
+        assertEquals(6, BatchIo.ELEM_BYTES);
+        assertEquals(8, BatchIo.ELEM_HEADER.byteSize());
+        assertEquals(2, BatchIo.ELEM_BUF_INDEX);
+        assertEquals(4, BatchIo.ELEM_RESULT);
+        assertEquals(8, BatchIo.elemBytes(0));
+        assertEquals(8, BatchIo.elemBytes(BatchIo.F_AUTO_BUF_REG_FALLBACK));
+        assertEquals(16, BatchIo.elemBytes(BatchIo.F_HAS_BUF_ADDR));
+        assertEquals(0xc0107525, BatchIo.PREP_IO_CMDS);
+        assertEquals(0xc0107526, BatchIo.COMMIT_IO_CMDS);
+        assertEquals(0xc0107527, BatchIo.FETCH_IO_CMDS);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment elems = arena.allocate(32, 8);
+            BatchIo.writeElem(elems, 1, 16, 7, 0, -5, 0x1234_5000L);
+            assertEquals(7, BatchIo.elemTag(elems, 1, 16));
+            assertEquals(-5, BatchIo.elemResult(elems, 1, 16));
+            assertEquals(0x1234_5000L, BatchIo.elemBufferAddress(elems, 1, 16));
+            MemorySegment cmd = arena.allocate(16, 8);
+            BatchIo.writeHeader(cmd, 3, BatchIo.F_HAS_BUF_ADDR, 64, 16);
+            assertEquals(0x0040_0002_0003L, cmd.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0) & 0xffff_ffff_ffffL);
+            assertEquals(16, cmd.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 6));
+        }
+    }
+
+    @Test
     public void controlOpcodesAreIoctlEncoded() {
         assertEquals(0x80207501, ControlCommand.GET_QUEUE_AFFINITY.opcode());
         assertEquals(0x80207502, ControlCommand.GET_DEV_INFO.opcode());
