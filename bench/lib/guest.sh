@@ -140,3 +140,33 @@ alternate() {
         echo "$name: jublk/$kname $(median "${ratios[$name]}"), jublk CPU $(median "${cpus[$name]}") us/io"
     done
 }
+
+# compare_batch_io TYPE ARGS... : instead of the kernel's driver, jublk with per-tag commands (the reference
+# column) against jublk with UBLK_F_BATCH_IO (the jublk column), same target and options, two servers in this
+# one boot, alternating like every other comparison (BENCH_COMPARE=batch-io). The CPU column is the batch
+# server's; the per-tag server's CPU per I/O is printed for the warm-up runs.
+compare_batch_io() {
+    start_server "$@" -c per-tag
+    reference_pid=$server_pid
+    local ref_dev=/dev/ublkb$server_id ref_log=$server_log
+    server_log=${server_log%.log}-batch.log
+    start_server "$@" -c batch
+    local udev=/dev/ublkb$server_id
+    no_scheduler "$ref_dev" "$udev"
+    echo "kernel $(uname -r), $(nproc --all) vCPUs; per-tag server $reference_pid serves $ref_dev, batch server" \
+        "$server_pid serves $udev (1 queue, depth 128 each); fio on CPU $FIO_CPU"
+    describe_devices "$ref_dev" "$udev"
+    local batch_pid=$server_pid
+    server_pid=$reference_pid; warm_up "$ref_dev"
+    server_pid=$batch_pid; warm_up "$udev"
+    alternate per-tag "$ref_dev" "$udev"
+}
+
+# stops the per-tag server of compare_batch_io, if any (for the callers' EXIT traps)
+stop_reference_server() {
+    [[ -n ${reference_pid:-} ]] || return 0
+    local batch_pid=$server_pid
+    server_pid=$reference_pid
+    stop_server || true
+    server_pid=$batch_pid reference_pid=
+}

@@ -3,6 +3,7 @@ package io.jublk.bench.serve;
 import io.jublk.core.control.ControlClient;
 import io.jublk.core.device.DataTransfer;
 import io.jublk.core.device.DeviceSpec;
+import io.jublk.core.device.IoCommands;
 import io.jublk.core.device.RecoveryMode;
 import io.jublk.core.device.UblkDevice;
 import io.jublk.target.Target;
@@ -23,10 +24,12 @@ import java.util.concurrent.CountDownLatch;
  * once the device is LIVE, deletes it on SIGTERM (or SIGINT) and exits.
  *
  * <pre>
- * BenchServer null|loop|qcow2 [-n ID] [-q QUEUES] [-d DEPTH] [-t auto|copy|user_copy] [--NAME VALUE | --FLAG]...
+ * BenchServer null|loop|qcow2 [-n ID] [-q QUEUES] [-d DEPTH] [-t auto|copy|user_copy] [-c per-tag|batch|auto]
+ *             [--NAME VALUE | --FLAG]...
  * </pre>
- * {@code -t} is how data moves (the console's {@code --no-zero-copy} / {@code --user-copy}); the
- * {@code --} options are the target's.
+ * {@code -t} is how data moves (the console's {@code --no-zero-copy} / {@code --user-copy}); {@code -c} how
+ * the queues talk to the kernel (the console's {@code --per-tag-io} / {@code --batch-io}); the {@code --}
+ * options are the target's.
  * <pre>
  * </pre>
  */
@@ -48,6 +51,7 @@ public final class BenchServer {
         int queues = DeviceSpec.DEFAULT_QUEUES;
         int depth = DeviceSpec.DEFAULT_DEPTH;
         DataTransfer transfer = DataTransfer.AUTO;
+        IoCommands commands = IoCommands.PER_TAG;
         Map<String, String> options = new HashMap<>();
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
@@ -56,6 +60,7 @@ public final class BenchServer {
                 case "-q" -> queues = Integer.parseInt(args[++i]);
                 case "-d" -> depth = Integer.parseInt(args[++i]);
                 case "-t" -> transfer = DataTransfer.valueOf(args[++i].toUpperCase(java.util.Locale.ROOT));
+                case "-c" -> commands = IoCommands.parse(args[++i]);
                 default -> {
                     if (!a.startsWith("--")) {
                         usage();
@@ -67,7 +72,7 @@ public final class BenchServer {
         }
         TargetOptions targetOptions = new TargetOptions(options);
         DeviceSpec spec = new DeviceSpec(id, queues, depth, DeviceSpec.DEFAULT_MAX_IO_BYTES, RecoveryMode.NONE,
-                factory.type(), targetOptions, transfer);
+                factory.type(), targetOptions, transfer).withCommands(commands);
         Target target = factory.open(targetOptions);
         UblkDevice device;
         try (ControlClient control = ControlClient.open()) {
@@ -92,7 +97,7 @@ public final class BenchServer {
 
     private static TargetFactory usage() {
         System.err.println("usage: BenchServer null|loop|qcow2 [-n ID] [-q QUEUES] [-d DEPTH] [-t auto|copy|user_copy]"
-                + " [--OPTION VALUE | --FLAG]...");
+                + " [-c per-tag|batch|auto] [--OPTION VALUE | --FLAG]...");
         System.exit(2);
         return null;
     }

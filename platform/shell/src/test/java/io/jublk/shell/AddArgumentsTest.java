@@ -71,6 +71,20 @@ public class AddArgumentsTest {
     }
 
     @Test
+    public void ioCommands() throws Exception {
+        assertEquals(io.jublk.core.device.IoCommands.PER_TAG,
+                AddArguments.parse(List.of("null"), TARGETS, RecoveryMode.NONE).commands());
+        assertEquals(io.jublk.core.device.IoCommands.BATCH,
+                AddArguments.parse(List.of("null", "--batch-io"), TARGETS, RecoveryMode.NONE).commands());
+        io.jublk.core.device.CoreConfig auto = io.jublk.core.device.CoreConfig.of(java.util.Map.of("ioCommands", "auto"));
+        assertEquals("the configured default", io.jublk.core.device.IoCommands.AUTO,
+                AddArguments.parse(List.of("null"), TARGETS, auto).commands());
+        assertEquals(io.jublk.core.device.IoCommands.PER_TAG,
+                AddArguments.parse(List.of("null", "--per-tag-io"), TARGETS, auto).commands());
+        expect(List.of("null", "--batch-io", "--per-tag-io"), "--batch-io and --per-tag-io exclude each other");
+    }
+
+    @Test
     public void holdPolicy() throws Exception {
         DeviceSpec s = AddArguments.parse(List.of("null", "--fail-after", "30", "--target-timeout=5"), TARGETS,
                 RecoveryMode.NONE);
