@@ -143,6 +143,24 @@ public class RingBasicsTest {
     }
 
     @Test
+    public void aMultishotBufferSelectCommandLandsInItsFields() throws Exception {
+        try (Ring ring = Ring.open(RingConfig.builder(4).build())) {
+            Sqe fetch = ring.sqe().uringCmd(0, 0xc0107527).fixedFile().uringCmdFlags(IoUring.URING_CMD_MULTISHOT)
+                    .bufferSelect(5).userData(3);
+            MemorySegment raw = ring.rawSqe(fetch.slot());
+            assertEquals(IoUring.IOSQE_FIXED_FILE | IoUring.IOSQE_BUFFER_SELECT, raw.get(ValueLayout.JAVA_BYTE, 1));
+            assertEquals(2, raw.get(ValueLayout.JAVA_INT, 28)); // uring_cmd_flags: IORING_URING_CMD_MULTISHOT
+            assertEquals(5, raw.get(ValueLayout.JAVA_SHORT, 40)); // buf_group
+            assertEquals(0L, raw.get(ValueLayout.JAVA_LONG, 16));
+            Sqe commit = ring.sqe().uringCmd(0, 0xc0107526).addr(0x7000_1000L).len(256).userData(4);
+            raw = ring.rawSqe(commit.slot());
+            assertEquals(0x7000_1000L, raw.get(ValueLayout.JAVA_LONG, 16));
+            assertEquals(256, raw.get(ValueLayout.JAVA_INT, 24)); // sqe->len
+            assertEquals(0, raw.get(ValueLayout.JAVA_BYTE, 1));
+        }
+    }
+
+    @Test
     public void normalSqeHasSixteenByteCommandArea() throws Exception {
         try (Ring ring = Ring.open(RingConfig.builder(4).build())) {
             Sqe sqe = ring.sqe().uringCmd(0, 0x21).fixedFile().cmdShort(0, (short) 3).cmdShort(2, (short) 9)
