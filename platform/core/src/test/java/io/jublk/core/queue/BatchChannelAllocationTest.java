@@ -5,11 +5,7 @@ import static org.junit.Assert.assertTrue;
 
 import io.jublk.core.uapi.BatchIo;
 import io.jublk.core.uapi.IoCmd;
-import io.jublk.core.uapi.IoDesc;
-import io.jublk.uring.BufferRing;
 import io.jublk.uring.IoUring;
-import io.jublk.uring.Ring;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.junit.Test;
@@ -22,46 +18,9 @@ import org.junit.Test;
 public class BatchChannelAllocationTest {
     private static final int DEPTH = 64;
 
-    /** Records what would go to the kernel instead of sending it. */
-    private static final class Stub extends BatchChannel {
-        long lastUserData;
-        int lastCount;
-        int provided;
-        private final Arena arena = Arena.ofConfined();
-
-        Stub(QueueSpec spec) {
-            super(spec, -1);
-        }
-
-        @Override
-        MemorySegment mapDescriptors(Arena memory) {
-            return arena.allocate(IoDesc.SIZE * DEPTH, 8);
-        }
-
-        @Override
-        BufferRing registerFetchBuffers(Ring ring) {
-            return null;
-        }
-
-        @Override
-        void provideFetchBuffer(int id) {
-            provided++;
-        }
-
-        @Override
-        void issue(Ring ring, int cmdOp, long userData, MemorySegment elems, int count) {
-            lastUserData = userData;
-            lastCount = count;
-        }
-
-        @Override
-        void issueFetch(Ring ring) {
-        }
-    }
-
     @Test
     public void commitsAndFetchesAllocateNothing() throws Exception {
-        Stub channel = new Stub(new QueueSpec(0, 0, DEPTH, 512 << 10, 1 << 20, 0));
+        StubBatchChannel channel = new StubBatchChannel(new QueueSpec(0, 0, DEPTH, 512 << 10, 1 << 20, 0));
         channel.open();
         int[] served = new int[1];
         UblkChannel.Commands commands = (tag, res) -> {
