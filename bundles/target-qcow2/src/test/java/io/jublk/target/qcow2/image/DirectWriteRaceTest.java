@@ -24,19 +24,13 @@ public class DirectWriteRaceTest {
     public QemuFolder dir = new QemuFolder();
 
     /** Passes everything on; once armed, writes {@code landing} at {@code from} before the first write into [from, to). */
-    private static final class LandingStorage implements Storage {
-        private final Storage inner;
+    private static final class LandingStorage extends ForwardingStorage {
         long from = -1;
         long to = -1;
         ByteBuffer landing;
 
         LandingStorage(Storage inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public void read(ByteBuffer dst, long position) throws IOException {
-            inner.read(dst, position);
+            super(inner);
         }
 
         @Override
@@ -47,21 +41,6 @@ public class DirectWriteRaceTest {
                 inner.write(l, from);
             }
             inner.write(src, position);
-        }
-
-        @Override
-        public void sync() throws IOException {
-            inner.sync();
-        }
-
-        @Override
-        public long size() throws IOException {
-            return inner.size();
-        }
-
-        @Override
-        public void close() throws IOException {
-            inner.close();
         }
     }
 
