@@ -7,7 +7,7 @@ ceph_script="${here}/../../../bundles/target-rbd/src/test/ceph-cluster.sh"
 ceph_dir="${work}/ceph"
 ceph_conf="${ceph_dir}/ceph.conf"
 rbd_image=rbd/disk
-rbd_writes=8M # each event's fio writes 8M of the 64M image, at its own offset
+rbd_writes=16M # each event's fio writes 16M of the 64M image, at its own offset
 
 rbd_cli() { rbd -c "${ceph_conf}" "$@"; }
 
@@ -77,7 +77,7 @@ rbd_verified() {
     check "after the ${name}: the disk reads what rbd export reads, all 64M (${image})" [ "${disk}" = "${image}" ]
 }
 
-# rbd_event TAG NAME OFFSET CONSOLE-COMMAND: fio writes and verifies 8M of the rbd device from OFFSET; 2 s in, the
+# rbd_event TAG NAME OFFSET CONSOLE-COMMAND: fio writes and verifies ${rbd_writes} of the rbd device from OFFSET; 2 s in, the
 # console runs the command; the device is served again, the lock has a new owner, rbd reads back the data
 rbd_event() {
     local tag="$1" name="$2" offset="$3" command="$4" owner p

@@ -227,7 +227,7 @@ echo "# bin/ublk checks done after `elapsed`"
 rid=""
 if rbd_await_cluster && rbd_add; then
     rbd_event swap "target bundle update" 0 "bundle:update jublk-target-rbd"
-    rbd_event core "core bundle restart" 8M "bundle:restart jublk-core"
+    rbd_event core "core bundle restart" 16M "bundle:restart jublk-core"
 fi
 echo "# rbd before the kill done after `elapsed`"
 
@@ -271,7 +271,7 @@ fio_pid=$!
 verify_writer "/dev/ublkb${qid}" 32M "${work}/fio-qcow2.out" 32M
 qfio_pid=$!
 if [ -n "${rid}" ]; then
-    verify_writer "/dev/ublkb${rid}" "${rbd_writes}" "${work}/fio-rbd-kill.out" 16M
+    verify_writer "/dev/ublkb${rid}" "${rbd_writes}" "${work}/fio-rbd-kill.out" 32M
     rfio_pid=$!
 fi
 for n in 1 2 3 4 5 6 7 8; do # acknowledged by the device, not flushed: the kill comes before any commit
@@ -331,7 +331,7 @@ for writer in "${fio_pid}:${work}/fio.out:loop" "${qfio_pid}:${work}/fio-qcow2.o
     echo "pause: kill -9 and restart of the container (${name}): `grep -E '^ +lat \((nsec|usec|msec)\): ' "${f}" \
         | sed 's/^ *//; s/, avg.*//' | paste -sd ';'`"
 done
-[ -z "${rid}" ] || rbd_after_kill 16M "${rfio_pid}"
+[ -z "${rid}" ] || rbd_after_kill 32M "${rfio_pid}"
 echo "# the qcow2 image: ${size_at_kill} bytes at the kill, `stat -c %s "${qimg}"` at the end"
 
 # the file system went on through the kill: its files are there, and it is clean once unmounted
