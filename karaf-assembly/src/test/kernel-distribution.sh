@@ -18,12 +18,16 @@
 #    A third device, ext4 on another qcow2 image, stays mounted across the kill: files written with
 #    O_DIRECT just before it (acknowledged, no flush, journal commit held off) read back after the
 #    recovery, and fsck -n finds the file system clean.
+# 3. The rbd target (kernel-distribution-rbd.sh), against a Ceph cluster the guest starts while the container
+#    boots: bin/ublk add -t rbd, list, refusals; fio --verify=crc32c through a bundle:update of the rbd target
+#    and a bundle:restart of the core, then through the kill -9 of part 2 (the dead container's lock broken and
+#    its client blocklisted); after each, rbd export holds what fio wrote; ublk del releases the lock.
 # Usage: kernel-distribution.sh [DISTRIBUTION.tar.gz]
 test_name=kernel-distribution
 here=`cd "$(dirname "$0")" && pwd`
 . "${here}/testlib.sh"
 [ -e /dev/ublk-control ] || { echo "${test_name}: no ublk driver on this machine (run it in vm/run)" >&2; exit 2; }
-for tool in fio qemu-img blockdev; do
+for tool in fio qemu-img blockdev rbd ceph-mon ceph-osd; do
     command -v "${tool}" >/dev/null || { echo "${test_name}: ${tool} is not installed" >&2; exit 2; }
 done
 
@@ -32,6 +36,8 @@ JUBLK_START_TIMEOUT=900; export JUBLK_START_TIMEOUT # a Karaf boot under TCG on 
 # C1 only, as the Pax Exam tests do: under TCG a C2 compile costs more than it saves in a Karaf boot
 EXTRA_JAVA_OPTS="${EXTRA_JAVA_OPTS:--XX:TieredStopAtLevel=1}"; export EXTRA_JAVA_OPTS
 started_at=`date +%s`
+. "${here}/kernel-distribution-rbd.sh"
+rbd_start_cluster
 client() { # a console command over ssh, as bin/ublk sends it
     ssh -n -T -p 8101 -i "${home}/etc/admin.key" -o BatchMode=yes -o StrictHostKeyChecking=no \
         -o UserKnownHostsFile=/dev/null -o LogLevel=QUIET -o ConnectTimeout=5 karaf@127.0.0.1 "$*" 2>&1 | tr -d "\r"
@@ -117,6 +123,18 @@ load() {
     [ "${fio_rc}" = 0 ] || cat "${work}/load.out"
 }
 
+# The writers are held to 1000 IOPS so that, however fast the machine, they are still writing when the
+# container is killed 3 s after they start (32M of 4k writes: at least 8 s).
+verify_writer() { # verify_writer DEVICE SIZE OUT [OFFSET]: fio writes and verifies SIZE of DEVICE from OFFSET in the background
+    fio --name=verify --filename="$1" --rw=randwrite --bs=4k --offset="${4:-0}" --size="$2" --direct=1 \
+        --ioengine=io_uring --iodepth=32 --rate_iops=1000 --verify=crc32c --verify_fatal=1 --do_verify=1 \
+        --verify_state_save=0 > "$3" 2>&1 &
+}
+flushed() { # flushed DEVICE ["--verify_only --do_verify=1"]: fio 4k randwrite of the first 32M with crc32c, fsync; or its check
+    fio --name=flushed --filename="$1" --rw=randwrite --bs=4k --size=32M --direct=1 --ioengine=io_uring \
+        --iodepth=32 --verify=crc32c --verify_fatal=1 --do_verify=0 --end_fsync=1 --verify_state_save=0 $2 \
+        > "${work}/flushed.out" 2>&1
+}
 # without a container, list and features answer from the kernel and start none
 run features
 check "ublk features with no container: exit ${rc}, `printf '%s\n' "${out}" | head -n 1`" \
@@ -205,6 +223,14 @@ kill "${busy}" 2>/dev/null; wait "${busy}" 2>/dev/null
 check "no device left (/dev/ublkb*: `disks`)" [ "`disks`" = "${disks_at_start}" ]
 echo "# bin/ublk checks done after `elapsed`"
 
+# ---- 3. the rbd target: bin/ublk, a target bundle update, a core restart (its kill -9 is in part 2) ------
+rid=""
+if rbd_await_cluster && rbd_add; then
+    rbd_event swap "target bundle update" 0 "bundle:update jublk-target-rbd"
+    rbd_event core "core bundle restart" 16M "bundle:restart jublk-core"
+fi
+echo "# rbd before the kill done after `elapsed`"
+
 # ---- 2. kill -9 of the container during writes to a loop and a qcow2 device -----------------------------
 img="${work}/backing.img"
 truncate -s 64M "${img}"
@@ -236,18 +262,6 @@ mkfs.ext4 -q -F "/dev/ublkb${fid}" > "${work}/mkfs.out" 2>&1 && mount -o commit=
 check "ext4 made and mounted on /dev/ublkb${fid} (journal commits held off): `head -c 200 "${work}/mkfs.out"`" \
     mountpoint -q "${mnt}"
 
-# The writers are held to 1000 IOPS so that, however fast the machine, they are still writing when the
-# container is killed 3 s after they start (32M of 4k writes: at least 8 s).
-verify_writer() { # verify_writer DEVICE SIZE OUT [OFFSET]: fio writes and verifies SIZE of DEVICE from OFFSET in the background
-    fio --name=verify --filename="$1" --rw=randwrite --bs=4k --offset="${4:-0}" --size="$2" --direct=1 \
-        --ioengine=io_uring --iodepth=32 --rate_iops=1000 --verify=crc32c --verify_fatal=1 --do_verify=1 \
-        --verify_state_save=0 > "$3" 2>&1 &
-}
-flushed() { # flushed DEVICE ["--verify_only --do_verify=1"]: fio 4k randwrite of the first 32M with crc32c, fsync; or its check
-    fio --name=flushed --filename="$1" --rw=randwrite --bs=4k --size=32M --direct=1 --ioengine=io_uring \
-        --iodepth=32 --verify=crc32c --verify_fatal=1 --do_verify=0 --end_fsync=1 --verify_state_save=0 $2 \
-        > "${work}/flushed.out" 2>&1
-}
 flushed "/dev/ublkb${qid}"
 fio_rc=$?
 check "fio wrote and flushed the qcow2 device's first 32M: exit ${fio_rc}" [ "${fio_rc}" = 0 ]
@@ -256,6 +270,10 @@ verify_writer "/dev/ublkb${id}" 32M "${work}/fio.out"
 fio_pid=$!
 verify_writer "/dev/ublkb${qid}" 32M "${work}/fio-qcow2.out" 32M
 qfio_pid=$!
+if [ -n "${rid}" ]; then
+    verify_writer "/dev/ublkb${rid}" "${rbd_writes}" "${work}/fio-rbd-kill.out" 32M
+    rfio_pid=$!
+fi
 for n in 1 2 3 4 5 6 7 8; do # acknowledged by the device, not flushed: the kill comes before any commit
     dd if=/dev/urandom of="${mnt}/file${n}" bs=1M count=2 oflag=direct status=none
 done
@@ -263,6 +281,8 @@ done
 sleep 3
 check "the loop fio is running when the container is killed" kill -0 "${fio_pid}"
 check "the qcow2 fio is running when the container is killed" kill -0 "${qfio_pid}"
+[ -z "${rid}" ] || check "the rbd fio is running when the container is killed" kill -0 "${rfio_pid}"
+[ -z "${rid}" ] || rbd_kill_owner
 pid=`server_pid`
 kill -9 "${pid}"
 killed_at=`date +%s`
@@ -291,7 +311,7 @@ check "... its target line from the record: `printf '%s\n' "${out}" | grep targe
 check "... and polling started no container" [ -z "`server_pid`" ]
 run recover -n "${qid}"
 check "ublk recover -n ${qid} starts the container and serves the device: exit ${rc} ${err}" [ "${rc}" = 0 ]
-for dev in "${id}" "${qid}" "${fid}"; do
+for dev in "${id}" "${qid}" "${fid}" ${rid}; do
     for i in `seq 1 300`; do served "${dev}" && break; sleep 1; done
     check "device ${dev} is served and LIVE again, `expr \`date +%s\` - ${killed_at}` s after the kill" served "${dev}"
 done
@@ -311,6 +331,7 @@ for writer in "${fio_pid}:${work}/fio.out:loop" "${qfio_pid}:${work}/fio-qcow2.o
     echo "pause: kill -9 and restart of the container (${name}): `grep -E '^ +lat \((nsec|usec|msec)\): ' "${f}" \
         | sed 's/^ *//; s/, avg.*//' | paste -sd ';'`"
 done
+[ -z "${rid}" ] || rbd_after_kill 32M "${rfio_pid}"
 echo "# the qcow2 image: ${size_at_kill} bytes at the kill, `stat -c %s "${qimg}"` at the end"
 
 # the file system went on through the kill: its files are there, and it is clean once unmounted
@@ -350,6 +371,7 @@ check "ublk:qcow2-check agrees: no corruption" \
     sh -c '! printf "%s\n" "$0" | grep -qi "corruption\|error executing"' "${out}"
 printf '%s\n' "${out}" | sed 's/^/# /'
 client ublk:del -n "${id}" >/dev/null
+[ -z "${rid}" ] || rbd_del
 check "the records are gone with the devices" \
     sh -c '[ ! -e "$0/${1}.json" ] && [ ! -e "$0/${2}.json" ]' "${home}/data/jublk/devices" "${id}" "${qid}"
 echo "# done after `elapsed`"

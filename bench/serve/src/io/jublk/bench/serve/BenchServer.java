@@ -11,6 +11,7 @@ import io.jublk.target.TargetOptions;
 import io.jublk.target.loop.LoopTargetFactory;
 import io.jublk.target.nullblk.NullTargetFactory;
 import io.jublk.target.qcow2.Qcow2TargetFactory;
+import io.jublk.target.rbd.RbdTargetFactory;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -23,7 +24,7 @@ import java.util.concurrent.CountDownLatch;
  * once the device is LIVE, deletes it on SIGTERM (or SIGINT) and exits.
  *
  * <pre>
- * BenchServer null|loop|qcow2 [-n ID] [-q QUEUES] [-d DEPTH] [-t auto|copy|user_copy] [--NAME VALUE | --FLAG]...
+ * BenchServer null|loop|qcow2|rbd [-n ID] [-q QUEUES] [-d DEPTH] [-t auto|copy|user_copy] [--NAME VALUE | --FLAG]...
  * </pre>
  * {@code -t} is how data moves (the console's {@code --no-zero-copy} / {@code --user-copy}); the
  * {@code --} options are the target's.
@@ -42,6 +43,7 @@ public final class BenchServer {
             case "null" -> new NullTargetFactory();
             case "loop" -> new LoopTargetFactory();
             case "qcow2" -> new Qcow2TargetFactory();
+            case "rbd" -> new RbdTargetFactory();
             default -> usage();
         };
         int id = -1;
@@ -91,7 +93,7 @@ public final class BenchServer {
     }
 
     private static TargetFactory usage() {
-        System.err.println("usage: BenchServer null|loop|qcow2 [-n ID] [-q QUEUES] [-d DEPTH] [-t auto|copy|user_copy]"
+        System.err.println("usage: BenchServer null|loop|qcow2|rbd [-n ID] [-q QUEUES] [-d DEPTH] [-t auto|copy|user_copy]"
                 + " [--OPTION VALUE | --FLAG]...");
         System.exit(2);
         return null;
