@@ -84,6 +84,9 @@ check "/var/lib/jublk is there, root's only, /opt/jublk/data leads there" \
     sh -c '[ "`stat -c %a "$0/var/lib/jublk"`" = 700 ] && [ "`readlink "$0/opt/jublk/data"`" = /var/lib/jublk ]' "${r}"
 check "the unit is where systemd looks (/usr/lib/systemd/system/jublk.service) and /etc/default/jublk is there" \
     [ -f "${r}/usr/lib/systemd/system/jublk.service" -a -f "${r}/etc/default/jublk" ]
+# no systemd runs in a chroot (nor where an image is built): the service is enabled all the same
+check "the service is enabled: `ls -l "${r}/etc/systemd/system/multi-user.target.wants/jublk.service" 2>&1 | sed 's/.* -> /-> /'`" \
+    [ -L "${r}/etc/systemd/system/multi-user.target.wants/jublk.service" ]
 jdk=`ls -d "${r}"/usr/lib/jvm/*25* 2>/dev/null | head -n 1`
 in_chroot /usr/sbin/ublk features > "${work}/features.out" 2>&1
 rc=$?
@@ -112,7 +115,8 @@ status=`chroot "${r}" dpkg-query -W -f='${Status}' jublk 2>&1`
 check "... dpkg knows it as removed with its configuration (${status})" [ "${status}" = "deinstall ok config-files" ]
 in_chroot apt-get purge -y jublk > "${work}/apt-purge.out" 2>&1
 check "apt-get purge jublk (exit $?)" [ $? = 0 ] || show 5 "${work}/apt-purge.out"
-check "... /etc/jublk, /var/lib/jublk, /etc/default/jublk and /opt/jublk are gone" \
-    [ ! -e "${r}/etc/jublk" -a ! -e "${r}/var/lib/jublk" -a ! -e "${r}/etc/default/jublk" -a ! -e "${r}/opt/jublk" ]
+check "... /etc/jublk, /var/lib/jublk, /etc/default/jublk, /opt/jublk and the service's links are gone" \
+    sh -c '[ ! -e "$0/etc/jublk" -a ! -e "$0/var/lib/jublk" -a ! -e "$0/etc/default/jublk" -a ! -e "$0/opt/jublk" ] \
+        && [ -z "`find "$0/etc/systemd" -name "jublk*" 2>/dev/null`" ]' "${r}"
 echo "# the clean Debian ${suite}: `expr \`date +%s\` - ${started}` s in all"
 finish
