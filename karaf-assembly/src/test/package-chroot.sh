@@ -50,8 +50,11 @@ if ! wget -q -T 15 -t 2 -O /dev/null "${mirror}/dists/${suite}/InRelease"; then
     echo "# ${mirror} is unreachable: the package is not installed in a clean Debian ${suite} (skipped)"
     finish
 fi
-started=`date +%s`
 mkdir -p "${cache}/archives/partial" || finish
+# one run at a time per cache: apt would refuse a second on the cache's lock, and the tarball is made once
+exec 9> "${cache}/lock"
+flock 9
+started=`date +%s`
 if [ -z "`find "${tarball}" -mtime -30 2>/dev/null`" ]; then
     debootstrap --variant=minbase --make-tarball="${tarball}.$$" "${suite}" "${work}/tarball-root" "${mirror}" \
         > "${work}/debootstrap-tarball.out" 2>&1 && mv "${tarball}.$$" "${tarball}"
