@@ -87,8 +87,10 @@ unit_start() {
     unit_pid=$!
 }
 
-unit_alive() { # a process that has not ended (a zombie has)
-    [ -r "/proc/$1/stat" ] && [ "`sed 's/.*) //' "/proc/$1/stat" | cut -d ' ' -f 1`" != Z ]
+unit_alive() { # a process that has not ended (a zombie has); it may end while this looks
+    local state
+    state=`sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d ' ' -f 1`
+    [ -n "${state}" ] && [ "${state}" != Z ]
 }
 
 unit_stop() {
