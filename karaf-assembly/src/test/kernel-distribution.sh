@@ -22,6 +22,10 @@
 #    boots: bin/ublk add -t rbd, list, refusals; fio --verify=crc32c through a bundle:update of the rbd target
 #    and a bundle:restart of the core, then through the kill -9 of part 2 (the dead container's lock broken and
 #    its client blocklisted); after each, rbd export holds what fio wrote; ublk del releases the lock.
+# 4. The package's systemd unit, run as systemd would (src/test/unitlib.sh; the VM has no systemd): a loop
+#    device with recovery and a pattern on it kept across "systemctl restart" (the server stopped by the unit's
+#    KillSignal, ExecStart started with the unit's limits and OOM score): the same id, LIVE again, the pattern
+#    intact; "systemctl stop" ends the server cleanly and leaves the device QUIESCED; del without a server.
 # Usage: kernel-distribution.sh [DISTRIBUTION.tar.gz]
 test_name=kernel-distribution
 here=`cd "$(dirname "$0")" && pwd`
@@ -374,5 +378,63 @@ client ublk:del -n "${id}" >/dev/null
 [ -z "${rid}" ] || rbd_del
 check "the records are gone with the devices" \
     sh -c '[ ! -e "$0/${1}.json" ] && [ ! -e "$0/${2}.json" ]' "${home}/data/jublk/devices" "${id}" "${qid}"
+echo "# kill -9 checks done after `elapsed`"
+
+# ---- 3. the systemd unit's commands: a device kept across a restart, as systemctl runs them ---------------------
+# The VM has no systemd as PID 1: unitlib.sh runs the package's unit file as systemd would (ExecStart in its own
+# session with the unit's environment, limits and OOM score; stop by KillSignal, SIGKILL after TimeoutStopSec).
+# "systemctl restart" is a stop and a start: the running server (boot 2, bin/start's) is stopped as the unit stops
+# its server, then the unit starts one (the third boot), which recovers the device; then "systemctl stop".
+. "${here}/unitlib.sh"
+deb=`ls -t "\`dirname "${dist}"\`"/jublk_*_all.deb 2>/dev/null | head -n 1`
+unit="${here}/../deb/jublk.service"
+if [ -n "${deb}" ] && mkdir -p "${work}/deb" \
+    && dpkg-deb --fsys-tarfile "${deb}" | tar -x -C "${work}/deb" ./lib/systemd/system/jublk.service; then
+    unit="${work}/deb/lib/systemd/system/jublk.service"
+else
+    echo "# no package next to the distribution: the unit of src/deb"
+fi
+check "the unit file (${unit}) has settings unitlib.sh runs: ExecStart=${unit_exec_start:-`sed -n 's/^ExecStart=//p' "${unit}"`}" unit_load "${unit}"
+uimg="${work}/unit.img"
+truncate -s 64M "${uimg}"
+run add -t loop -f "${uimg}" -r 1
+uid=`added_id`
+check "ublk add -t loop -f IMAGE -r 1, a device to keep: exit ${rc}, dev id ${uid} ${err}" \
+    sh -c '[ "$0" = 0 ] && [ -n "$1" ]' "${rc}" "${uid}"
+head -c 8M /dev/urandom > "${work}/pattern"
+dd if="${work}/pattern" of="/dev/ublkb${uid}" bs=1M oflag=direct status=none
+check "a pattern of 8M written to /dev/ublkb${uid} (exit $?)" [ $? = 0 ]
+state_of() { run list -n "$1"; printf '%s\n' "${out}" | awk '$1 == "max" && $2 == "rq" { print $9 }'; }
+old=`server_pid`
+unit_stop "${old}"
+check "systemctl restart, its stop: ${unit_kill_signal} ends the server ${old} within TimeoutStopSec=${unit_timeout} (SIGKILL needed: ${unit_killed})" \
+    sh -c '[ "$0" = no ] && [ -n "$1" ] && [ -z "$2" ]' "${unit_killed}" "${old}" "`server_pid`"
+check "device ${uid} waits QUIESCED in between: `state_of "${uid}"`" [ "`state_of "${uid}"`" = QUIESCED ]
+unit_log="${work}/unit.log"
+restarted_at=`date +%s`
+# as a drop-in would add them: C1 only and a writable HOME (see the top), nothing else of this shell's environment
+unit_start "${home}" HOME="${HOME}" EXTRA_JAVA_OPTS="${EXTRA_JAVA_OPTS}"
+for i in `seq 1 900`; do served "${uid}" && break; unit_alive "${unit_pid}" || break; sleep 1; done
+check "systemctl restart, its start: ExecStart serves device ${uid} again, LIVE, `expr \`date +%s\` - ${restarted_at}` s after the start" \
+    served "${uid}"
+[ -n "`server_pid`" ] || sed 's/^/# unit: /' "${unit_log}"
+listing "${uid}"
+check "list ${uid}: the same id, LIVE, daemon pid `field pid` the unit's main process ${unit_pid} (the JVM, karaf.pid `server_pid`)" \
+    [ "`field id`/`field state`/`field pid`/`server_pid`" = "${uid}/LIVE/${unit_pid}/${unit_pid}" ]
+check "the server has LimitMEMLOCK=${unit_memlock}: `grep 'Max locked memory' "/proc/${unit_pid}/limits"`" \
+    grep -q '^Max locked memory  *unlimited  *unlimited ' "/proc/${unit_pid}/limits"
+check "the server has LimitNOFILE=${unit_nofile}: `grep 'Max open files' "/proc/${unit_pid}/limits"`" \
+    grep -q "^Max open files  *${unit_nofile}  *${unit_nofile} " "/proc/${unit_pid}/limits"
+check "the server has OOMScoreAdjust=${unit_oom}: `cat "/proc/${unit_pid}/oom_score_adj"`" \
+    [ "`cat "/proc/${unit_pid}/oom_score_adj"`" = "${unit_oom}" ]
+dd if="/dev/ublkb${uid}" bs=1M count=8 iflag=direct status=none | cmp -s - "${work}/pattern"
+check "the pattern written before the restart reads back intact (cmp exit $?)" [ $? = 0 ]
+unit_stop
+check "systemctl stop: the main process ends as SuccessExitStatus=${unit_success} allows (exit ${unit_status}, SIGKILL needed: ${unit_killed})" \
+    [ "${unit_clean}/${unit_killed}" = yes/no ]
+check "device ${uid} is kept QUIESCED for the next start: `state_of "${uid}"`" [ "`state_of "${uid}"`" = QUIESCED ]
+run del -n "${uid}"
+check "ublk del -n ${uid} with no server: exit ${rc} ${err}, /dev/ublkb${uid} and its record gone" \
+    sh -c '[ "$0" = 0 ] && [ ! -e "/dev/ublkb$1" ] && [ ! -e "$2/$1.json" ]' "${rc}" "${uid}" "${home}/data/jublk/devices"
 echo "# done after `elapsed`"
 stop_and_report
