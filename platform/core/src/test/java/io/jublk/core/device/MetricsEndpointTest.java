@@ -77,6 +77,30 @@ public class MetricsEndpointTest {
         }
     }
 
+    /**
+     * Every series the shipped Grafana dashboard queries is one the endpoint serves for a device with a queue
+     * (karaf-assembly's smoke.sh checks the same against a running container's {@code # TYPE} lines).
+     */
+    @Test
+    public void theDashboardAsksOnlyForServedSeries() throws Exception {
+        java.nio.file.Path dashboard = java.nio.file.Path.of(System.getProperty("user.dir")).resolve(
+                "../../karaf-assembly/src/main/distribution/lib/jublk/grafana/jublk-dashboard.json").normalize();
+        org.junit.Assume.assumeTrue("no dashboard at " + dashboard, java.nio.file.Files.exists(dashboard));
+        java.util.Set<String> served = new java.util.TreeSet<>();
+        PrometheusText.format(Map.of(0, List.of(counters(1, 4096, 0))), Map.of(0, DeviceEvents.NONE)).lines()
+                .filter(l -> !l.startsWith("#")).forEach(l -> served.add(l.substring(0, l.indexOf('{'))));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("jublk_[a-z_]+")
+                .matcher(java.nio.file.Files.readString(dashboard));
+        int asked = 0;
+        while (m.find()) {
+            asked++;
+            assertTrue(m.group() + " is asked for by the dashboard; served: " + served, served.contains(m.group()));
+        }
+        assertTrue("the dashboard asks for the latency histogram", asked > 10 && java.nio.file.Files
+                .readString(dashboard).contains("histogram_quantile(0.99, sum by (device, le) (rate("
+                        + PrometheusText.LATENCY + "_bucket"));
+    }
+
     @Test
     public void servesOnTheLoopbackAndStopsWhenThePortIsZero() throws Exception {
         MetricsEndpoint endpoint = new MetricsEndpoint(core(Map.of(0, List.of(counters(5, 20480, 0)))));
