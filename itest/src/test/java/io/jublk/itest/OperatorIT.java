@@ -121,7 +121,7 @@ public class OperatorIT {
         String pub = Files.readString(Path.of(key + ".pub")).trim().split(" ")[1];
         Path keys = Path.of(System.getProperty("karaf.etc", System.getProperty("karaf.home") + "/etc"), "keys.properties");
         Files.writeString(keys, "\nviewer = " + pub + ",_g_:viewergroup\n", StandardOpenOption.APPEND);
-        awaitSsh();
+        PlatformIT.awaitSshServer();
         String roles = ssh(key, "jaas:whoami -r");
         assertTrue(roles, roles.contains("viewer") && !roles.contains("admin"));
         for (String cmd : List.of("ublk:targets", "ublk:list", "ublk:list --json", "ublk:features", "ublk:stat -l")) {
@@ -204,18 +204,6 @@ public class OperatorIT {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode());
         return r.body();
-    }
-
-    private static void awaitSsh() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);
-        while (System.nanoTime() < deadline) {
-            try (java.net.Socket s = new java.net.Socket("127.0.0.1", 8101)) {
-                return;
-            } catch (java.io.IOException notYet) {
-                Thread.sleep(1000);
-            }
-        }
-        throw new AssertionError("Karaf's ssh server did not listen on port 8101");
     }
 
     /** One command over ssh as the viewer; its output (a refused command's too), without ANSI colours. */
