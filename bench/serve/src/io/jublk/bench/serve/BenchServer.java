@@ -29,7 +29,7 @@ import java.util.concurrent.CountDownLatch;
  * {@code -t} is how data moves (the console's {@code --no-zero-copy} / {@code --user-copy}); the
  * {@code --} options are the target's. {@code -m FILE}: the file is watched (every 100 ms); {@code on} or
  * {@code off} in it switches the queues' request counting as the core's {@code metrics} key does,
- * {@code stat} writes the device's counters to {@code FILE.stat} (bench/metrics uses both).
+ * {@code stat N} (a new N each time) writes the device's counters to {@code FILE.stat} (bench/metrics uses both).
  * <pre>
  * </pre>
  */
@@ -98,7 +98,7 @@ public final class BenchServer {
         deleted.await();
     }
 
-    /** Follows {@code file}: "on"/"off" switch counting, "stat" writes the counters to FILE.stat once. */
+    /** Follows {@code file}: "on"/"off" switch counting, "stat N" writes the counters to FILE.stat. */
     private static void watch(java.nio.file.Path file, UblkDevice device) {
         java.nio.file.Path stat = java.nio.file.Path.of(file + ".stat");
         Thread.ofPlatform().daemon(true).name("bench-metrics-switch").start(() -> {
@@ -111,7 +111,7 @@ public final class BenchServer {
                         continue;
                     }
                     last = now;
-                    switch (now) {
+                    switch (now.split(" ")[0]) { // "stat N": a fresh N each time, so each is seen
                         case "on", "off" -> device.enableCounters(now.equals("on"));
                         case "stat" -> {
                             io.jublk.core.device.IoCounters c = io.jublk.core.device.IoCounters.sum(device.counters());
