@@ -11,6 +11,11 @@ import java.lang.invoke.VarHandle;
  * thread only ({@link #arrived}, {@link #committed}: no allocation, no lock, no fence); read from any thread
  * with {@link #read}, each number as it was at some moment (opaque reads: never torn, maybe a request behind).
  * Switched off ({@link #enable}), the queue thread skips all of it, the clock too.
+ *
+ * <p>The clock is read once a loop turn, not once a request (under TCG a clock read costs as much as a tenth
+ * of a request): a request arrives when the turn that reaped its fetch began ({@link #turnStarted}), and is
+ * committed when the turn that queued its commit ends and submits it ({@link #turnEnded}), which is when the
+ * kernel sees the commit. Its latency goes into the histogram then.
  */
 public final class QueueCounters {
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(long[].class);
@@ -28,10 +33,44 @@ public final class QueueCounters {
     private final long[] counts = new long[LENGTH];
     /** System.nanoTime() of each tag's request's arrival; queue thread only. */
     private final long[] arrivedAt;
+    /** Tags committed in this turn whose latency is still to be recorded, and how many. */
+    private final int[] committedTags;
+    private int committedCount;
+    /** The clock at the start of this turn, read at its first arrival; 0: not read yet. */
+    private long turnStart;
     private volatile boolean enabled = true;
 
     QueueCounters(int depth) {
         arrivedAt = new long[depth];
+        committedTags = new int[depth];
+    }
+
+    /** The queue thread woke up with completions: a new turn (its clock is read at its first arrival). */
+    void turnStarted() {
+        turnStart = 0;
+    }
+
+    /**
+     * The queue thread is about to submit what this turn queued: the commits go to the kernel now, and
+     * their latencies into the histogram.
+     */
+    void turnEnded() {
+        int n = committedCount;
+        if (n == 0) {
+            return;
+        }
+        committedCount = 0;
+        long now = System.nanoTime();
+        long sum = counts[LATENCY_SUM_NANOS];
+        for (int i = 0; i < n; i++) {
+            int tag = committedTags[i];
+            long nanos = now - arrivedAt[tag];
+            arrivedAt[tag] = 0;
+            int bucket = LATENCY + LatencyHistogram.bucket(nanos);
+            SLOT.setOpaque(counts, bucket, counts[bucket] + 1);
+            sum += nanos;
+        }
+        SLOT.setOpaque(counts, LATENCY_SUM_NANOS, sum);
     }
 
     /** Counting on or off (the core's {@code metrics} key); any thread, seen by the queue thread soon after. */
@@ -42,7 +81,14 @@ public final class QueueCounters {
     /** The kernel handed the queue thread {@code tag}'s request. */
     void arrived(int tag) {
         if (enabled) {
-            arrivedAt[tag] = System.nanoTime() | 1; // never 0: 0 means "not counted"
+            if (arrivedAt[tag] != 0) {
+                // its last commit went out early (a mid-turn submit) and it is back in the same turn: time it now
+                turnEnded();
+            }
+            if (turnStart == 0) {
+                turnStart = System.nanoTime() | 1; // never 0: 0 means "not counted"
+            }
+            arrivedAt[tag] = turnStart;
             SLOT.setOpaque(counts, ARRIVALS, counts[ARRIVALS] + 1);
         }
     }
@@ -55,13 +101,14 @@ public final class QueueCounters {
         boolean on = enabled;
         long started = arrivedAt[tag];
         if (started != 0) { // 0: it arrived while counting was off; it leaves the in-flight count all the same
-            arrivedAt[tag] = 0;
             SLOT.setOpaque(counts, COMMITS, counts[COMMITS] + 1);
             if (on) {
-                long nanos = System.nanoTime() - started;
-                int bucket = LATENCY + LatencyHistogram.bucket(nanos);
-                SLOT.setOpaque(counts, bucket, counts[bucket] + 1);
-                SLOT.setOpaque(counts, LATENCY_SUM_NANOS, counts[LATENCY_SUM_NANOS] + nanos);
+                if (committedCount == committedTags.length) {
+                    turnEnded(); // cannot happen (a tag is pending once), but never an exception on this thread
+                }
+                committedTags[committedCount++] = tag; // timed when the turn ends
+            } else {
+                arrivedAt[tag] = 0;
             }
         }
         if (!on) {

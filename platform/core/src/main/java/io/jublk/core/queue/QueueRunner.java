@@ -315,11 +315,13 @@ public final class QueueRunner implements Runnable, CompletionHandler {
 
     private void serve() throws ErrnoException {
         while (aborted < spec.depth()) {
+            counters.turnEnded(); // what this turn committed goes to the kernel now
             if (tags.withTarget == 0 && (releaseRequested || (stopRequested && tags.held == 0))) {
                 ring.submit(); // the last commits: dropping them would fail served requests on recovery
                 return;
             }
             ring.submitAndWait(1);
+            counters.turnStarted();
             ring.drain(this);
             channel.deliver(this);
             takeCompletions();

@@ -121,6 +121,35 @@ public class QueueCountersTest {
         return c;
     }
 
+    /**
+     * The clock is read once a turn: requests of one turn arrive at its start and are committed at its end;
+     * a tag back in the same turn (its commit went out early) is timed at once, nothing is lost or counted twice.
+     */
+    @Test
+    public void latencyByTurns() throws Exception {
+        QueueCounters counters = new QueueCounters(4);
+        counters.turnStarted();
+        counters.arrived(0);
+        counters.arrived(1);
+        Thread.sleep(20);
+        counters.committed(0, IoOperation.READ, 4096);
+        counters.turnEnded(); // tag 0: about 20 ms
+        counters.turnStarted();
+        counters.committed(1, IoOperation.WRITE, 4096); // held over a turn
+        counters.arrived(0); // tag 0 is back
+        counters.committed(0, IoOperation.READ, 4096);
+        assertEquals(1, new IoCounters(counters.read()).latencyCount()); // the turn's commits wait for its end
+        counters.arrived(0); // and back again in the same turn: the pending latencies are recorded first
+        assertEquals(3, new IoCounters(counters.read()).latencyCount());
+        counters.turnEnded();
+        IoCounters c = new IoCounters(counters.read());
+        assertEquals(3, c.latencyCount());
+        assertEquals(4, c.requests(IoOperation.READ) + c.requests(IoOperation.WRITE) + 1); // tag 0 still out
+        assertEquals(1, c.inFlight());
+        assertTrue("two of about 20 ms: " + c.latencySumNanos(), c.latencySumNanos() >= 40_000_000L);
+        assertTrue("p50 about 20 ms: " + c.latencyPercentileNanos(0.5), c.latencyPercentileNanos(0.5) >= 15_000_000L);
+    }
+
     /** The hot path's share: counting a request allocates nothing (measured on this thread, after warm-up). */
     @Test
     public void countingAllocatesNothing() {
@@ -129,12 +158,20 @@ public class QueueCountersTest {
                 (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         IoOperation[] ops = IoOperation.values();
         for (int i = 0; i < 300_000; i++) {
+            if ((i & 7) == 0) {
+                counters.turnEnded();
+                counters.turnStarted();
+            }
             counters.arrived(i & 63);
             counters.committed(i & 63, ops[i % ops.length], (i % 7) - 2);
         }
         threads.getCurrentThreadAllocatedBytes(); // its own first-call set-up is not the counters'
         long before = threads.getCurrentThreadAllocatedBytes();
         for (int i = 0; i < 1_000_000; i++) {
+            if ((i & 7) == 0) {
+                counters.turnEnded();
+                counters.turnStarted();
+            }
             counters.arrived(i & 63);
             counters.committed(i & 63, ops[i % ops.length], (i % 7) - 2);
         }
