@@ -19,20 +19,22 @@ import java.util.TreeSet;
  * failAfterSeconds = 0          # how long requests are held without a target before EIO; 0: for ever
  * recordFolder = ${karaf.data}/jublk/devices   # read at start only
  * metricsPort = 0              # Prometheus text at http://127.0.0.1:PORT/metrics; 0: off
+ * metrics = true               # count requests and their latency on the queue threads; false: counters stand still
  * </pre>
  *
  * @param recordFolder where device records live; null for the default ({@code <karaf.data>/jublk/devices})
  * @param metricsPort  the loopback port of the Prometheus endpoint ({@link MetricsEndpoint}); 0: none
+ * @param metrics      whether the queue threads count requests and time them (applies to running devices too)
  */
 public record CoreConfig(RecoveryMode recovery, int queues, int depth, Duration drainLimit, HoldPolicy hold,
-                         Path recordFolder, int metricsPort) {
+                         Path recordFolder, int metricsPort, boolean metrics) {
     /** The PID of the core's configuration. */
     public static final String PID = "io.jublk.core";
     public static final CoreConfig DEFAULT = new CoreConfig(RecoveryMode.REISSUE, DeviceSpec.DEFAULT_QUEUES,
-            DeviceSpec.DEFAULT_DEPTH, Duration.ofSeconds(10), HoldPolicy.DEFAULT, null, 0);
+            DeviceSpec.DEFAULT_DEPTH, Duration.ofSeconds(10), HoldPolicy.DEFAULT, null, 0, true);
     static final long MAX_DRAIN_SECONDS = 3600;
     private static final Set<String> KEYS = Set.of("recovery", "queues", "depth", "drainLimitSeconds",
-            "targetTimeoutSeconds", "failAfterSeconds", "recordFolder", "metricsPort");
+            "targetTimeoutSeconds", "failAfterSeconds", "recordFolder", "metricsPort", "metrics");
 
     public CoreConfig {
         if (drainLimit.isNegative() || drainLimit.isZero() || drainLimit.toSeconds() > MAX_DRAIN_SECONDS) {
@@ -42,7 +44,7 @@ public record CoreConfig(RecoveryMode recovery, int queues, int depth, Duration 
 
     /** These defaults with another recovery mode. */
     public CoreConfig withRecovery(RecoveryMode mode) {
-        return new CoreConfig(mode, queues, depth, drainLimit, hold, recordFolder, metricsPort);
+        return new CoreConfig(mode, queues, depth, drainLimit, hold, recordFolder, metricsPort, metrics);
     }
 
     /**
@@ -76,7 +78,8 @@ public record CoreConfig(RecoveryMode recovery, int queues, int depth, Duration 
                 Duration.ofSeconds(number(properties, "drainLimitSeconds", 1, MAX_DRAIN_SECONDS,
                         d.drainLimit().toSeconds())),
                 hold, folder == null ? null : folder(text("recordFolder", folder)),
-                (int) number(properties, "metricsPort", 0, 65535, d.metricsPort()));
+                (int) number(properties, "metricsPort", 0, 65535, d.metricsPort()),
+                flag(properties, "metrics", d.metrics()));
     }
 
     static long number(Map<String, ?> properties, String key, long min, long max, long absent) {
@@ -96,6 +99,20 @@ public record CoreConfig(RecoveryMode recovery, int queues, int depth, Duration 
             throw new IllegalArgumentException(key + " must be " + min + ".." + max + ", not " + n);
         }
         return n;
+    }
+
+    static boolean flag(Map<String, ?> properties, String key, boolean absent) {
+        Object value = properties.get(key);
+        if (value == null) {
+            return absent;
+        }
+        if (value instanceof Boolean b) {
+            return b;
+        }
+        if (value instanceof String s && (s.strip().equals("true") || s.strip().equals("false"))) {
+            return Boolean.parseBoolean(s.strip());
+        }
+        throw new IllegalArgumentException(key + " must be true or false, not '" + value + "'");
     }
 
     private static String text(String key, Object value) {

@@ -85,6 +85,14 @@ public class DeviceManager implements UblkService {
     void modified(Map<String, Object> properties) {
         CoreConfig before = config;
         config = configured(properties, before);
+        if (config.metrics() != before.metrics()) {
+            for (ManagedDevice m : snapshot()) {
+                UblkDevice device = m.device;
+                if (device != null) {
+                    device.enableCounters(config.metrics());
+                }
+            }
+        }
         if (config != before && !java.util.Objects.equals(config.recordFolder(), before.recordFolder())) {
             LOG.info("{}: the new recordFolder applies at the next start; records stay in {}", CoreConfig.PID,
                     registry);
@@ -409,6 +417,7 @@ public class DeviceManager implements UblkService {
                     backOff(m);
                     return;
                 }
+                m.targetSwaps++; // under m's monitor
                 m.serving(m.device, factory);
                 return;
             }
@@ -416,6 +425,8 @@ public class DeviceManager implements UblkService {
             m.state = ServiceState.RECOVERING;
             try (ControlClient control = ControlClient.open()) {
                 m.device = UblkDevice.recover(control, m.record.toSpec(), target, failures);
+                m.device.enableCounters(config.metrics());
+                m.recoveries++; // under m's monitor
                 m.serving(m.device, factory);
                 startRecovery.settled(m.id(), true);
             } catch (IOException | RuntimeException e) {
@@ -473,6 +484,7 @@ public class DeviceManager implements UblkService {
                 DeviceRecord record = record(spec, added);
                 record.writeTo(registry);
                 ManagedDevice m = new ManagedDevice(record, ServiceState.SERVING, null);
+                served.enableCounters(config.metrics());
                 m.serving(served, factory);
                 synchronized (devices) {
                     if (devices.putIfAbsent(added.devId(), m) != null) {
@@ -607,6 +619,15 @@ public class DeviceManager implements UblkService {
         for (ManagedDevice m : snapshot()) {
             UblkDevice device = m.device;
             out.put(m.id(), device == null ? List.of() : device.counters());
+        }
+        return out;
+    }
+
+    @Override
+    public Map<Integer, DeviceEvents> events() {
+        Map<Integer, DeviceEvents> out = new TreeMap<>();
+        for (ManagedDevice m : snapshot()) {
+            out.put(m.id(), new DeviceEvents(m.targetSwaps, m.recoveries));
         }
         return out;
     }
