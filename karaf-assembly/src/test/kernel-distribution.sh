@@ -15,6 +15,8 @@
 #    target's in the page cache, the qcow2 target's data and the metadata it depends on too), so a kill -9
 #    loses nothing acknowledged. The qcow2 image's first half is also written and flushed before the kill
 #    and verified after it; qemu-img check finds the image as the kill left it consistent.
+#    A device declared in etc/io.jublk.device-kd.cfg is made when the file appears, recovered after the
+#    kill like the recorded ones, and deleted when the file goes.
 #    A third device, ext4 on another qcow2 image, stays mounted across the kill: files written with
 #    O_DIRECT just before it (acknowledged, no flush, journal commit held off) read back after the
 #    recovery, and fsck -n finds the file system clean.
@@ -254,6 +256,13 @@ check_listing "${qid}" 2 qcow2
 check "list ${qid}: flags `field flags` have USER_RECOVERY and USER_RECOVERY_REISSUE" \
     grep -q 'flags 0x[0-9a-f]* \[.*USER_RECOVERY USER_RECOVERY_REISSUE ' "${work}/listing"
 
+# a declared device (etc/io.jublk.device-NAME.cfg, issue 18), as /etc/fstab declares a mount: made when the
+# file appears, and after the kill -9 taken over again by the next container like any recorded device
+did=47
+printf 'id = %s\ntype = null\noption.size = 16M\n' "${did}" > "${home}/etc/io.jublk.device-kd.cfg"
+for i in `seq 1 120`; do served "${did}" && break; sleep 1; done
+check "the device declared in etc/io.jublk.device-kd.cfg is made and LIVE: dev ${did}" served "${did}"
+
 # ext4 on a qcow2 device that stays mounted across the kill (as a user's file system would)
 fimg="${work}/fs.qcow2"
 client ublk:qcow2-create -s 128M "${fimg}" >/dev/null
@@ -315,7 +324,7 @@ check "... its target line from the record: `printf '%s\n' "${out}" | grep targe
 check "... and polling started no container" [ -z "`server_pid`" ]
 run recover -n "${qid}"
 check "ublk recover -n ${qid} starts the container and serves the device: exit ${rc} ${err}" [ "${rc}" = 0 ]
-for dev in "${id}" "${qid}" "${fid}" ${rid}; do
+for dev in "${id}" "${qid}" "${fid}" "${did}" ${rid}; do
     for i in `seq 1 300`; do served "${dev}" && break; sleep 1; done
     check "device ${dev} is served and LIVE again, `expr \`date +%s\` - ${killed_at}` s after the kill" served "${dev}"
 done
@@ -375,6 +384,9 @@ check "ublk:qcow2-check agrees: no corruption" \
     sh -c '! printf "%s\n" "$0" | grep -qi "corruption\|error executing"' "${out}"
 printf '%s\n' "${out}" | sed 's/^/# /'
 client ublk:del -n "${id}" >/dev/null
+rm -f "${home}/etc/io.jublk.device-kd.cfg"
+for i in `seq 1 60`; do [ -e "/dev/ublkb${did}" ] || break; sleep 1; done
+check "the declared device ${did} is deleted when its file goes" [ ! -e "/dev/ublkb${did}" ]
 [ -z "${rid}" ] || rbd_del
 check "the records are gone with the devices" \
     sh -c '[ ! -e "$0/${1}.json" ] && [ ! -e "$0/${2}.json" ]' "${home}/data/jublk/devices" "${id}" "${qid}"
