@@ -1,4 +1,4 @@
-# Sourced by the bench run scripts on the host: builds the core, the null, loop and qcow2 targets and the
+# Sourced by the bench run scripts on the host: builds the core, the null, loop, qcow2 and rbd targets and the
 # plain-JVM device server (bench/serve), and sets SERVER_CP to its class path.
 # BENCH_MVN_ARGS adds Maven arguments (e.g. -o -Dmaven.repo.local=...); BENCH_SKIP_BUILD=1 reuses the last build.
 
@@ -11,7 +11,7 @@ build_server() {
         echo "== building core, targets and bench/serve"
         # Maven on JDK 25 warns about its own use of sun.misc.Unsafe: keep only real output
         (cd "$bench_root" && MAVEN_OPTS="${MAVEN_OPTS:---sun-misc-unsafe-memory-access=allow}" \
-            mvn -B -q -Dstyle.color=never ${BENCH_MVN_ARGS:-} -pl bundles/target-null,bundles/target-loop,bundles/target-qcow2 -am \
+            mvn -B -q -Dstyle.color=never ${BENCH_MVN_ARGS:-} -pl bundles/target-null,bundles/target-loop,bundles/target-qcow2,bundles/target-rbd -am \
             package dependency:build-classpath -DskipTests -DskipITs -Dmdep.includeScope=test \
             -Dmdep.outputFile=target/deps.cp) 2>&1 | grep -v -e 'WARNING: .*Unsafe' -e 'WARNING: Please consider' \
             -e 'WARNING: sun.misc.Unsafe' -e $'^\e\\[0m\\(\e\\[0m\\)*$' || true
@@ -28,5 +28,5 @@ build_server() {
 server_cp_without_bench() {
     local b=$bench_root/bundles
     # the qcow2 target's class path holds everything the loop target's does, and aircompressor
-    echo "$b/target-null/target/classes:$b/target-loop/target/classes:$b/target-qcow2/target/classes:$(cat "$b/target-qcow2/target/deps.cp")"
+    echo "$b/target-null/target/classes:$b/target-loop/target/classes:$b/target-qcow2/target/classes:$b/target-rbd/target/classes:$(cat "$b/target-qcow2/target/deps.cp")"
 }

@@ -70,15 +70,19 @@ fio_run() {
         printf "%d %d\n", iops, kib * 1024 / bs }' <<<"$out"
 }
 
-# jublk_fio DEV RW BS QD SECONDS : like fio_run, and appends the server's CPU microseconds per I/O
-jublk_fio() {
-    local before after out
-    before=$(cpu_ticks "$server_pid")
+# cpu_fio PID DEV RW BS QD SECONDS : like fio_run, and appends process PID's CPU microseconds per I/O
+cpu_fio() {
+    local pid=$1 before after out
+    shift
+    before=$(cpu_ticks "$pid")
     out=$(fio_run "$@") || return 1
-    after=$(cpu_ticks "$server_pid")
+    after=$(cpu_ticks "$pid")
     set -- $out
     awk -v i="$1" -v n="$2" -v t=$((after - before)) -v hz="$CLK_TCK" 'BEGIN { printf "%d %d %.1f\n", i, n, t * 1e6 / hz / (n ? n : 1) }'
 }
+
+# jublk_fio DEV RW BS QD SECONDS : like fio_run, and appends the jublk server's CPU microseconds per I/O
+jublk_fio() { cpu_fio "$server_pid" "$@"; }
 
 no_scheduler() { # DEV... : no I/O scheduler, as the reference servers' benches do
     local d

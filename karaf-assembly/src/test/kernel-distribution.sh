@@ -15,15 +15,25 @@
 #    target's in the page cache, the qcow2 target's data and the metadata it depends on too), so a kill -9
 #    loses nothing acknowledged. The qcow2 image's first half is also written and flushed before the kill
 #    and verified after it; qemu-img check finds the image as the kill left it consistent.
+#    A device declared in etc/io.jublk.device-kd.cfg is made when the file appears, recovered after the
+#    kill like the recorded ones, and deleted when the file goes.
 #    A third device, ext4 on another qcow2 image, stays mounted across the kill: files written with
 #    O_DIRECT just before it (acknowledged, no flush, journal commit held off) read back after the
 #    recovery, and fsck -n finds the file system clean.
+# 3. The rbd target (kernel-distribution-rbd.sh), against a Ceph cluster the guest starts while the container
+#    boots: bin/ublk add -t rbd, list, refusals; fio --verify=crc32c through a bundle:update of the rbd target
+#    and a bundle:restart of the core, then through the kill -9 of part 2 (the dead container's lock broken and
+#    its client blocklisted); after each, rbd export holds what fio wrote; ublk del releases the lock.
+# 4. The package's systemd unit, run as systemd would (src/test/unitlib.sh; the VM has no systemd): a loop
+#    device with recovery and a pattern on it kept across "systemctl restart" (the server stopped by the unit's
+#    KillSignal, ExecStart started with the unit's limits and OOM score): the same id, LIVE again, the pattern
+#    intact; "systemctl stop" ends the server cleanly and leaves the device QUIESCED; del without a server.
 # Usage: kernel-distribution.sh [DISTRIBUTION.tar.gz]
 test_name=kernel-distribution
 here=`cd "$(dirname "$0")" && pwd`
 . "${here}/testlib.sh"
 [ -e /dev/ublk-control ] || { echo "${test_name}: no ublk driver on this machine (run it in vm/run)" >&2; exit 2; }
-for tool in fio qemu-img blockdev; do
+for tool in fio qemu-img blockdev rbd ceph-mon ceph-osd; do
     command -v "${tool}" >/dev/null || { echo "${test_name}: ${tool} is not installed" >&2; exit 2; }
 done
 
@@ -32,6 +42,8 @@ JUBLK_START_TIMEOUT=900; export JUBLK_START_TIMEOUT # a Karaf boot under TCG on 
 # C1 only, as the Pax Exam tests do: under TCG a C2 compile costs more than it saves in a Karaf boot
 EXTRA_JAVA_OPTS="${EXTRA_JAVA_OPTS:--XX:TieredStopAtLevel=1}"; export EXTRA_JAVA_OPTS
 started_at=`date +%s`
+. "${here}/kernel-distribution-rbd.sh"
+rbd_start_cluster
 client() { # a console command over ssh, as bin/ublk sends it
     ssh -n -T -p 8101 -i "${home}/etc/admin.key" -o BatchMode=yes -o StrictHostKeyChecking=no \
         -o UserKnownHostsFile=/dev/null -o LogLevel=QUIET -o ConnectTimeout=5 karaf@127.0.0.1 "$*" 2>&1 | tr -d "\r"
@@ -117,6 +129,18 @@ load() {
     [ "${fio_rc}" = 0 ] || cat "${work}/load.out"
 }
 
+# The writers are held to 1000 IOPS so that, however fast the machine, they are still writing when the
+# container is killed 3 s after they start (32M of 4k writes: at least 8 s).
+verify_writer() { # verify_writer DEVICE SIZE OUT [OFFSET]: fio writes and verifies SIZE of DEVICE from OFFSET in the background
+    fio --name=verify --filename="$1" --rw=randwrite --bs=4k --offset="${4:-0}" --size="$2" --direct=1 \
+        --ioengine=io_uring --iodepth=32 --rate_iops=1000 --verify=crc32c --verify_fatal=1 --do_verify=1 \
+        --verify_state_save=0 > "$3" 2>&1 &
+}
+flushed() { # flushed DEVICE ["--verify_only --do_verify=1"]: fio 4k randwrite of the first 32M with crc32c, fsync; or its check
+    fio --name=flushed --filename="$1" --rw=randwrite --bs=4k --size=32M --direct=1 --ioengine=io_uring \
+        --iodepth=32 --verify=crc32c --verify_fatal=1 --do_verify=0 --end_fsync=1 --verify_state_save=0 $2 \
+        > "${work}/flushed.out" 2>&1
+}
 # without a container, list and features answer from the kernel and start none
 run features
 check "ublk features with no container: exit ${rc}, `printf '%s\n' "${out}" | head -n 1`" \
@@ -205,6 +229,14 @@ kill "${busy}" 2>/dev/null; wait "${busy}" 2>/dev/null
 check "no device left (/dev/ublkb*: `disks`)" [ "`disks`" = "${disks_at_start}" ]
 echo "# bin/ublk checks done after `elapsed`"
 
+# ---- 3. the rbd target: bin/ublk, a target bundle update, a core restart (its kill -9 is in part 2) ------
+rid=""
+if rbd_await_cluster && rbd_add; then
+    rbd_event swap "target bundle update" 0 "bundle:update jublk-target-rbd"
+    rbd_event core "core bundle restart" 16M "bundle:restart jublk-core"
+fi
+echo "# rbd before the kill done after `elapsed`"
+
 # ---- 2. kill -9 of the container during writes to a loop and a qcow2 device -----------------------------
 img="${work}/backing.img"
 truncate -s 64M "${img}"
@@ -224,6 +256,13 @@ check_listing "${qid}" 2 qcow2
 check "list ${qid}: flags `field flags` have USER_RECOVERY and USER_RECOVERY_REISSUE" \
     grep -q 'flags 0x[0-9a-f]* \[.*USER_RECOVERY USER_RECOVERY_REISSUE ' "${work}/listing"
 
+# a declared device (etc/io.jublk.device-NAME.cfg, issue 18), as /etc/fstab declares a mount: made when the
+# file appears, and after the kill -9 taken over again by the next container like any recorded device
+did=47
+printf 'id = %s\ntype = null\noption.size = 16M\n' "${did}" > "${home}/etc/io.jublk.device-kd.cfg"
+for i in `seq 1 120`; do served "${did}" && break; sleep 1; done
+check "the device declared in etc/io.jublk.device-kd.cfg is made and LIVE: dev ${did}" served "${did}"
+
 # ext4 on a qcow2 device that stays mounted across the kill (as a user's file system would)
 fimg="${work}/fs.qcow2"
 client ublk:qcow2-create -s 128M "${fimg}" >/dev/null
@@ -236,18 +275,6 @@ mkfs.ext4 -q -F "/dev/ublkb${fid}" > "${work}/mkfs.out" 2>&1 && mount -o commit=
 check "ext4 made and mounted on /dev/ublkb${fid} (journal commits held off): `head -c 200 "${work}/mkfs.out"`" \
     mountpoint -q "${mnt}"
 
-# The writers are held to 1000 IOPS so that, however fast the machine, they are still writing when the
-# container is killed 3 s after they start (32M of 4k writes: at least 8 s).
-verify_writer() { # verify_writer DEVICE SIZE OUT [OFFSET]: fio writes and verifies SIZE of DEVICE from OFFSET in the background
-    fio --name=verify --filename="$1" --rw=randwrite --bs=4k --offset="${4:-0}" --size="$2" --direct=1 \
-        --ioengine=io_uring --iodepth=32 --rate_iops=1000 --verify=crc32c --verify_fatal=1 --do_verify=1 \
-        --verify_state_save=0 > "$3" 2>&1 &
-}
-flushed() { # flushed DEVICE ["--verify_only --do_verify=1"]: fio 4k randwrite of the first 32M with crc32c, fsync; or its check
-    fio --name=flushed --filename="$1" --rw=randwrite --bs=4k --size=32M --direct=1 --ioengine=io_uring \
-        --iodepth=32 --verify=crc32c --verify_fatal=1 --do_verify=0 --end_fsync=1 --verify_state_save=0 $2 \
-        > "${work}/flushed.out" 2>&1
-}
 flushed "/dev/ublkb${qid}"
 fio_rc=$?
 check "fio wrote and flushed the qcow2 device's first 32M: exit ${fio_rc}" [ "${fio_rc}" = 0 ]
@@ -256,6 +283,10 @@ verify_writer "/dev/ublkb${id}" 32M "${work}/fio.out"
 fio_pid=$!
 verify_writer "/dev/ublkb${qid}" 32M "${work}/fio-qcow2.out" 32M
 qfio_pid=$!
+if [ -n "${rid}" ]; then
+    verify_writer "/dev/ublkb${rid}" "${rbd_writes}" "${work}/fio-rbd-kill.out" 32M
+    rfio_pid=$!
+fi
 for n in 1 2 3 4 5 6 7 8; do # acknowledged by the device, not flushed: the kill comes before any commit
     dd if=/dev/urandom of="${mnt}/file${n}" bs=1M count=2 oflag=direct status=none
 done
@@ -263,6 +294,8 @@ done
 sleep 3
 check "the loop fio is running when the container is killed" kill -0 "${fio_pid}"
 check "the qcow2 fio is running when the container is killed" kill -0 "${qfio_pid}"
+[ -z "${rid}" ] || check "the rbd fio is running when the container is killed" kill -0 "${rfio_pid}"
+[ -z "${rid}" ] || rbd_kill_owner
 pid=`server_pid`
 kill -9 "${pid}"
 killed_at=`date +%s`
@@ -291,7 +324,7 @@ check "... its target line from the record: `printf '%s\n' "${out}" | grep targe
 check "... and polling started no container" [ -z "`server_pid`" ]
 run recover -n "${qid}"
 check "ublk recover -n ${qid} starts the container and serves the device: exit ${rc} ${err}" [ "${rc}" = 0 ]
-for dev in "${id}" "${qid}" "${fid}"; do
+for dev in "${id}" "${qid}" "${fid}" "${did}" ${rid}; do
     for i in `seq 1 300`; do served "${dev}" && break; sleep 1; done
     check "device ${dev} is served and LIVE again, `expr \`date +%s\` - ${killed_at}` s after the kill" served "${dev}"
 done
@@ -311,6 +344,7 @@ for writer in "${fio_pid}:${work}/fio.out:loop" "${qfio_pid}:${work}/fio-qcow2.o
     echo "pause: kill -9 and restart of the container (${name}): `grep -E '^ +lat \((nsec|usec|msec)\): ' "${f}" \
         | sed 's/^ *//; s/, avg.*//' | paste -sd ';'`"
 done
+[ -z "${rid}" ] || rbd_after_kill 32M "${rfio_pid}"
 echo "# the qcow2 image: ${size_at_kill} bytes at the kill, `stat -c %s "${qimg}"` at the end"
 
 # the file system went on through the kill: its files are there, and it is clean once unmounted
@@ -350,7 +384,69 @@ check "ublk:qcow2-check agrees: no corruption" \
     sh -c '! printf "%s\n" "$0" | grep -qi "corruption\|error executing"' "${out}"
 printf '%s\n' "${out}" | sed 's/^/# /'
 client ublk:del -n "${id}" >/dev/null
+rm -f "${home}/etc/io.jublk.device-kd.cfg"
+for i in `seq 1 60`; do [ -e "/dev/ublkb${did}" ] || break; sleep 1; done
+check "the declared device ${did} is deleted when its file goes" [ ! -e "/dev/ublkb${did}" ]
+[ -z "${rid}" ] || rbd_del
 check "the records are gone with the devices" \
     sh -c '[ ! -e "$0/${1}.json" ] && [ ! -e "$0/${2}.json" ]' "${home}/data/jublk/devices" "${id}" "${qid}"
+echo "# kill -9 checks done after `elapsed`"
+
+# ---- 3. the systemd unit's commands: a device kept across a restart, as systemctl runs them ---------------------
+# The VM has no systemd as PID 1: unitlib.sh runs the package's unit file as systemd would (ExecStart in its own
+# session with the unit's environment, limits and OOM score; stop by KillSignal, SIGKILL after TimeoutStopSec).
+# "systemctl restart" is a stop and a start: the running server (boot 2, bin/start's) is stopped as the unit stops
+# its server, then the unit starts one (the third boot), which recovers the device; then "systemctl stop".
+. "${here}/unitlib.sh"
+deb=`ls -t "\`dirname "${dist}"\`"/jublk_*_all.deb 2>/dev/null | head -n 1`
+unit="${here}/../deb/jublk.service"
+if [ -n "${deb}" ] && mkdir -p "${work}/deb" \
+    && dpkg-deb --fsys-tarfile "${deb}" | tar -x -C "${work}/deb" ./lib/systemd/system/jublk.service; then
+    unit="${work}/deb/lib/systemd/system/jublk.service"
+else
+    echo "# no package next to the distribution: the unit of src/deb"
+fi
+check "the unit file (${unit}) has settings unitlib.sh runs: ExecStart=${unit_exec_start:-`sed -n 's/^ExecStart=//p' "${unit}"`}" unit_load "${unit}"
+uimg="${work}/unit.img"
+truncate -s 64M "${uimg}"
+run add -t loop -f "${uimg}" -r 1
+uid=`added_id`
+check "ublk add -t loop -f IMAGE -r 1, a device to keep: exit ${rc}, dev id ${uid} ${err}" \
+    sh -c '[ "$0" = 0 ] && [ -n "$1" ]' "${rc}" "${uid}"
+head -c 8M /dev/urandom > "${work}/pattern"
+dd if="${work}/pattern" of="/dev/ublkb${uid}" bs=1M oflag=direct status=none
+check "a pattern of 8M written to /dev/ublkb${uid} (exit $?)" [ $? = 0 ]
+state_of() { run list -n "$1"; printf '%s\n' "${out}" | awk '$1 == "max" && $2 == "rq" { print $9 }'; }
+old=`server_pid`
+unit_stop "${old}"
+check "systemctl restart, its stop: ${unit_kill_signal} ends the server ${old} within TimeoutStopSec=${unit_timeout} (SIGKILL needed: ${unit_killed})" \
+    sh -c '[ "$0" = no ] && [ -n "$1" ] && [ -z "$2" ]' "${unit_killed}" "${old}" "`server_pid`"
+check "device ${uid} waits QUIESCED in between: `state_of "${uid}"`" [ "`state_of "${uid}"`" = QUIESCED ]
+unit_log="${work}/unit.log"
+restarted_at=`date +%s`
+# as a drop-in would add them: C1 only and a writable HOME (see the top), nothing else of this shell's environment
+unit_start "${home}" HOME="${HOME}" EXTRA_JAVA_OPTS="${EXTRA_JAVA_OPTS}"
+for i in `seq 1 900`; do served "${uid}" && break; unit_alive "${unit_pid}" || break; sleep 1; done
+check "systemctl restart, its start: ExecStart serves device ${uid} again, LIVE, `expr \`date +%s\` - ${restarted_at}` s after the start" \
+    served "${uid}"
+[ -n "`server_pid`" ] || sed 's/^/# unit: /' "${unit_log}"
+listing "${uid}"
+check "list ${uid}: the same id, LIVE, daemon pid `field pid` the unit's main process ${unit_pid} (the JVM, karaf.pid `server_pid`)" \
+    [ "`field id`/`field state`/`field pid`/`server_pid`" = "${uid}/LIVE/${unit_pid}/${unit_pid}" ]
+check "the server has LimitMEMLOCK=${unit_memlock}: `grep 'Max locked memory' "/proc/${unit_pid}/limits"`" \
+    grep -q '^Max locked memory  *unlimited  *unlimited ' "/proc/${unit_pid}/limits"
+check "the server has LimitNOFILE=${unit_nofile}: `grep 'Max open files' "/proc/${unit_pid}/limits"`" \
+    grep -q "^Max open files  *${unit_nofile}  *${unit_nofile} " "/proc/${unit_pid}/limits"
+check "the server has OOMScoreAdjust=${unit_oom}: `cat "/proc/${unit_pid}/oom_score_adj"`" \
+    [ "`cat "/proc/${unit_pid}/oom_score_adj"`" = "${unit_oom}" ]
+dd if="/dev/ublkb${uid}" bs=1M count=8 iflag=direct status=none | cmp -s - "${work}/pattern"
+check "the pattern written before the restart reads back intact (cmp exit $?)" [ $? = 0 ]
+unit_stop
+check "systemctl stop: the main process ends as SuccessExitStatus=${unit_success} allows (exit ${unit_status}, SIGKILL needed: ${unit_killed})" \
+    [ "${unit_clean}/${unit_killed}" = yes/no ]
+check "device ${uid} is kept QUIESCED for the next start: `state_of "${uid}"`" [ "`state_of "${uid}"`" = QUIESCED ]
+run del -n "${uid}"
+check "ublk del -n ${uid} with no server: exit ${rc} ${err}, /dev/ublkb${uid} and its record gone" \
+    sh -c '[ "$0" = 0 ] && [ ! -e "/dev/ublkb$1" ] && [ ! -e "$2/$1.json" ]' "${rc}" "${uid}" "${home}/data/jublk/devices"
 echo "# done after `elapsed`"
 stop_and_report

@@ -11,7 +11,8 @@
 # /opt, /usr and /var, so nothing on this machine changes) and there: ublk list without a server, the
 # unit's ExecStart serving the ublk: commands, the server's data in /var/lib/jublk and its key in
 # /etc/jublk, bin/stop, dpkg --purge. Needs root, dpkg, unshare and ssh for the install part (skipped
-# otherwise), and a free port 8101. Prints "ok"/"not ok" lines and "N passed, N failed".
+# otherwise), and a free port 8101. In between, package-chroot.sh installs it with apt in a clean Debian
+# (debootstrap; skipped if the mirror is unreachable). Prints "ok"/"not ok" lines and "N passed, N failed".
 
 set -u
 here=`cd "$(dirname "$0")" && pwd`
@@ -61,6 +62,16 @@ if command -v systemd-analyze >/dev/null; then
     rm -f "${root}/lib/systemd/system/jublk-broken.service"
 else
     echo "# systemd-analyze not found: the unit is not verified"
+fi
+
+# ---- installed with apt, in a clean Debian (debootstrap) ---------------------------------------------------------
+"${here}/package-chroot.sh" "${deb}" "${work}/clean" > "${work}/clean.out" 2>&1
+grep -v '^[0-9]* passed, [0-9]* failed$' "${work}/clean.out"
+counts=`tail -n 1 "${work}/clean.out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p'`
+if [ -n "${counts}" ]; then
+    passed=$((passed + ${counts% *})); failed=$((failed + ${counts#* }))
+else
+    not_ok "package-chroot.sh ended without its tally"
 fi
 
 # ---- installed with dpkg, in a private mount namespace ----------------------------------------------------------

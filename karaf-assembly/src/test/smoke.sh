@@ -195,7 +195,8 @@ hex_port=`printf '%04X' "${metrics_port}"`
 maddrs=`cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -v p="${hex_port}" '$4 == "0A" { split($2, a, ":"); if (a[2] == p) print a[1] }' | sort -u | tr '\n' ' '`
 check "the metrics endpoint listens on loopback only (${maddrs})" \
     sh -c '[ -n "$0" ] && for a in $0; do case "$a" in 0100007F|0000000000000000FFFF00000100007F) ;; *) exit 1 ;; esac; done' "${maddrs}"
-served=`printf '%s\n' "${metrics}" | awk '$1 == "#" && $2 == "TYPE" { print $3 }' | sort -u`
+# a histogram's series are NAME_bucket, NAME_sum and NAME_count
+served=`printf '%s\n' "${metrics}" | awk '$1 == "#" && $2 == "TYPE" { print $3; if ($4 == "histogram") { print $3 "_bucket"; print $3 "_sum"; print $3 "_count" } }' | sort -u`
 asked=`grep -o 'jublk_[a-z_]*' "${home}/lib/jublk/grafana/jublk-dashboard.json" | sort -u`
 missing=`for n in ${asked}; do printf '%s\n' "${served}" | grep -qx "$n" || echo "$n"; done`
 check "every metric the Grafana dashboard asks for is served (${asked:-none found}; missing: ${missing:-none})" \

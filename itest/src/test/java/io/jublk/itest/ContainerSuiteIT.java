@@ -10,6 +10,7 @@ import org.junit.runners.Suite;
  * NoLostDeviceIT goes last: it restarts the core bundle.
  */
 @RunWith(Suite.class)
-@Suite.SuiteClasses({PlatformIT.class, DeviceConsoleIT.class, Qcow2ConsoleIT.class, NoLostDeviceIT.class})
+@Suite.SuiteClasses({PlatformIT.class, OperatorIT.class, DeviceConsoleIT.class, Qcow2ConsoleIT.class,
+        NoLostDeviceIT.class})
 public class ContainerSuiteIT {
 }

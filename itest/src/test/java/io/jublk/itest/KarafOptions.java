@@ -3,6 +3,7 @@ package io.jublk.itest;
 import static org.ops4j.pax.exam.CoreOptions.systemTimeout;
 import static org.ops4j.pax.exam.CoreOptions.vmOption;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.configureConsole;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.karafDistributionConfiguration;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.keepRuntimeFolder;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.logLevel;
@@ -36,7 +37,12 @@ final class KarafOptions {
             configureConsole().ignoreLocalConsole(),
             logLevel(LogLevel.INFO),
             systemTimeout(timeoutMillis),
-            vmOption("--enable-native-access=ALL-UNNAMED")));
+            vmOption("--enable-native-access=ALL-UNNAMED"),
+            // OperatorIT: the Prometheus endpoint, and a device declared before the container starts
+            editConfigurationFilePut("etc/io.jublk.core.cfg", "metricsPort", String.valueOf(OperatorIT.METRICS_PORT)),
+            editConfigurationFilePut(OperatorIT.DECLARED_FILE, "id", String.valueOf(OperatorIT.DECLARED_ID)),
+            editConfigurationFilePut(OperatorIT.DECLARED_FILE, "type", "null"),
+            editConfigurationFilePut(OperatorIT.DECLARED_FILE, "option.size", "64M")));
         // Extra JVM options for Karaf, e.g. C1 only under TCG, where compiling costs as much as running.
         for (String extra : System.getProperty("jublk.it.karaf.vmOptions", "").trim().split("\\s+")) {
             if (!extra.isEmpty()) {

@@ -106,7 +106,7 @@ public class PlatformIT {
     }
 
     /** Pax Exam starts tests once its probe is in; Karaf's ssh server may come up later (minutes, under TCG). */
-    private static void awaitSshServer() throws InterruptedException {
+    static void awaitSshServer() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);
         while (System.nanoTime() < deadline) {
             try (java.net.Socket s = new java.net.Socket("127.0.0.1", SSH_PORT)) {

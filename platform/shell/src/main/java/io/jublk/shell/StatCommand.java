@@ -1,5 +1,6 @@
 package io.jublk.shell;
 
+import io.jublk.core.device.DeviceEvents;
 import io.jublk.core.device.DeviceSpec;
 import io.jublk.core.device.IoCounters;
 import io.jublk.core.device.UblkService;
@@ -15,8 +16,9 @@ import org.apache.karaf.shell.api.console.CommandLine;
 import org.apache.karaf.shell.api.console.Session;
 
 /**
- * {@code ublk:stat [-n ID] [-i SECONDS [-c COUNT]]}: each served device's requests, bytes and errors: the totals
- * since its queues started, or, with -i, one iostat-like line per device per interval.
+ * {@code ublk:stat [-n ID] [-l] [-i SECONDS [-c COUNT]]}: each served device's requests, bytes, errors, requests
+ * in flight and held, target swaps and recoveries: the totals since its queues started, or, with -i, one
+ * iostat-like line per device per interval; -l adds latency percentiles (arrival to commit).
  */
 final class StatCommand extends UblkCommand {
     static final OptionSpec NUMBER = OptionSpec.value("number", "n", "ID", "only this device", false);
@@ -24,7 +26,9 @@ final class StatCommand extends UblkCommand {
             "a line per device every SECONDS, with rates over the interval (until interrupted, or -c)", false);
     static final OptionSpec COUNT = OptionSpec.value("count", "c", "COUNT", "with -i: stop after COUNT intervals",
             false);
-    static final List<OptionSpec> OPTIONS = List.of(NUMBER, INTERVAL, COUNT);
+    static final OptionSpec LATENCY = new OptionSpec("latency", "l", null,
+            "add latency percentiles in µs, from a request's arrival to its commit (over the interval with -i)", false);
+    static final List<OptionSpec> OPTIONS = List.of(NUMBER, INTERVAL, COUNT, LATENCY);
 
     StatCommand(UblkService ublk) {
         super(ublk, "stat", "Request counters of the ublk devices: totals, or rates every -i SECONDS", OPTIONS);
@@ -42,9 +46,12 @@ final class StatCommand extends UblkCommand {
         if (interval == 0 && given.containsKey(COUNT.name())) {
             throw new UsageException("-c COUNT needs -i SECONDS");
         }
+        boolean latency = given.containsKey(LATENCY.name());
         Map<Integer, IoCounters> before = devices(id);
         if (interval == 0) {
-            before.forEach((dev, c) -> out.println(totals(dev, c)));
+            Map<Integer, DeviceEvents> events = ublk.events();
+            before.forEach((dev, c) -> out.println(totals(dev, c, events.getOrDefault(dev, DeviceEvents.NONE))
+                    + (latency ? latency(c) : "")));
             return;
         }
         for (int i = 0; i < count; i++) {
@@ -55,7 +62,10 @@ final class StatCommand extends UblkCommand {
                 return; // ^C ends it quietly, as iostat
             }
             Map<Integer, IoCounters> now = devices(id);
-            now.forEach((dev, c) -> out.println(rates(dev, c, before.getOrDefault(dev, IoCounters.ZERO), interval)));
+            now.forEach((dev, c) -> {
+                IoCounters earlier = before.getOrDefault(dev, IoCounters.ZERO);
+                out.println(rates(dev, c, earlier, interval) + (latency ? latency(c.since(earlier)) : ""));
+            });
             out.flush();
             before.clear();
             before.putAll(now);
@@ -75,8 +85,11 @@ final class StatCommand extends UblkCommand {
         return out;
     }
 
-    /** {@code dev 0: read 12 (49152 bytes) write 3 (12288 bytes) flush 1 discard 0 write-zeroes 0 errors 0}. */
-    static String totals(int dev, IoCounters c) {
+    /**
+     * {@code dev 0: read 12 (49152 bytes) write 3 (12288 bytes) flush 1 discard 0 write-zeroes 0 errors 0
+     * in-flight 0 held 0 swaps 0 recoveries 0}.
+     */
+    static String totals(int dev, IoCounters c, DeviceEvents events) {
         StringBuilder b = new StringBuilder("dev ").append(dev).append(':');
         for (IoOperation op : IoOperation.values()) {
             b.append(' ').append(name(op)).append(' ').append(c.requests(op));
@@ -84,7 +97,17 @@ final class StatCommand extends UblkCommand {
                 b.append(" (").append(c.bytes(op)).append(" bytes)");
             }
         }
-        return b.append(" errors ").append(c.errors()).toString();
+        return b.append(" errors ").append(c.errors()).append(" in-flight ").append(c.inFlight())
+                .append(" held ").append(c.held()).append(" swaps ").append(events.targetSwaps())
+                .append(" recoveries ").append(events.recoveries()).toString();
+    }
+
+    /** {@code  lat-us p50 12.3 p90 20.1 p99 80.0 p99.9 120.5 (n 1000)}: from the histogram's buckets. */
+    static String latency(IoCounters c) {
+        return String.format(Locale.ROOT, " lat-us p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f (n %d)",
+                c.latencyPercentileNanos(0.5) / 1000.0, c.latencyPercentileNanos(0.9) / 1000.0,
+                c.latencyPercentileNanos(0.99) / 1000.0, c.latencyPercentileNanos(0.999) / 1000.0,
+                c.latencyCount());
     }
 
     /** {@code dev 0: r/s 100.0 rkB/s 400.0 w/s ... errors 0} over {@code seconds}. */
@@ -97,8 +120,10 @@ final class StatCommand extends UblkCommand {
         long f = now.requests(IoOperation.FLUSH) - before.requests(IoOperation.FLUSH);
         long d = now.requests(IoOperation.DISCARD) + now.requests(IoOperation.WRITE_ZEROES)
                 - before.requests(IoOperation.DISCARD) - before.requests(IoOperation.WRITE_ZEROES);
-        return String.format(Locale.ROOT, "dev %d: r/s %.1f rkB/s %.1f w/s %.1f wkB/s %.1f f/s %.1f d/s %.1f errors %d",
-                dev, r / s, rb / 1024.0 / s, w / s, wb / 1024.0 / s, f / s, d / s, now.errors() - before.errors());
+        return String.format(Locale.ROOT,
+                "dev %d: r/s %.1f rkB/s %.1f w/s %.1f wkB/s %.1f f/s %.1f d/s %.1f errors %d in-flight %d held %d",
+                dev, r / s, rb / 1024.0 / s, w / s, wb / 1024.0 / s, f / s, d / s, now.errors() - before.errors(),
+                now.inFlight(), now.held());
     }
 
     private static String name(IoOperation op) {
@@ -108,9 +133,11 @@ final class StatCommand extends UblkCommand {
     @Override
     String help(List<String> args) {
         return help("Prints each served device's request counters since its queues started (a line a device):"
-                + " requests by operation, bytes read and written, errors. With -i SECONDS, a line per device every"
-                + " interval with the rates over it, until interrupted or -c COUNT intervals.",
-                "ublk:stat [-n ID] [-i SECONDS [-c COUNT]]");
+                + " requests by operation, bytes read and written, errors, requests in flight and held now, target"
+                + " swaps and recoveries. With -i SECONDS, a line per device every interval with the rates over it,"
+                + " until interrupted or -c COUNT intervals. -l adds latency percentiles (µs from a request's"
+                + " arrival to its commit; log-linear buckets, within 25 %).",
+                "ublk:stat [-n ID] [-l] [-i SECONDS [-c COUNT]]");
     }
 
     @Override

@@ -31,6 +31,14 @@ final class FakeUblk implements UblkService {
     final List<DeviceStatus> served = new ArrayList<>();
     final List<DeviceStatus> unserved = new ArrayList<>();
     final List<DeviceSpec> added = new ArrayList<>();
+    /** What events() answers, by device. */
+    final Map<Integer, io.jublk.core.device.DeviceEvents> events = new java.util.TreeMap<>();
+
+    @Override
+    public Map<Integer, io.jublk.core.device.DeviceEvents> events() {
+        return events;
+    }
+
     /** What counters() answers, by device. */
     final Map<Integer, List<io.jublk.core.device.IoCounters>> counters = new java.util.TreeMap<>();
 

@@ -4,6 +4,7 @@ import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertTrue;
 
 import io.jublk.target.qcow2.image.Qemu;
+import io.jublk.target.qcow2.image.QemuFolder;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.foreign.Arena;
@@ -16,7 +17,6 @@ import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.junit.Rule;
 import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 
 /**
  * A real kill -9 of a process writing through a qcow2 queue (no ublk: the queue on a ring, as the device's
@@ -28,12 +28,11 @@ public class KilledWriterTest {
     private static final long SIZE = 64 << 20;
 
     @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
+    public QemuFolder tmp = new QemuFolder();
 
     @Test
     public void everyAcknowledgedWriteSurvivesAKill() throws Exception {
-        Qemu.assumeInstalled();
-        Path dir = tmp.getRoot().toPath();
+        Path dir = tmp.path();
         Path img = dir.resolve("killed.qcow2");
         Qemu.img("create", "-f", "qcow2", "-o", "cluster_size=64k", img.toString(), String.valueOf(SIZE));
         String javaBin = ProcessHandle.current().info().command().orElse("java");

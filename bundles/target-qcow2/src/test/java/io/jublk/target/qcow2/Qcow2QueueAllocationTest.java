@@ -7,6 +7,7 @@ import io.jublk.target.IoOperation;
 import io.jublk.target.TargetOptions;
 import io.jublk.target.TargetQueue;
 import io.jublk.target.qcow2.image.Qemu;
+import io.jublk.target.qcow2.image.QemuFolder;
 import io.jublk.testkit.RingHarness;
 import io.jublk.uring.CompletionHandler;
 import java.lang.management.ManagementFactory;
@@ -14,7 +15,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.Rule;
 import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 
 /**
  * The qcow2 queue's direct path (mapping through the L2 cache, SQEs, completions, complete) and FLUSH
@@ -26,12 +26,11 @@ public class Qcow2QueueAllocationTest {
     private static final int ROUNDS = 4000;
 
     @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
+    public QemuFolder tmp = new QemuFolder();
 
     @Test
     public void directReadsWritesAndFlushesDoNotAllocate() throws Exception {
-        Qemu.assumeInstalled();
-        Path img = tmp.getRoot().toPath().resolve("alloc.qcow2");
+        Path img = tmp.resolve("alloc.qcow2");
         // 4 KiB clusters: a 64 MiB disk spans 32 L2 tables, so mapping walks the cache, not one table
         Qemu.img("create", "-f", "qcow2", "-o", "preallocation=metadata,cluster_size=4k", img.toString(), "64M");
         try (RingHarness harness = new RingHarness();

@@ -12,6 +12,7 @@ import io.jublk.target.TargetException;
 import io.jublk.target.TargetOptions;
 import io.jublk.target.TargetQueue;
 import io.jublk.target.qcow2.image.Qemu;
+import io.jublk.target.qcow2.image.QemuFolder;
 import io.jublk.testkit.RingHarness;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -22,24 +23,15 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 
 /** The qcow2 target's queues driven through real io_uring rings (no ublk): data, geometry, errors. */
 public class Qcow2TargetTest {
     private static final int SIZE = 16 << 20;
 
     @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
-    private Path dir;
-
-    @Before
-    public void setUp() {
-        Qemu.assumeInstalled();
-        dir = tmp.getRoot().toPath();
-    }
+    public QemuFolder dir = new QemuFolder();
 
     private static Qcow2Target open(Map<String, String> options) throws TargetException {
         return (Qcow2Target) new Qcow2TargetFactory().open(new TargetOptions(options));

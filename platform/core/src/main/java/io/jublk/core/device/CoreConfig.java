@@ -19,22 +19,25 @@ import java.util.TreeSet;
  * failAfterSeconds = 0          # how long requests are held without a target before EIO; 0: for ever
  * recordFolder = ${karaf.data}/jublk/devices   # read at start only
  * metricsPort = 0              # Prometheus text at http://127.0.0.1:PORT/metrics; 0: off
+ * metrics = true               # count requests and their latency on the queue threads; false: counters stand still
  * ioCommands = per-tag          # console devices: per-tag, batch (UBLK_F_BATCH_IO, 7.0+) or auto
  * </pre>
  *
  * @param recordFolder where device records live; null for the default ({@code <karaf.data>/jublk/devices})
  * @param metricsPort  the loopback port of the Prometheus endpoint ({@link MetricsEndpoint}); 0: none
+ * @param metrics      whether the queue threads count requests and time them (applies to running devices too)
  * @param ioCommands   how new devices' queues talk to the kernel, unless ublk:add says otherwise
  */
 public record CoreConfig(RecoveryMode recovery, int queues, int depth, Duration drainLimit, HoldPolicy hold,
-                         Path recordFolder, int metricsPort, IoCommands ioCommands) {
+                         Path recordFolder, int metricsPort, boolean metrics, IoCommands ioCommands) {
     /** The PID of the core's configuration. */
     public static final String PID = "io.jublk.core";
     public static final CoreConfig DEFAULT = new CoreConfig(RecoveryMode.REISSUE, DeviceSpec.DEFAULT_QUEUES,
-            DeviceSpec.DEFAULT_DEPTH, Duration.ofSeconds(10), HoldPolicy.DEFAULT, null, 0, IoCommands.PER_TAG);
+            DeviceSpec.DEFAULT_DEPTH, Duration.ofSeconds(10), HoldPolicy.DEFAULT, null, 0, true,
+            IoCommands.PER_TAG);
     static final long MAX_DRAIN_SECONDS = 3600;
     private static final Set<String> KEYS = Set.of("recovery", "queues", "depth", "drainLimitSeconds",
-            "targetTimeoutSeconds", "failAfterSeconds", "recordFolder", "metricsPort", "ioCommands");
+            "targetTimeoutSeconds", "failAfterSeconds", "recordFolder", "metricsPort", "metrics", "ioCommands");
 
     public CoreConfig {
         java.util.Objects.requireNonNull(ioCommands, "ioCommands");
@@ -45,7 +48,8 @@ public record CoreConfig(RecoveryMode recovery, int queues, int depth, Duration 
 
     /** These defaults with another recovery mode. */
     public CoreConfig withRecovery(RecoveryMode mode) {
-        return new CoreConfig(mode, queues, depth, drainLimit, hold, recordFolder, metricsPort, ioCommands);
+        return new CoreConfig(mode, queues, depth, drainLimit, hold, recordFolder, metricsPort, metrics,
+                ioCommands);
     }
 
     /**
@@ -81,6 +85,7 @@ public record CoreConfig(RecoveryMode recovery, int queues, int depth, Duration 
                         d.drainLimit().toSeconds())),
                 hold, folder == null ? null : folder(text("recordFolder", folder)),
                 (int) number(properties, "metricsPort", 0, 65535, d.metricsPort()),
+                flag(properties, "metrics", d.metrics()),
                 commands == null ? d.ioCommands() : IoCommands.parse(text("ioCommands", commands)));
     }
 
@@ -101,6 +106,20 @@ public record CoreConfig(RecoveryMode recovery, int queues, int depth, Duration 
             throw new IllegalArgumentException(key + " must be " + min + ".." + max + ", not " + n);
         }
         return n;
+    }
+
+    static boolean flag(Map<String, ?> properties, String key, boolean absent) {
+        Object value = properties.get(key);
+        if (value == null) {
+            return absent;
+        }
+        if (value instanceof Boolean b) {
+            return b;
+        }
+        if (value instanceof String s && (s.strip().equals("true") || s.strip().equals("false"))) {
+            return Boolean.parseBoolean(s.strip());
+        }
+        throw new IllegalArgumentException(key + " must be true or false, not '" + value + "'");
     }
 
     private static String text(String key, Object value) {

@@ -57,7 +57,9 @@ public class CountersJmx implements CountersMXBean {
     @Override
     public List<Row> getDevices() {
         List<Row> rows = new ArrayList<>();
-        ublk.counters().forEach((id, queues) -> rows.add(Row.of(id, IoCounters.sum(queues))));
+        Map<Integer, DeviceEvents> events = ublk.events();
+        ublk.counters().forEach((id, queues) -> rows.add(Row.of(id, IoCounters.sum(queues),
+                events.getOrDefault(id, DeviceEvents.NONE))));
         return rows;
     }
 }

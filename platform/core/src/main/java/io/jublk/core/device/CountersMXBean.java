@@ -1,5 +1,6 @@
 package io.jublk.core.device;
 
+import io.jublk.target.IoOperation;
 import java.util.List;
 
 /**
@@ -9,15 +10,20 @@ import java.util.List;
 public interface CountersMXBean {
     List<Row> getDevices();
 
-    /** One device's counters since its queues started. */
+    /**
+     * One device's counters since its queues started (swaps and recoveries: since this server started), and
+     * its request latency from arrival to commit: count, sum and percentiles from the histogram.
+     */
     record Row(int id, long reads, long readBytes, long writes, long writeBytes, long flushes, long discards,
-               long writeZeroes, long errors) {
-        static Row of(int id, IoCounters c) {
-            return new Row(id, c.requests(io.jublk.target.IoOperation.READ),
-                    c.bytes(io.jublk.target.IoOperation.READ), c.requests(io.jublk.target.IoOperation.WRITE),
-                    c.bytes(io.jublk.target.IoOperation.WRITE), c.requests(io.jublk.target.IoOperation.FLUSH),
-                    c.requests(io.jublk.target.IoOperation.DISCARD),
-                    c.requests(io.jublk.target.IoOperation.WRITE_ZEROES), c.errors());
+               long writeZeroes, long errors, long inFlight, long held, long targetSwaps, long recoveries,
+               long latencyCount, long latencySumNanos, long latencyP50Nanos, long latencyP99Nanos,
+               long latencyP999Nanos) {
+        static Row of(int id, IoCounters c, DeviceEvents e) {
+            return new Row(id, c.requests(IoOperation.READ), c.bytes(IoOperation.READ),
+                    c.requests(IoOperation.WRITE), c.bytes(IoOperation.WRITE), c.requests(IoOperation.FLUSH),
+                    c.requests(IoOperation.DISCARD), c.requests(IoOperation.WRITE_ZEROES), c.errors(),
+                    c.inFlight(), c.held(), e.targetSwaps(), e.recoveries(), c.latencyCount(), c.latencySumNanos(),
+                    c.latencyPercentileNanos(0.5), c.latencyPercentileNanos(0.99), c.latencyPercentileNanos(0.999));
         }
     }
 }

@@ -18,6 +18,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -58,6 +59,8 @@ public class DeviceManager implements UblkService {
     private Path registry;
     /** The defaults of {@code etc/io.jublk.core.cfg}; replaced whole when it changes. */
     private volatile CoreConfig config = CoreConfig.DEFAULT;
+    /** The recovery of the devices recorded at start; replaced at each activation. */
+    private volatile StartRecovery startRecovery = new StartRecovery();
 
     void activate(BundleContext context) {
         activate(context, Map.of());
@@ -72,6 +75,7 @@ public class DeviceManager implements UblkService {
         worker = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("jublk-devices")
                 .daemon(true).unstarted(r));
         LOG.info("jublk core started; device records in {}", registry);
+        startRecovery = new StartRecovery();
         worker.execute(this::takeOverRecordedDevices);
         worker.scheduleWithFixedDelay(surviving("device watchdog", this::watch), 1, 1, TimeUnit.SECONDS);
     }
@@ -81,6 +85,14 @@ public class DeviceManager implements UblkService {
     void modified(Map<String, Object> properties) {
         CoreConfig before = config;
         config = configured(properties, before);
+        if (config.metrics() != before.metrics()) {
+            for (ManagedDevice m : snapshot()) {
+                UblkDevice device = m.device;
+                if (device != null) {
+                    device.enableCounters(config.metrics());
+                }
+            }
+        }
         if (config != before && !java.util.Objects.equals(config.recordFolder(), before.recordFolder())) {
             LOG.info("{}: the new recordFolder applies at the next start; records stay in {}", CoreConfig.PID,
                     registry);
@@ -283,18 +295,27 @@ public class DeviceManager implements UblkService {
             files = DeviceRecord.files(registry);
         } catch (IOException e) {
             LOG.error("cannot list device records in {}: {}", registry, e.getMessage());
+            startRecovery.recordsRead(0);
             return;
         }
-        if (files.isEmpty()) {
-            return;
-        }
-        try (ControlClient control = ControlClient.open()) {
-            for (Path file : files) {
-                takeOver(control, file);
+        if (!files.isEmpty()) {
+            try (ControlClient control = ControlClient.open()) {
+                for (Path file : files) {
+                    takeOver(control, file);
+                }
+            } catch (IOException e) {
+                LOG.error("{} recorded device(s) not taken over: {}", files.size(), e.getMessage());
             }
-        } catch (IOException e) {
-            LOG.error("{} recorded device(s) not taken over: {}", files.size(), e.getMessage());
         }
+        startRecovery.recordsRead(files.size());
+    }
+
+    /**
+     * Completes with the number of devices served again once those recorded at the last start are served again
+     * or have failed a first time (the core logs "devices recovered: ..." then).
+     */
+    CompletableFuture<Integer> startRecovery() {
+        return startRecovery.done();
     }
 
     private void takeOver(ControlClient control, Path file) {
@@ -333,6 +354,7 @@ public class DeviceManager implements UblkService {
         }
         if (recoverable) {
             LOG.info("ublk device {} ({}) was left by a previous server; taking it over", record.id(), info.state());
+            startRecovery.pending(record.id());
             later(m, 0);
         } else {
             LOG.warn("ublk device {} was left by a previous server without user recovery; delete it", record.id());
@@ -382,6 +404,7 @@ public class DeviceManager implements UblkService {
             } catch (TargetException | RuntimeException e) {
                 m.reason = "the " + m.type() + " target would not open: " + e.getMessage();
                 LOG.warn("ublk device {}: {}", m.id(), m.reason);
+                startRecovery.settled(m.id(), false);
                 backOff(m);
                 return;
             }
@@ -394,6 +417,7 @@ public class DeviceManager implements UblkService {
                     backOff(m);
                     return;
                 }
+                m.targetSwaps++; // under m's monitor
                 m.serving(m.device, factory);
                 return;
             }
@@ -401,12 +425,16 @@ public class DeviceManager implements UblkService {
             m.state = ServiceState.RECOVERING;
             try (ControlClient control = ControlClient.open()) {
                 m.device = UblkDevice.recover(control, m.record.toSpec(), target, failures);
+                m.device.enableCounters(config.metrics());
+                m.recoveries++; // under m's monitor
                 m.serving(m.device, factory);
+                startRecovery.settled(m.id(), true);
             } catch (IOException | RuntimeException e) {
                 m.state = before;
                 target.close();
                 m.reason = e.getMessage();
                 LOG.error("ublk device {}: {}", m.id(), e.getMessage());
+                startRecovery.settled(m.id(), false);
             }
         }
     }
@@ -456,6 +484,7 @@ public class DeviceManager implements UblkService {
                 DeviceRecord record = record(spec, added);
                 record.writeTo(registry);
                 ManagedDevice m = new ManagedDevice(record, ServiceState.SERVING, null);
+                served.enableCounters(config.metrics());
                 m.serving(served, factory);
                 synchronized (devices) {
                     if (devices.putIfAbsent(added.devId(), m) != null) {
@@ -590,6 +619,15 @@ public class DeviceManager implements UblkService {
         for (ManagedDevice m : snapshot()) {
             UblkDevice device = m.device;
             out.put(m.id(), device == null ? List.of() : device.counters());
+        }
+        return out;
+    }
+
+    @Override
+    public Map<Integer, DeviceEvents> events() {
+        Map<Integer, DeviceEvents> out = new TreeMap<>();
+        for (ManagedDevice m : snapshot()) {
+            out.put(m.id(), new DeviceEvents(m.targetSwaps, m.recoveries));
         }
         return out;
     }

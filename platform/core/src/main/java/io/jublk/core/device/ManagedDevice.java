@@ -18,6 +18,10 @@ final class ManagedDevice {
     volatile long heldSince;
     /** The device's target was detached at least once (the first one, opened by add, is closed then). */
     volatile boolean targetDetached;
+    /** Fresh targets attached to the running device (its target swapped), since this server knew it. */
+    volatile long targetSwaps;
+    /** Times this server took the device over with user recovery. */
+    volatile long recoveries;
     /** Back-off before the next attempt to re-open a failing target. */
     long retryMillis;
 

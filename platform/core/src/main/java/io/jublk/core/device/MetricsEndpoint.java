@@ -92,7 +92,7 @@ public class MetricsEndpoint {
                 exchange.sendResponseHeaders(405, -1);
                 return;
             }
-            byte[] body = PrometheusText.format(ublk.counters()).getBytes(StandardCharsets.UTF_8);
+            byte[] body = PrometheusText.format(ublk.counters(), ublk.events()).getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
             exchange.sendResponseHeaders(200, body.length);
             try (OutputStream out = exchange.getResponseBody()) {

@@ -379,6 +379,11 @@ public final class UblkDevice {
         }
     }
 
+    /** Counting requests and their latency on or off on every queue (the core's {@code metrics} key). */
+    public void enableCounters(boolean on) {
+        queues.forEach(q -> q.enableCounters(on));
+    }
+
     /** The request counters of the device's queues, by queue (none while it has no queues). */
     public List<IoCounters> counters() {
         return queues.stream().map(q -> new IoCounters(q.counters())).toList();

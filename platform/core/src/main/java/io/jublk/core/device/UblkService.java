@@ -51,6 +51,11 @@ public interface UblkService {
         return java.util.Map.of();
     }
 
+    /** Target swaps and recoveries of each device this server knows, by id, since this server started. */
+    default java.util.Map<Integer, DeviceEvents> events() {
+        return java.util.Map.of();
+    }
+
     /** The devices this server serves or knows from its records, by id. */
     List<DeviceStatus> list() throws IOException;
 

@@ -71,7 +71,7 @@ public final class QueueRunner implements Runnable, CompletionHandler {
     private final UblkChannel.Commands commands = this::commandCompleted;
     private final ControlMailbox controls = new ControlMailbox();
     /** Requests, bytes and errors by operation; written in {@link #commit} only. */
-    private final QueueCounters counters = new QueueCounters();
+    private final QueueCounters counters;
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private final CompletableFuture<Void> fetched = new CompletableFuture<>();
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
@@ -122,6 +122,7 @@ public final class QueueRunner implements Runnable, CompletionHandler {
         this.decoder = new RequestDecoder(spec);
         int depth = spec.depth();
         this.tags = new TagTable(spec);
+        this.counters = new QueueCounters(spec.depth());
         this.handOver = new HandOver(this, spec, tags, arena, failureListener);
         this.lastCommand = new int[depth];
         this.commandRetried = new boolean[depth];
@@ -157,9 +158,16 @@ public final class QueueRunner implements Runnable, CompletionHandler {
         return failure;
     }
 
-    /** This queue's request counters, from any thread. */
+    /** This queue's request counters, from any thread, as {@link QueueCounters#read} places them. */
     public long[] counters() {
-        return counters.read();
+        long[] now = counters.read();
+        now[QueueCounters.HELD] = tags.heldNow();
+        return now;
+    }
+
+    /** Counting requests and their latency on or off, from any thread (on at the start). */
+    public void enableCounters(boolean on) {
+        counters.enable(on);
     }
 
     /** Ring operations of targets the queue took requests back from that are still in flight (a stuck target). */
@@ -312,11 +320,13 @@ public final class QueueRunner implements Runnable, CompletionHandler {
     private void serve() throws ErrnoException {
         while (aborted < spec.depth()) {
             flushCommands();
+            counters.turnEnded(); // what this turn committed goes to the kernel now
             if (tags.withTarget == 0 && (releaseRequested || (stopRequested && tags.held == 0))) {
                 ring.submit(); // the last commits: dropping them would fail served requests on recovery
                 return;
             }
             ring.submitAndWait(1);
+            counters.turnStarted();
             ring.drain(this);
             channel.deliver(this);
             takeCompletions();
@@ -435,6 +445,7 @@ public final class QueueRunner implements Runnable, CompletionHandler {
     private void commandCompleted(int tag, int res) {
         if (res == IoCmd.RES_OK) {
             commandRetried[tag] = false;
+            counters.arrived(tag);
             accept(tag);
             return;
         }
@@ -539,9 +550,7 @@ public final class QueueRunner implements Runnable, CompletionHandler {
         tags.attempts[tag] = 0;
         tags.results[tag] = result;
         TagRequest request = tags.requests[tag];
-        if (request.operation != null) { // null: a descriptor too bad to name its operation
-            counters.committed(request.operation, result);
-        }
+        counters.committed(tag, request.operation, result); // operation null: a descriptor too bad to name one
         if (request.copiedBySyscall && request.operation == IoOperation.READ && result > 0) {
             int length = Math.min(result, request.length);
             queueCommand(IoCmd.COMMIT_AND_FETCH_REQ, tag,

@@ -6,10 +6,19 @@ import java.util.Arrays;
 
 /**
  * The per-tag state of one queue: each tag's {@link TagState}, request, result, and who has it. Queue
- * thread only, except {@link #oldestDispatchNanos}, which the watchdog reads from another thread.
+ * thread only, except {@link #oldestDispatchNanos} and {@link #heldNow}, which other threads read.
  */
 final class TagTable {
     private static final VarHandle DISPATCHED_AT = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle HELD;
+
+    static {
+        try {
+            HELD = MethodHandles.lookup().findVarHandle(TagTable.class, "held", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final QueueSpec spec;
     private final TagState[] states;
@@ -87,6 +96,11 @@ final class TagTable {
         withTarget--;
         DISPATCHED_AT.setOpaque(dispatchedAt, tag, 0L);
         return slot;
+    }
+
+    /** {@link #held} read from another thread (a metrics reader): as it was at some moment. */
+    int heldNow() {
+        return (int) HELD.getOpaque(this);
     }
 
     /** When the longest-waiting request now with a target was handed to it (System.nanoTime()), or 0. Any thread. */

@@ -24,13 +24,16 @@ public class CoreConfigTest {
     public void everyKeyFromAFile() {
         CoreConfig c = CoreConfig.of(Map.of("recovery", "fail-io", "queues", "4", "depth", " 64 ",
                 "drainLimitSeconds", "3", "targetTimeoutSeconds", "20", "failAfterSeconds", "300",
-                "recordFolder", "/var/lib/jublk/devices", "metricsPort", "9105", "ioCommands", "batch"));
+                "recordFolder", "/var/lib/jublk/devices", "metricsPort", "9105", "metrics", "false",
+                "ioCommands", "batch"));
         assertEquals(new CoreConfig(RecoveryMode.FAIL_IO, 4, 64, Duration.ofSeconds(3),
                 new HoldPolicy(Duration.ofSeconds(300), Duration.ofSeconds(20)), Path.of("/var/lib/jublk/devices"), 9105,
-                IoCommands.BATCH), c);
+                false, IoCommands.BATCH), c);
         assertEquals(IoCommands.AUTO, CoreConfig.of(Map.of("ioCommands", "auto")).ioCommands());
         assertEquals(2, CoreConfig.of(Map.of("queues", 2)).queues()); // typed values too
         assertEquals(RecoveryMode.NONE, CoreConfig.of(Map.of("recovery", "none")).recovery());
+        assertEquals(false, CoreConfig.of(Map.of("metrics", Boolean.FALSE)).metrics());
+        assertEquals(true, CoreConfig.of(Map.of("metrics", " true ")).metrics());
     }
 
     @Test
@@ -48,6 +51,10 @@ public class CoreConfigTest {
             {Map.of("recordFolder", "data/devices"), "recordFolder must be an absolute path"},
             {Map.of("queue", "2"), "unknown key(s) [queue]"},
             {Map.of("metricsPort", "70000"), "metricsPort must be 0..65535"},
+            {Map.of("metrics", "yes"), "metrics must be true or false, not 'yes'"},
+            {Map.of("metrics", 1), "metrics must be true or false"},
+            {Map.of("queues", ""), "queues must be an integer"},
+            {Map.of("recordFolder", ""), "recordFolder must be a word"},
         };
         for (Object[] c : cases) {
             @SuppressWarnings("unchecked")

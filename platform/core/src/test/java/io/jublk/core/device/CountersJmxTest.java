@@ -17,8 +17,8 @@ public class CountersJmxTest {
 
     @Test
     public void aRowADeviceQueuesSummed() throws Exception {
-        long[] q0 = new long[15];
-        long[] q1 = new long[15];
+        long[] q0 = new long[io.jublk.core.queue.QueueCounters.LENGTH];
+        long[] q1 = new long[io.jublk.core.queue.QueueCounters.LENGTH];
         q0[0] = 10; // reads
         q0[5] = 40960; // read bytes
         q1[0] = 5;
@@ -26,10 +26,20 @@ public class CountersJmxTest {
         q1[1] = 2; // writes
         q1[6] = 8192;
         q1[10] = 1; // read errors
+        q0[io.jublk.core.queue.QueueCounters.ARRIVALS] = 12; // 2 in flight
+        q0[io.jublk.core.queue.QueueCounters.COMMITS] = 10;
+        q1[io.jublk.core.queue.QueueCounters.HELD] = 3;
+        q0[io.jublk.core.queue.QueueCounters.LATENCY + 10] = 10; // 10 requests in bucket 10, 5 in 20
+        q1[io.jublk.core.queue.QueueCounters.LATENCY + 20] = 5;
         UblkService core = new UblkService() {
             @Override
             public Map<Integer, List<IoCounters>> counters() {
                 return Map.of(7, List.of(new IoCounters(q0), new IoCounters(q1)));
+            }
+
+            @Override
+            public Map<Integer, DeviceEvents> events() {
+                return Map.of(7, new DeviceEvents(4, 1));
             }
 
             @Override
@@ -78,6 +88,15 @@ public class CountersJmxTest {
             assertEquals(2L, rows[0].get("writes"));
             assertEquals(8192L, rows[0].get("writeBytes"));
             assertEquals(1L, rows[0].get("errors"));
+            assertEquals(2L, rows[0].get("inFlight"));
+            assertEquals(3L, rows[0].get("held"));
+            assertEquals(4L, rows[0].get("targetSwaps"));
+            assertEquals(1L, rows[0].get("recoveries"));
+            assertEquals(15L, rows[0].get("latencyCount"));
+            long p50 = (Long) rows[0].get("latencyP50Nanos");
+            long p99 = (Long) rows[0].get("latencyP99Nanos");
+            assertEquals("p50 in bucket 10", 10, io.jublk.core.queue.LatencyHistogram.bucket(p50));
+            assertEquals("p99 in bucket 20", 20, io.jublk.core.queue.LatencyHistogram.bucket(p99));
         } finally {
             server.unregisterMBean(name);
         }

@@ -64,6 +64,15 @@ public class DeclaredDevicesTest {
             {file("a", "id", "0", "type", "null", "size", "1G"), "unknown key(s) [size]"},
             {file("a", "id", "0", "type", "null", "option.Bad Name", "1"), "option.Bad Name must be"},
             {file("a", "id", "0", "type", "null", "option.size", 5), "option.size must be"},
+            // truncated files: a key whose value was cut off
+            {file("a", "id", "", "type", "null"), "id must be an integer"},
+            {file("a", "id", "0", "type", ""), "type is missing"},
+            {file("a", "id", "0", "type", "null", "depth", ""), "depth must be an integer"},
+            {file("a", "id", "0", "type", "null", "recovery", ""), "recovery must be"},
+            // wrong types, as a typed configuration (Config Admin, not a .cfg file) may give them
+            {file("a", "id", "0", "type", "null", "queues", Boolean.TRUE), "queues must be an integer"},
+            {file("a", "id", "0", "type", 7), "type is missing or not a target type name"},
+            {file("a", "id", 2.5, "type", "null"), "id must be an integer"},
         };
         for (Object[] c : cases) {
             @SuppressWarnings("unchecked")
@@ -115,6 +124,37 @@ public class DeclaredDevicesTest {
             Thread.sleep(50);
         }
         assertEquals(List.of(1), core.added);
+    }
+
+    /**
+     * Bad files beside a good one: each is one WARN line naming it and makes nothing; the good one is made.
+     * (slf4j-simple writes to System.err as it is at each line, so the lines are caught here.)
+     */
+    @Test
+    public void eachBadFileIsOneLineAndTheGoodOneIsStillMade() throws Exception {
+        core.types.add("null");
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream saved = System.err;
+        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            new DeclaredDevices(core, worker).activate(file("cut", "id", "", "type", "null"));
+            new DeclaredDevices(core, worker).activate(file("typed", "id", "8", "type", "null", "queues", Boolean.TRUE));
+            new DeclaredDevices(core, worker).activate(file("extra", "id", "9", "type", "null", "colour", "red"));
+            new DeclaredDevices(core, worker).activate(file("notype", "id", "10"));
+            new DeclaredDevices(core, worker).activate(file("good", "id", "11", "type", "null"));
+            settle();
+        } finally {
+            System.setErr(saved);
+        }
+        assertEquals(List.of(11), core.added);
+        List<String> lines = err.toString(java.nio.charset.StandardCharsets.UTF_8).lines()
+                .filter(l -> l.contains("declared device")).toList();
+        for (String name : List.of("cut", "typed", "extra", "notype")) {
+            List<String> about = lines.stream().filter(l -> l.contains("declared device " + name + ":")).toList();
+            assertEquals(lines.toString(), 1, about.size());
+            assertTrue(about.get(0), about.get(0).contains("WARN") && about.get(0).endsWith("; nothing made"));
+        }
+        assertTrue(lines.toString(), lines.stream().anyMatch(l -> l.contains("declared device good: ublk device 11 made")));
     }
 
     @Test

@@ -88,6 +88,16 @@ public class DeviceManagerKernelTest {
             current = next;
         }
         assertFioClean(fio, "3 target swaps");
+        assertEquals("swaps counted", new DeviceEvents(3, 0), core.events().get(id));
+        IoCounters c = IoCounters.sum(core.counters().get(id));
+        assertEquals("nothing in flight once fio is done", 0, c.inFlight());
+        assertEquals("nothing held once the last target serves", 0, c.held());
+        long committed = 0;
+        for (io.jublk.target.IoOperation op : io.jublk.target.IoOperation.values()) {
+            committed += c.requests(op);
+        }
+        assertTrue("fio's requests were counted", committed > 0);
+        assertEquals("each request timed, also those held over a swap", committed, c.latencyCount());
     }
 
     @Test
@@ -128,6 +138,7 @@ public class DeviceManagerKernelTest {
             }
         }
         assertFioClean(fio, "2 core restarts");
+        assertEquals("the last core took the device over once", new DeviceEvents(0, 1), core.events().get(id));
     }
 
     /**

@@ -84,6 +84,13 @@ public class DeviceRecordTest {
             {good + "x", "bad JSON: Unrecognized token 'x'"},
             {good + "{}", "text after the object"},
             {"[1]", "not a JSON object"},
+            {"{\"", "bad JSON"}, // cut off inside the first name
+            {good.substring(0, good.indexOf("\"options\"")), "bad JSON"}, // cut off after a comma
+            {good.replaceFirst("\"flags\" ?: 8", "\"flags\": \"8\""), "\"flags\" must be an integer"},
+            {good.replaceFirst("\"queues\" ?: 1", "\"queues\": -1"), "\"queues\" must be an integer"},
+            {good.replaceFirst("\"options\" ?: \\{ ?}", "\"options\": null"), "\"options\" must be an object"},
+            {good.replaceFirst("\"target\" ?: \"null\"", "\"target\": 3"), "\"target\" must be"},
+            {good.replaceFirst("\"failAfterSeconds\" ?: 0", "\"failAfterSeconds\": -1"), "\"failAfterSeconds\" must be"},
             {"", "empty"},
         };
         for (String[] c : cases) {

@@ -16,24 +16,16 @@ import java.util.ArrayList;
  * changing entries and writing the changed bytes back. The image's lock guards it.
  */
 final class L2Tables {
-    /** What the tables need from the image. */
-    interface Owner {
-        /** A free cluster, counted, for a new table. */
-        long allocateTable() throws Qcow2Exception, IOException;
-
-        /** Makes the new table's contents (and counts) durable before the L1 entry that links it is written. */
-        void syncBeforeLink() throws IOException;
-
-        /** Frees a range once the entry that dropped it is durable. */
-        void freeLater(long offset, long bytes);
-
-        /** Writes every pending metadata change (the cache is full of changed tables). */
+    /** The image's write-back of every pending metadata change (when the cache is full of changed tables). */
+    interface Persist {
         void persist() throws IOException;
     }
 
     private final Path path;
     private final Storage file;
-    private final Owner owner;
+    /** New tables' clusters, and the frees of tables no longer linked. */
+    private final ClusterSpace space;
+    private final Persist persist;
     private final int clusterBits;
     private final int clusterSize;
     private final int l2Bits;
@@ -45,10 +37,11 @@ final class L2Tables {
     /** Tables with entries the file does not have yet (and maybe some written since). */
     private final ArrayList<Table> dirty = new ArrayList<>(16);
 
-    L2Tables(Path path, Storage file, Header h, long[] l1, int cacheTables, Owner owner) {
+    L2Tables(Path path, Storage file, Header h, long[] l1, int cacheTables, ClusterSpace space, Persist persist) {
         this.path = path;
         this.file = file;
-        this.owner = owner;
+        this.space = space;
+        this.persist = persist;
         this.clusterBits = h.clusterBits;
         this.clusterSize = h.clusterSize();
         this.extL2 = h.extendedL2();
@@ -108,13 +101,13 @@ final class L2Tables {
         if (at != 0) {
             System.arraycopy(loadL2(at).bytes(), 0, bytes, 0, clusterSize);
         }
-        long host = owner.allocateTable();
+        long host = space.allocateTable();
         file.write(ByteBuffer.wrap(bytes), host);
-        owner.syncBeforeLink();
+        space.writeBackAndSync(); // the table's bytes and its count, before the L1 entry links it
         l1[i] = host | Entries.COPIED;
         file.write(ByteBuffer.allocate(8).putLong(0, l1[i]), l1Offset + i * 8L);
         if (at != 0) {
-            owner.freeLater(at, clusterSize);
+            space.freeLater(at, clusterSize);
         }
         Table t = new Table(host, bytes);
         cache(t);
@@ -144,7 +137,7 @@ final class L2Tables {
         if (cache.full()) {
             Table victim = cache.eldestClean();
             if (victim == null) {
-                owner.persist();
+                persist.persist();
                 victim = cache.eldest();
             }
             cache.remove(victim.offset());

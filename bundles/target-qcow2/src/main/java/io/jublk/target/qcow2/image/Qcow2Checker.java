@@ -9,6 +9,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Recounts every cluster reference (header, tables, refcount blocks, snapshots, L2 tables and data of the
@@ -17,6 +19,7 @@ import java.util.List;
  * Bitmap directories are not followed (their clusters show as leaks).
  */
 public final class Qcow2Checker {
+    private static final Logger LOG = LoggerFactory.getLogger(Qcow2Checker.class);
     private static final int MAX_MESSAGES = 50;
     private static final String DATA = "data cluster";
 
@@ -61,6 +64,27 @@ public final class Qcow2Checker {
         } catch (IOException e) {
             throw Images.ioError("cannot read " + image.path(), e);
         }
+    }
+
+    /**
+     * On an open for writing of an image whose dirty bit is set (a power cut, or QEMU's lazy refcounts and a
+     * crash): refcounts lagging behind the L2 tables are raised; anything else wrong refuses the image.
+     */
+    static void repairAfterUncleanClose(Qcow2Image image) throws Qcow2Exception {
+        Path path = image.path();
+        if (check(image).clean()) {
+            LOG.info("qcow2: {} was not closed cleanly; its refcounts are consistent", path);
+            return;
+        }
+        int raised = repairLowRefcounts(image);
+        CheckResult after = check(image);
+        if (!after.clean()) {
+            throw new Qcow2Exception(path + " was not closed cleanly and is damaged beyond its refcounts ("
+                    + after.corruptions() + " errors, e.g. " + after.messages().stream().filter(m -> m.startsWith("ERROR"))
+                    .findFirst().orElse("?")
+                    + "): repair it with qemu-img check -r all");
+        }
+        LOG.warn("qcow2: {} was not closed cleanly; raised {} refcounts left behind", path, raised);
     }
 
     /**

@@ -39,27 +39,18 @@ public final class Qcow2Image implements ImageSource {
     private final Storage file;
     private final Header header;
     private final boolean readOnly;
-    private final int clusterBits;
     private final int clusterSize;
     private final boolean extL2;
     private final L2Tables tables;
     private final ImageSource backing;
     private final List<Snapshot> snapshots;
     private final ClusterReader reader;
-    private Refcounts refcounts;
-    /** Ranges entries no longer reference, freed once those entries are durable and no direct I/O needs them. */
-    private final DeferredFrees frees = new DeferredFrees();
-    private final DeferredFrees.Sink freeSink = this::free;
+    /** Refcounts, metadata clusters (overlap checks) and deferred frees. */
+    private final ClusterSpace space;
+    /** The dirty bit while open for writing, and the corrupt mark. */
+    private final FeatureBits features;
     private final ClusterWriter writer;
     private final DataRun run;
-    /** The dirty bit is set while open (version 3): a power cut's low refcounts are repaired on the next open. */
-    private boolean setDirty;
-    /** The incompatible feature bits as the file has them while open. */
-    private long incompatible;
-    /** A write would have overwritten metadata: the image is marked corrupt and refuses writes. */
-    private boolean markedCorrupt;
-    /** The metadata clusters no data write may touch (QEMU's overlap checks); null when read-only. */
-    private MetadataClusters metadata;
     private boolean closed;
     /** Keeps a second writer (a jublk device or QEMU) away while open; null for an image on a test Storage. */
     private ImageLock lock;
@@ -70,56 +61,15 @@ public final class Qcow2Image implements ImageSource {
         this.file = file;
         this.header = header;
         this.readOnly = readOnly;
-        this.clusterBits = header.clusterBits;
         this.clusterSize = header.clusterSize();
         this.extL2 = header.extendedL2();
-        this.tables = new L2Tables(path, file, header, l1, l2CacheTables, new L2Tables.Owner() {
-            @Override
-            public long allocateTable() throws Qcow2Exception, IOException {
-                long host = allocate();
-                metadata.add(host, clusterSize);
-                return host;
-            }
-
-            @Override
-            public void syncBeforeLink() throws IOException {
-                refcounts.writeBackAndSync();
-            }
-
-            @Override
-            public void freeLater(long offset, long bytes) {
-                Qcow2Image.this.freeLater(offset, bytes);
-            }
-
-            @Override
-            public void persist() throws IOException {
-                Qcow2Image.this.persist();
-            }
-        });
+        this.space = new ClusterSpace(file, header);
+        this.features = new FeatureBits(path, file, header);
+        this.tables = new L2Tables(path, file, header, l1, l2CacheTables, space, this::persist);
         this.backing = backing;
         this.snapshots = snapshots;
         this.reader = new ClusterReader(path, file, header, tables, backing);
-        this.writer = new ClusterWriter(file, header, tables, reader, backing != null, new ClusterWriter.Owner() {
-            @Override
-            public long allocate() throws Qcow2Exception, IOException {
-                return Qcow2Image.this.allocate();
-            }
-
-            @Override
-            public boolean lastAllocationPastEnd() {
-                return refcounts.lastPastEnd();
-            }
-
-            @Override
-            public void guard(long host, long bytes) throws MetadataOverlapException {
-                Qcow2Image.this.guard(host, bytes);
-            }
-
-            @Override
-            public void freeLater(long offset, long bytes) {
-                Qcow2Image.this.freeLater(offset, bytes);
-            }
-        });
+        this.writer = new ClusterWriter(file, header, tables, reader, backing != null, space);
         this.run = writer.run;
     }
 
@@ -143,88 +93,12 @@ public final class Qcow2Image implements ImageSource {
      * stale) and sets the dirty bit until {@link #close}.
      */
     void openForWrite() throws Qcow2Exception, IOException {
-        refcounts = Refcounts.load(file, header);
-        if (header.dirty() && !Qcow2Checker.check(this).clean()) {
-            // a power cut (or QEMU's lazy refcounts and a crash): refcounts lag behind the L2 tables
-            int raised = Qcow2Checker.repairLowRefcounts(this);
-            CheckResult after = Qcow2Checker.check(this);
-            if (!after.clean()) {
-                throw new Qcow2Exception(path + " was not closed cleanly and is damaged beyond its refcounts ("
-                        + after.corruptions() + " errors, e.g. " + after.messages().stream().filter(m -> m.startsWith("ERROR"))
-                        .findFirst().orElse("?")
-                        + "): repair it with qemu-img check -r all");
-            }
-            LOG.warn("qcow2: {} was not closed cleanly; raised {} refcounts left behind", path, raised);
-        } else if (header.dirty()) {
-            LOG.info("qcow2: {} was not closed cleanly; its refcounts are consistent", path);
+        space.load();
+        if (header.dirty()) {
+            Qcow2Checker.repairAfterUncleanClose(this);
         }
-        trackMetadata();
-        incompatible = header.incompatible;
-        if (header.autoclear != 0) {
-            file.write(ByteBuffer.allocate(8), Header.OFF_AUTOCLEAR);
-            file.sync();
-        }
-        if (header.version >= 3) { // version 2 has no feature bits: offset 72 holds its header extensions
-            incompatible |= Header.INCOMPAT_DIRTY;
-            setDirty = true;
-        }
-        if (incompatible != header.incompatible) {
-            file.write(ByteBuffer.allocate(8).putLong(0, incompatible), Header.OFF_INCOMPAT);
-            file.sync();
-        }
-    }
-
-    /** The metadata clusters of the file as opened: header, tables, blocks, active L2 tables, snapshots. */
-    private void trackMetadata() throws IOException {
-        metadata = new MetadataClusters(clusterBits);
-        metadata.add(0, clusterSize);
-        metadata.add(header.l1TableOffset, header.l1Size * 8L);
-        for (long e : tables.l1()) {
-            metadata.add(e & Entries.OFFSET_MASK, (e & Entries.OFFSET_MASK) == 0 ? 0 : clusterSize);
-        }
-        if (header.snapshotCount > 0) {
-            ByteBuffer t = ByteBuffer.allocate((int) Math.min(file.size() - header.snapshotsOffset,
-                    (long) header.snapshotCount * Snapshot.MAX_ENTRY));
-            file.read(t, header.snapshotsOffset);
-            metadata.add(header.snapshotsOffset, Snapshot.tableBytes(t, header.snapshotCount));
-        }
-        for (Snapshot s : snapshots) {
-            metadata.add(s.l1TableOffset(), s.l1Size() * 8L);
-        }
-        refcounts.track(metadata);
-    }
-
-    /** Refuses a data write of {@code bytes} at {@code host} that would land on metadata. */
-    private void guard(long host, long bytes) throws MetadataOverlapException {
-        if (metadata.overlaps(host, bytes)) {
-            throw new MetadataOverlapException("an L2 entry points at metadata (cluster 0x"
-                    + Long.toHexString(host & -clusterSize) + ")");
-        }
-    }
-
-    /** Marks the image corrupt (in the file too, once), with one line in the log; the exception to throw. */
-    private Qcow2Exception markCorrupt(MetadataOverlapException e) {
-        if (!markedCorrupt) {
-            markedCorrupt = true;
-            incompatible |= Header.INCOMPAT_CORRUPT;
-            LOG.error("qcow2: {} is corrupt: {}; marked corrupt, writes refused", path, e.getMessage());
-            try {
-                if (header.version >= 3) {
-                    file.write(ByteBuffer.allocate(8).putLong(0, incompatible), Header.OFF_INCOMPAT);
-                    file.sync();
-                }
-            } catch (IOException io) {
-                LOG.error("qcow2: cannot mark {} corrupt: {}", path, io.getMessage());
-            }
-        }
-        return new Qcow2Exception(path + " is corrupt: " + e.getMessage() + "; marked corrupt, writes refused");
-    }
-
-    /** A free cluster, now counted, that holds no metadata. */
-    private long allocate() throws Qcow2Exception, IOException {
-        long c = refcounts.allocate();
-        guard(c, clusterSize);
-        return c;
+        space.trackMetadata(tables.l1(), snapshots);
+        features.openForWrite();
     }
 
     // ---- reading ----------------------------------------------------------------------------------
@@ -293,11 +167,11 @@ public final class Qcow2Image implements ImageSource {
      * each L2 table; a sync first when an allocating write wrote bytes that an entry will expose.
      */
     private void persist() throws IOException {
-        boolean counted = refcounts.writeBack();
+        boolean counted = space.writeBack();
         if (!tables.changed()) {
             return;
         }
-        if (writer.padded || counted && !setDirty) { // without the dirty bit, counts must be durable before entries
+        if (writer.padded || counted && !features.dirtySet()) { // without the dirty bit, counts must be durable before entries
             file.sync();
             writer.padded = false;
         }
@@ -328,7 +202,7 @@ public final class Qcow2Image implements ImageSource {
         if (readOnly) {
             throw new Qcow2Exception(path + " is open read-only");
         }
-        if (markedCorrupt) {
+        if (features.corrupt()) {
             throw new Qcow2Exception(path + " was marked corrupt: writes are refused");
         }
         if (offset < 0 || length < 0 || offset + length > header.size) {
@@ -342,25 +216,16 @@ public final class Qcow2Image implements ImageSource {
     /** Writes {@code src.remaining()} bytes at {@code offset}, allocating and copying clusters as needed. */
     public synchronized void write(long offset, ByteBuffer src) throws Qcow2Exception {
         checkWritable(offset, src.remaining());
-        try {
-            while (src.hasRemaining()) {
-                int n = Math.min(src.remaining(), clusterSize - (int) (offset & (clusterSize - 1)));
+        change(() -> {
+            for (long at = offset; src.hasRemaining(); ) {
+                int n = Math.min(src.remaining(), clusterSize - (int) (at & (clusterSize - 1)));
                 int limit = src.limit();
                 src.limit(src.position() + n);
-                writer.writePiece(offset, src);
+                writer.writePiece(at, src);
                 src.limit(limit);
-                offset += n;
+                at += n;
             }
-            run.flush();
-            persist();
-        } catch (MetadataOverlapException e) {
-            throw markCorrupt(e);
-        } catch (IOException e) {
-            persistAfterFailure();
-            throw Images.ioError("cannot write " + path, e);
-        } finally {
-            run.forget();
-        }
+        });
     }
 
     /**
@@ -372,10 +237,6 @@ public final class Qcow2Image implements ImageSource {
         writer.directData(fd);
     }
 
-    private void freeLater(long offset, long bytes) {
-        frees.add(offset, bytes);
-    }
-
     /**
      * Makes {@code length} bytes from {@code offset} read as zeroes, deallocating whole clusters (a zero
      * cluster where a backing file would show through, where the version has them). For DISCARD and
@@ -383,18 +244,32 @@ public final class Qcow2Image implements ImageSource {
      */
     public synchronized void zeroRange(long offset, long length) throws Qcow2Exception {
         checkWritable(offset, length);
-        try {
-            long end = offset + length;
-            while (offset < end) {
-                int inCluster = (int) (offset & (clusterSize - 1));
-                int n = (int) Math.min(end - offset, clusterSize - inCluster);
-                writer.zeroPiece(offset, n, n == clusterSize || offset + n == header.size && inCluster == 0);
-                offset += n;
+        change(() -> {
+            for (long at = offset, end = offset + length; at < end; ) {
+                int inCluster = (int) (at & (clusterSize - 1));
+                int n = (int) Math.min(end - at, clusterSize - inCluster);
+                writer.zeroPiece(at, n, n == clusterSize || at + n == header.size && inCluster == 0);
+                at += n;
             }
+        });
+    }
+
+    /** A change of the disk's contents, piece by piece through the {@link ClusterWriter}. */
+    private interface Change {
+        void apply() throws Qcow2Exception, IOException;
+    }
+
+    /**
+     * Applies {@code change}, then writes its data and metadata to the file (so a killed process loses nothing
+     * acknowledged); after a failure, what it did change goes to the file as far as it can.
+     */
+    private void change(Change change) throws Qcow2Exception {
+        try {
+            change.apply();
             run.flush();
             persist();
         } catch (MetadataOverlapException e) {
-            throw markCorrupt(e);
+            throw features.markCorrupt(e);
         } catch (IOException e) {
             persistAfterFailure();
             throw Images.ioError("cannot write " + path, e);
@@ -420,7 +295,7 @@ public final class Qcow2Image implements ImageSource {
             } catch (IOException e) {
                 throw Images.ioError("cannot flush " + path, e);
             }
-            durable = frees.added();
+            durable = space.dropped();
         }
         try {
             file.sync();
@@ -430,8 +305,7 @@ public final class Qcow2Image implements ImageSource {
         synchronized (this) {
             checkOpen();
             try {
-                frees.release(durable, freeSink);
-                refcounts.writeBack(); // the frees: in the file, not synced (a crash before the next sync leaks them)
+                space.release(durable);
             } catch (IOException e) {
                 throw Images.ioError("cannot flush " + path, e);
             }
@@ -440,17 +314,7 @@ public final class Qcow2Image implements ImageSource {
 
     /** Ranges dropped by entries and not freed yet (for tests and diagnostics). */
     public synchronized int waitingFrees() {
-        return frees.waiting();
-    }
-
-    /** Drops one reference to each cluster of the range; a cluster no longer referenced is no metadata. */
-    private void free(long offset, long bytes) throws Qcow2Exception, IOException {
-        refcounts.add(offset, bytes, -1);
-        for (long c = offset & -clusterSize; c < offset + bytes; c += clusterSize) {
-            if (refcounts.get(c >>> clusterBits) == 0) {
-                metadata.remove(c, clusterSize);
-            }
-        }
+        return space.waiting();
     }
 
     /**
@@ -482,11 +346,11 @@ public final class Qcow2Image implements ImageSource {
                 int inCluster = (int) (at & (clusterSize - 1));
                 int n = (int) Math.min(end - at, clusterSize - inCluster);
                 if (host == 0 || write && (entry & Entries.COPIED) == 0 || write
-                        && (tables.l1()[tables.l1Index(at)] & Entries.COPIED) == 0 || write && markedCorrupt) {
+                        && (tables.l1()[tables.l1Index(at)] & Entries.COPIED) == 0 || write && features.corrupt()) {
                     return -1;
                 }
                 if (write) {
-                    guard(host, clusterSize);
+                    space.guard(host, clusterSize);
                 }
                 boolean plain = extL2 ? writer.writesInPlace(entry, tables.bitmap(l2, index), inCluster, n)
                         : (entry & Entries.ZERO) == 0;
@@ -500,9 +364,9 @@ public final class Qcow2Image implements ImageSource {
                 }
                 at += n;
             }
-            return first | (long) frees.begin() << DIRECT_EPOCH_SHIFT;
+            return first | (long) space.beginDirect() << DIRECT_EPOCH_SHIFT;
         } catch (MetadataOverlapException e) {
-            throw markCorrupt(e);
+            throw features.markCorrupt(e);
         } catch (IOException e) {
             throw Images.ioError("cannot read " + path, e);
         }
@@ -515,7 +379,7 @@ public final class Qcow2Image implements ImageSource {
 
     /** Ends the direct I/O that {@link #mapDirect} returned {@code mapped} for; from any thread, exactly once. */
     public void directDone(long mapped) {
-        frees.end((int) (mapped >>> DIRECT_EPOCH_SHIFT));
+        space.endDirect((int) (mapped >>> DIRECT_EPOCH_SHIFT));
     }
 
     @Override
@@ -526,18 +390,12 @@ public final class Qcow2Image implements ImageSource {
         try {
             if (!readOnly) {
                 flush();
-                if (frees.inFlight() == 0) {
-                    frees.releaseAll(freeSink);
-                    refcounts.writeBack();
-                } else {
+                int inFlight = space.releaseAll();
+                if (inFlight > 0) {
                     LOG.warn("qcow2: {} closed with {} direct I/Os in flight: the clusters it freed leak",
-                            path, frees.inFlight());
+                            path, inFlight);
                 }
-                if (setDirty) {
-                    file.write(ByteBuffer.allocate(8).putLong(0, incompatible & ~Header.INCOMPAT_DIRTY),
-                            Header.OFF_INCOMPAT);
-                    file.sync();
-                }
+                features.closeClean();
             }
         } catch (Qcow2Exception | IOException e) {
             LOG.error("qcow2: closing {} failed: {}", path, e.getMessage());
@@ -551,6 +409,6 @@ public final class Qcow2Image implements ImageSource {
 
     /** Refcounts for the checker; loaded on demand for read-only images. */
     synchronized Refcounts refcounts() throws Qcow2Exception, IOException {
-        return refcounts != null ? refcounts : Refcounts.load(file, header);
+        return space.refcounts();
     }
 }

@@ -15,10 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 
 /**
  * Crashes simulated from a record of every write and sync, checked for metadata and for data.
@@ -38,22 +36,15 @@ public class CrashConsistencyTest {
     private static final int SECTOR = 512;
 
     @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
-    private Path dir;
+    public QemuFolder dir = new QemuFolder();
 
     /** One operation of the workload, and where its writes end in the log. */
     private record Done(int kind, long at, int length, int logEnd) {
     }
 
-    @Before
-    public void setUp() {
-        Qemu.assumeInstalled();
-        dir = tmp.getRoot().toPath();
-    }
-
     private void crashEverywhere(Path image, int ops, long seed, int maxLength, boolean close) throws Exception {
         byte[] base = Files.readAllBytes(image);
-        byte[] model = Qemu.raw(image, dir);
+        byte[] model = Qemu.raw(image, dir.path());
         RecordingStorage rec = new RecordingStorage(FileStorage.open(image, false));
         Random r = new Random(seed);
         Set<Integer> kills = Set.of(ops / 3, 2 * ops / 3, ops - 1);
@@ -200,7 +191,7 @@ public class CrashConsistencyTest {
         Qemu.img("convert", "-c", "-O", "qcow2", "-o", "cluster_size=4k", raw.toString(), img.toString());
         Qemu.io(img, "write -P 7 1M 512k");
         Qemu.img("snapshot", "-c", "before", img.toString());
-        byte[] atSnapshot = Qemu.raw(img, dir);
+        byte[] atSnapshot = Qemu.raw(img, dir.path());
         crashEverywhere(img, 120, 23, 32 << 10, true);
         Path snap = dir.resolve("before.raw");
         Qemu.img("convert", "-l", "snapshot.name=before", "-O", "raw", img.toString(), snap.toString());

@@ -7,10 +7,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 
 /**
  * A write that allocates a run of new clusters sends the run's data to the file as one write, not one per
@@ -20,14 +18,7 @@ public class DataRunTest {
     private static final int CLUSTER = 4096;
 
     @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
-    private Path dir;
-
-    @Before
-    public void setUp() {
-        Qemu.assumeInstalled();
-        dir = tmp.getRoot().toPath();
-    }
+    public QemuFolder dir = new QemuFolder();
 
     @Test
     public void aRunOfNewClustersIsOneWrite() throws Exception {
@@ -49,7 +40,7 @@ public class DataRunTest {
             assertArrayEquals(data, got);
         }
         Qemu.check(img);
-        byte[] raw = Qemu.raw(img, dir);
+        byte[] raw = Qemu.raw(img, dir.path());
         assertArrayEquals(data, java.util.Arrays.copyOfRange(raw, (int) at, (int) at + data.length));
     }
 }

@@ -7,10 +7,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
-import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 
 /**
  * A direct write handed out by {@link Qcow2Image#mapDirect} lands in the file while the slow path writes
@@ -23,29 +21,16 @@ public class DirectWriteRaceTest {
     private static final int SUBCLUSTER = CLUSTER / 32;
 
     @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
-    private Path dir;
-
-    @Before
-    public void setUp() {
-        Qemu.assumeInstalled();
-        dir = tmp.getRoot().toPath();
-    }
+    public QemuFolder dir = new QemuFolder();
 
     /** Passes everything on; once armed, writes {@code landing} at {@code from} before the first write into [from, to). */
-    private static final class LandingStorage implements Storage {
-        private final Storage inner;
+    private static final class LandingStorage extends ForwardingStorage {
         long from = -1;
         long to = -1;
         ByteBuffer landing;
 
         LandingStorage(Storage inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public void read(ByteBuffer dst, long position) throws IOException {
-            inner.read(dst, position);
+            super(inner);
         }
 
         @Override
@@ -56,21 +41,6 @@ public class DirectWriteRaceTest {
                 inner.write(l, from);
             }
             inner.write(src, position);
-        }
-
-        @Override
-        public void sync() throws IOException {
-            inner.sync();
-        }
-
-        @Override
-        public long size() throws IOException {
-            return inner.size();
-        }
-
-        @Override
-        public void close() throws IOException {
-            inner.close();
         }
     }
 
@@ -101,7 +71,7 @@ public class DirectWriteRaceTest {
             assertArrayEquals("the slow write", slow, Arrays.copyOfRange(got, 2 * SUBCLUSTER, 3 * SUBCLUSTER));
         }
         Qemu.check(img);
-        byte[] raw = Qemu.raw(img, dir);
+        byte[] raw = Qemu.raw(img, dir.path());
         assertArrayEquals(direct, Arrays.copyOfRange(raw, 0, SUBCLUSTER));
         assertArrayEquals(slow, Arrays.copyOfRange(raw, 2 * SUBCLUSTER, 3 * SUBCLUSTER));
     }

@@ -7,10 +7,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 
 /**
  * Space comes back while direct I/O never stops: at every FLUSH some direct write is in flight (a new one
@@ -23,16 +21,11 @@ public class FreesUnderDirectIoTest {
     private static final int ROUNDS = 40;
 
     @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
-
-    @Before
-    public void setUp() {
-        Qemu.assumeInstalled();
-    }
+    public QemuFolder tmp = new QemuFolder();
 
     @Test
     public void discardedClustersAreReusedUnderSustainedDirectWrites() throws Exception {
-        Path img = tmp.getRoot().toPath().resolve("busy.qcow2");
+        Path img = tmp.resolve("busy.qcow2");
         Qemu.img("create", "-f", "qcow2", "-o", "cluster_size=64k", img.toString(), "8M");
         Qemu.io(img, "write -P 1 0 64k"); // the cluster the direct writes go to
         byte[] data = new byte[CLUSTER];

@@ -14,19 +14,15 @@ import java.util.function.Consumer;
 import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 
 /** Corrupt and fuzzed headers and tables are refused with a {@link Qcow2Exception}, never anything else. */
 public class HeaderValidationTest {
     @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
-    private Path dir;
+    public QemuFolder dir = new QemuFolder();
     private byte[] good;
 
     @Before
     public void setUp() throws Exception {
-        Qemu.assumeInstalled();
-        dir = tmp.getRoot().toPath();
         Path img = dir.resolve("good.qcow2");
         Qemu.img("create", "-f", "qcow2", "-o", "cluster_size=4k", img.toString(), "4M");
         Qemu.io(img, "write -P 9 0 64k", "write -z 1M 64k");

@@ -13,18 +13,16 @@ import java.util.concurrent.TimeUnit;
 import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 
 /** An image is written by one user at a time: jublk against jublk, and against QEMU (whose lock bytes it shares). */
 public class ImageLockTest {
     @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
+    public QemuFolder tmp = new QemuFolder();
     private Path img;
 
     @Before
     public void setUp() throws Exception {
-        Qemu.assumeInstalled();
-        img = tmp.getRoot().toPath().resolve("locked.qcow2");
+        img = tmp.resolve("locked.qcow2");
         Qemu.img("create", "-f", "qcow2", img.toString(), "16M");
     }
 

@@ -17,10 +17,8 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Random;
 import java.util.Set;
-import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 
 /**
  * Crafted images whose L2 entries or refcounts would send guest writes onto metadata: the write is refused,
@@ -30,14 +28,7 @@ public class MetadataOverlapTest {
     private static final int CLUSTER = 64 << 10;
 
     @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
-    private Path dir;
-
-    @Before
-    public void setUp() {
-        Qemu.assumeInstalled();
-        dir = tmp.getRoot().toPath();
-    }
+    public QemuFolder dir = new QemuFolder();
 
     /** An image with cluster 0 of the disk written; returns its L1 entry 0, refcount table offset. */
     private Path image(String name) throws Exception {

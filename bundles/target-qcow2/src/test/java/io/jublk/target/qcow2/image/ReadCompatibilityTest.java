@@ -8,22 +8,13 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 
 /** Images made by qemu-img and qemu-io read back byte-identical to {@code qemu-img convert -O raw}. */
 public class ReadCompatibilityTest {
     @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
-    private Path dir;
-
-    @Before
-    public void setUp() {
-        Qemu.assumeInstalled();
-        dir = tmp.getRoot().toPath();
-    }
+    public QemuFolder dir = new QemuFolder();
 
     static byte[] readAll(Qcow2Image image, int chunk) throws Exception {
         byte[] all = new byte[(int) image.virtualSize()];
@@ -34,7 +25,7 @@ public class ReadCompatibilityTest {
     }
 
     private void assertReadsLikeQemu(Path image) throws Exception {
-        byte[] expected = Qemu.raw(image, dir);
+        byte[] expected = Qemu.raw(image, dir.path());
         try (Qcow2Image img = Images.open(image, true)) {
             assertEquals(expected.length, img.virtualSize());
             assertArrayEquals("whole-disk read of " + image, expected, readAll(img, expected.length));

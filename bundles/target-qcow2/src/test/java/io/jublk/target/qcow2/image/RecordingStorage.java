@@ -9,7 +9,7 @@ import java.util.List;
  * A {@link Storage} that passes everything on and remembers each write and each sync, so a test can rebuild
  * the file as a crash at any point could have left it.
  */
-final class RecordingStorage implements Storage {
+final class RecordingStorage extends ForwardingStorage {
     /** A write (bytes at position) or, with null bytes, a sync. */
     record Op(long position, byte[] bytes) {
         boolean sync() {
@@ -17,16 +17,10 @@ final class RecordingStorage implements Storage {
         }
     }
 
-    private final Storage inner;
     final List<Op> ops = new ArrayList<>();
 
     RecordingStorage(Storage inner) {
-        this.inner = inner;
-    }
-
-    @Override
-    public void read(ByteBuffer dst, long position) throws IOException {
-        inner.read(dst, position);
+        super(inner);
     }
 
     @Override
@@ -41,15 +35,5 @@ final class RecordingStorage implements Storage {
     public synchronized void sync() throws IOException {
         ops.add(new Op(0, null));
         inner.sync();
-    }
-
-    @Override
-    public long size() throws IOException {
-        return inner.size();
-    }
-
-    @Override
-    public void close() throws IOException {
-        inner.close();
     }
 }

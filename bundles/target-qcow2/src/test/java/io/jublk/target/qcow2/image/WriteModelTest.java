@@ -8,10 +8,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 
 /**
  * Random write / zero / discard / flush sequences applied through {@link Qcow2Image} and to a raw model
@@ -20,14 +18,7 @@ import org.junit.rules.TemporaryFolder;
  */
 public class WriteModelTest {
     @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
-    private Path dir;
-
-    @Before
-    public void setUp() {
-        Qemu.assumeInstalled();
-        dir = tmp.getRoot().toPath();
-    }
+    public QemuFolder dir = new QemuFolder();
 
     /** Applies {@code ops} random operations to the image and the model; returns the model's bytes. */
     static byte[] exercise(Path image, int ops, long seed, int maxLength) throws Exception {
@@ -129,7 +120,7 @@ public class WriteModelTest {
         Qemu.img("create", "-f", "qcow2", img.toString(), "8M");
         Qemu.io(img, "write -P 1 0 3M", "write -z 5M 1M");
         Qemu.img("snapshot", "-c", "s1", img.toString());
-        byte[] atSnapshot = Qemu.raw(img, dir);
+        byte[] atSnapshot = Qemu.raw(img, dir.path());
         assertMatches(img, exercise(img, 300, 17, 200 << 10));
         Path snap = dir.resolve("s1.raw");
         Qemu.img("convert", "-l", "snapshot.name=s1", "-O", "raw", img.toString(), snap.toString());
@@ -172,7 +163,7 @@ public class WriteModelTest {
             ReadCompatibilityTest.readAll(ro, 65536);
         }
         assertArrayEquals("a read-only open repairs nothing", before, Files.readAllBytes(img));
-        byte[] model = Qemu.raw(img, dir);
+        byte[] model = Qemu.raw(img, dir.path());
         assertMatches(img, exercise(img, 100, 18, 64 << 10, model));
     }
 }
