@@ -288,7 +288,7 @@ public final class UblkDevice {
      */
     public void release(Duration drainLimit) {
         int id = info.devId();
-        if (Feature.QUIESCE.in(info.flags()) && target != null && quiesce(id, drainLimit)) {
+        if (quiescesOnRelease(info.flags()) && target != null && quiesce(id, drainLimit)) {
             releaseQueues(); // the kernel aborted every fetch: the queues end by themselves
             Target old = target;
             target = null;
@@ -303,6 +303,17 @@ public final class UblkDevice {
         detachTarget(drainLimit);
         releaseQueues();
         LOG.info("ublk device {} released for recovery", id);
+    }
+
+    /**
+     * Whether {@link #release} hands the device over with QUIESCE_DEV. Not with BATCH_IO: there the kernel
+     * (7.x, ublk_batch_cancel_queue) sets the queue's force_abort, which nothing clears, so every request after
+     * it fails with EIO (ublk_prep_req) and the next server's FETCH_IO_CMDS gets ENODEV (ublk_batch_attach).
+     * Closing the queues instead ends the fetch through its io_uring cancel (ublk_batch_cancel_fn), which
+     * leaves force_abort alone; the release work then quiesces the device as after a crash.
+     */
+    static boolean quiescesOnRelease(long flags) {
+        return Feature.QUIESCE.in(flags) && !Feature.BATCH_IO.in(flags);
     }
 
     /** QUIESCE_DEV with the target still serving, so it answers what it holds; false if the kernel refused. */

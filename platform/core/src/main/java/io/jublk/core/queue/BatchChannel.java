@@ -43,6 +43,9 @@ class BatchChannel implements UblkChannel {
     private final int charFd;
     private final int prepBuffer = COMMIT_BUFFERS;
     private final Arena arena = Arena.ofShared();
+    /** Fetch buffers and commit arrays: the kernel writes the ones and reads the others while its commands last. */
+    private final Arena buffers = Arena.ofShared();
+    private boolean keepBuffers;
     private MemorySegment descriptors;
     private final MemorySegment[] elemArrays = new MemorySegment[COMMIT_BUFFERS + 1];
     /** Elements of each array's command in flight; 0 when the array is free. */
@@ -85,9 +88,9 @@ class BatchChannel implements UblkChannel {
     public void open() throws ErrnoException {
         descriptors = mapDescriptors(arena);
         for (int i = 0; i < elemArrays.length; i++) {
-            elemArrays[i] = AlignedMemory.allocate(arena, (long) spec.depth() * elemBytes);
+            elemArrays[i] = AlignedMemory.allocate(buffers, (long) spec.depth() * elemBytes);
         }
-        MemorySegment fetchMemory = AlignedMemory.allocate(arena, (long) FETCH_BUFFERS * FETCH_BUFFER_BYTES);
+        MemorySegment fetchMemory = AlignedMemory.allocate(buffers, (long) FETCH_BUFFERS * FETCH_BUFFER_BYTES);
         for (int i = 0; i < FETCH_BUFFERS; i++) {
             fetchBuffers[i] = fetchMemory.asSlice((long) i * FETCH_BUFFER_BYTES, FETCH_BUFFER_BYTES);
         }
@@ -268,8 +271,16 @@ class BatchChannel implements UblkChannel {
     }
 
     @Override
+    public void keepMemory() {
+        keepBuffers = true;
+    }
+
+    @Override
     public void close() {
         arena.close();
+        if (!keepBuffers) {
+            buffers.close();
+        }
     }
 
     // ---- what goes to the driver: the kernel's here, a simulated one's in tests ------------------------

@@ -354,6 +354,9 @@ public final class QueueRunner implements Runnable, CompletionHandler {
             clean = ring.closedCleanly();
         }
         buffersReleasable = handOver.end(clean);
+        if (!clean) {
+            channel.keepMemory();
+        }
         channel.close();
         if (ring == null || clean) {
             freeBuffers();

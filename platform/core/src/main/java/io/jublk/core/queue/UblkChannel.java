@@ -51,6 +51,13 @@ interface UblkChannel {
     default void deliver(CompletionHandler handler) {
     }
 
+    /**
+     * Called before {@link #close} when the ring closed with commands still in the kernel: memory those
+     * commands may still write or read (a batching channel's fetch buffers and commit arrays) is kept for good.
+     */
+    default void keepMemory() {
+    }
+
     /** Lets go of the descriptors: the kernel sees /dev/ublkcN released only once its mapping is gone. */
     void close();
 }

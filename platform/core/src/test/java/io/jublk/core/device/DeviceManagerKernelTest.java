@@ -144,6 +144,8 @@ public class DeviceManagerKernelTest {
     /**
      * The kernel reads the partition table during START_DEV; a target that throws on that read used to
      * deadlock ublk:add (the queue thread's failure report waited for the lock add held across START_DEV).
+     * On 7.x the kernel reads it from a work item after START_DEV (ublk_ctrl_start_dev schedules
+     * partition_scan_work), so add may return before that read: the replacement is awaited, not assumed.
      */
     @Test
     public void aTargetThatThrowsDuringStartDevIsReplacedAndAddReturns() throws Exception {
@@ -158,8 +160,12 @@ public class DeviceManagerKernelTest {
             }
         });
         int id = added.get(90, TimeUnit.SECONDS).id();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (factory.opened.get() < 2) {
+            assertTrue("a fresh target was opened within 60 s", System.nanoTime() < deadline);
+            Thread.sleep(50);
+        }
         awaitState(core, id, ServiceState.SERVING);
-        assertTrue("a fresh target was opened", factory.opened.get() >= 2);
         Process fio = startFio(id);
         assertFioClean(fio, "a target that threw during START_DEV");
     }

@@ -139,4 +139,20 @@ public class BatchChannelTest {
         assertEquals(8, userCopy.elemBytes);
         assertEquals(0, userCopy.batchFlags);
     }
+
+    @Test
+    public void buffersTheKernelMayStillUseOutliveAnUncleanClose() throws Exception {
+        StubBatchChannel kept = started(0);
+        kept.keepMemory(); // the ring closed with the fetch still in the kernel
+        kept.close();
+        kept.fetchBuffer(0).set(ValueLayout.JAVA_SHORT, 0, (short) 1); // still mapped: the kernel may write it
+        StubBatchChannel freed = started(0);
+        freed.close();
+        try {
+            freed.fetchBuffer(0).set(ValueLayout.JAVA_SHORT, 0, (short) 1);
+            throw new AssertionError("a clean close frees the fetch buffers");
+        } catch (IllegalStateException expected) {
+            // the arena is closed
+        }
+    }
 }
