@@ -118,37 +118,46 @@ warm_up() {
 # jublk's first in even ones; prints each ratio, jublk's CPU per I/O, then the medians
 alternate() {
     local kname=$1 kdev=$2 udev=$3 seconds=${BENCH_SECONDS:-10} rounds=${BENCH_ROUNDS:-3}
-    local r j name rw bs qd k u kiops uiops ucpu x
-    local -A ratios cpus
+    local r j name rw bs qd k u kiops kcpu uiops ucpu x
+    local -A ratios cpus kcpus
     echo "== $rounds rounds of $seconds s per run; $kname first in odd rounds, jublk first in even ones"
-    printf "%-5s %-18s %10s %10s %7s %15s\n" round job "$kname" jublk ratio jublk_cpu_us/io
+    printf "%-5s %-18s %10s %10s %7s %15s %s\n" round job "$kname" jublk ratio jublk_cpu_us/io \
+        "${reference_pid:+${kname}_cpu_us/io}"
     for ((r = 1; r <= rounds; r++)); do
         for j in $jobs; do
             IFS=: read -r name rw bs qd <<<"$j"
             if ((r % 2)); then
-                k=$(fio_run "$kdev" "$rw" "$bs" "$qd" "$seconds"); u=$(jublk_fio "$udev" "$rw" "$bs" "$qd" "$seconds")
+                k=$(reference_fio "$kdev" "$rw" "$bs" "$qd" "$seconds"); u=$(jublk_fio "$udev" "$rw" "$bs" "$qd" "$seconds")
             else
-                u=$(jublk_fio "$udev" "$rw" "$bs" "$qd" "$seconds"); k=$(fio_run "$kdev" "$rw" "$bs" "$qd" "$seconds")
+                u=$(jublk_fio "$udev" "$rw" "$bs" "$qd" "$seconds"); k=$(reference_fio "$kdev" "$rw" "$bs" "$qd" "$seconds")
             fi
-            read -r kiops _ <<<"$k"
+            read -r kiops _ kcpu <<<"$k"
             read -r uiops _ ucpu <<<"$u"
             x=$(ratio "$uiops" "$kiops")
             ratios[$name]="${ratios[$name]:-} $x"
             cpus[$name]="${cpus[$name]:-} $ucpu"
-            printf "%-5s %-18s %10s %10s %7s %15s\n" "$r" "$name" "$kiops" "$uiops" "$x" "$ucpu"
+            kcpus[$name]="${kcpus[$name]:-} ${kcpu:-0}"
+            printf "%-5s %-18s %10s %10s %7s %15s %s\n" "$r" "$name" "$kiops" "$uiops" "$x" "$ucpu" "${kcpu:-}"
         done
     done
     echo "== medians ($(uname -r))"
     for j in $jobs; do
         name=${j%%:*}
-        echo "$name: jublk/$kname $(median "${ratios[$name]}"), jublk CPU $(median "${cpus[$name]}") us/io"
+        echo "$name: jublk/$kname $(median "${ratios[$name]}"), jublk CPU $(median "${cpus[$name]}") us/io" \
+            "${reference_pid:+($kname CPU $(median "${kcpus[$name]}") us/io)}"
     done
+}
+
+# reference_fio DEV RW BS QD SECONDS : the reference column's run; with a reference server (compare_batch_io)
+# its CPU per I/O is appended too
+reference_fio() {
+    if [[ -n ${reference_pid:-} ]]; then cpu_fio "$reference_pid" "$@"; else fio_run "$@"; fi
 }
 
 # compare_batch_io TYPE ARGS... : instead of the kernel's driver, jublk with per-tag commands (the reference
 # column) against jublk with UBLK_F_BATCH_IO (the jublk column), same target and options, two servers in this
-# one boot, alternating like every other comparison (BENCH_COMPARE=batch-io). The CPU column is the batch
-# server's; the per-tag server's CPU per I/O is printed for the warm-up runs.
+# one boot, alternating like every other comparison (BENCH_COMPARE=batch-io). Both servers' CPU per I/O is
+# printed (the batch server's in the jublk column, the per-tag server's last).
 compare_batch_io() {
     start_server "$@" -c per-tag
     reference_pid=$server_pid

@@ -599,19 +599,32 @@ public final class Ring implements AutoCloseable {
      * another thread may close only once the owner thread has ended. Idempotent.
      */
     @Override
-    public synchronized void close() {
+    public void close() {
+        close(0);
+    }
+
+    /**
+     * Like {@link #close()} for a ring that has {@code onlyExitEnds} operations in flight that no cancel
+     * request reaches (a driver's uring_cmds that its file cancels only when the ring exits, such as a ublk
+     * queue's fetch): once everything else has completed it closes without waiting out the close timeout
+     * for those. Their memory is kept, as for any operation still in flight.
+     */
+    public synchronized void close(int onlyExitEnds) {
         if (closed) {
             return;
         }
         Thread current = owner;
         boolean quiet;
         String why;
+        boolean expected = false;
         if (current == Thread.currentThread()) {
             if (draining) {
                 throw new IllegalStateException("close() called from inside a completion handler");
             }
-            quiet = quiesce();
-            why = "no completion within " + config.closeTimeout() + " after cancelling";
+            quiet = quiesce(Math.max(0, onlyExitEnds));
+            expected = !quiet && inFlight <= onlyExitEnds;
+            why = expected ? "left to the ring's exit, which alone ends them"
+                    : "no completion within " + config.closeTimeout() + " after cancelling";
         } else if (current == null || !current.isAlive()) {
             // Never adopted, or the owner died: the kernel cancels a dead task's requests, but we
             // cannot see when that is done, so memory is only freed if nothing was outstanding.
@@ -634,20 +647,26 @@ public final class Ring implements AutoCloseable {
         if (quiet) {
             memory.close();
             closedCleanly = true;
+        } else if (expected) {
+            LOG.info("ring fd {} closed with {} operation(s) in flight ({}); keeping its memory", ringFd,
+                    inFlight, why);
         } else {
             LOG.warn("ring fd {} closed with {} operation(s) in flight ({}); leaking its memory so the kernel"
                     + " cannot write into freed memory", ringFd, inFlight, why);
         }
     }
 
-    /** Cancels everything and waits for the completions; true when nothing is left in flight. */
-    private boolean quiesce() {
+    /**
+     * Cancels everything and waits for the completions until no more than {@code onlyExitEnds} are in flight;
+     * true when nothing is left in flight.
+     */
+    private boolean quiesce(int onlyExitEnds) {
         stopRearm = true;
         sq.dropUnpublished();
         long deadline = System.nanoTime() + config.closeTimeout().toNanos();
         try {
-            if (inFlight == 0 && sq.drained()) {
-                return true;
+            if (inFlight <= onlyExitEnds && sq.drained()) {
+                return inFlight == 0;
             }
             if (!sq.hasSpace()) {
                 enter(0, -1);
@@ -656,7 +675,7 @@ public final class Ring implements AutoCloseable {
                 sq.next().cancel(0, IoUring.ASYNC_CANCEL_ANY).internalUserData(UD_CANCEL);
             }
             enter(0, -1);
-            while (inFlight > 0 || !sq.drained()) {
+            while (inFlight > onlyExitEnds || !sq.drained()) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;

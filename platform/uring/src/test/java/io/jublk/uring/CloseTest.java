@@ -28,6 +28,18 @@ public class CloseTest {
     }
 
     @Test
+    public void whatOnlyTheExitEndsIsNotWaitedFor() throws Exception {
+        Ring ring = Ring.open(RingConfig.builder(8).closeTimeout(Duration.ofSeconds(5)).build());
+        // the long timeout stands for an operation no cancel request reaches (a ublk fetch)
+        ring.sqe().timeout(3_600_000_000_000L, 0, 0).userData(1);
+        ring.submit();
+        long start = System.nanoTime();
+        ring.close(1);
+        assertTrue("close waited for it", System.nanoTime() - start < 2_000_000_000L);
+        assertFalse("its memory is kept", ring.closedCleanly());
+    }
+
+    @Test
     public void closeCancelsAPipeReadIntoRingMemory() throws Exception {
         int[] pipe = Linux.pipe(Linux.O_CLOEXEC);
         try {

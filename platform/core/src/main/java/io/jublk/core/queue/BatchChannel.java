@@ -271,6 +271,11 @@ class BatchChannel implements UblkChannel {
     }
 
     @Override
+    public int commandsOnlyExitEnds() {
+        return fetchArmed ? 1 : 0; // the multishot fetch; a prep or commit completes when it is issued
+    }
+
+    @Override
     public void keepMemory() {
         keepBuffers = true;
     }

@@ -350,7 +350,7 @@ public final class QueueRunner implements Runnable, CompletionHandler {
         boolean clean = true;
         if (ring != null) {
             // cancels what is still in the kernel and waits for it before anything it might write goes
-            ring.close();
+            ring.close(channel.commandsOnlyExitEnds());
             clean = ring.closedCleanly();
         }
         buffersReleasable = handOver.end(clean);

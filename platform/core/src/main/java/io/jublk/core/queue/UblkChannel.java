@@ -52,6 +52,15 @@ interface UblkChannel {
     }
 
     /**
+     * Its commands still in the kernel that no cancel request reaches (ublk ends a fetch only when the ring
+     * exits or the device is stopped or quiesced): the ring's close does not wait for those. Per-tag: 0, so
+     * the close waits its time-out for them.
+     */
+    default int commandsOnlyExitEnds() {
+        return 0;
+    }
+
+    /**
      * Called before {@link #close} when the ring closed with commands still in the kernel: memory those
      * commands may still write or read (a batching channel's fetch buffers and commit arrays) is kept for good.
      */
