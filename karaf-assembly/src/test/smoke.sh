@@ -56,7 +56,7 @@ fi
 aot="${home}/lib/jublk/jublk.aot"
 server_opts() {
     mkdir -p "${work}/setenv/etc" "${work}/setenv/data" && : > "${work}/setenv/etc/admin.key"
-    ( KARAF_ETC="${work}/setenv/etc" KARAF_DATA="${work}/setenv/data" DIRNAME="${home}/bin" PROGNAME=karaf
+    ( set +u; KARAF_ETC="${work}/setenv/etc" KARAF_DATA="${work}/setenv/data" DIRNAME="${home}/bin" PROGNAME=karaf
       set -- server; . "${home}/bin/setenv" > /dev/null 2>&1; echo "${JAVA_OPTS}" )
 }
 check "the distribution has an AOT cache and the JDK it belongs to (lib/jublk/jublk.aot, .jdk)" \
@@ -117,6 +117,10 @@ check "piped command sees the jublk bundles (bundle:list | grep jublk)" \
     [ "`admin 'bundle:list -t 0 | grep jublk' | grep -c 'jublk ::'`" -ge 7 ]
 check "feature:list -i shows jublk-platform started" \
     sh -c 'echo "$0" | grep -q "^jublk-platform .*Started"' "`admin 'feature:list -i'`"
+# devices first: SCR at the core's level (features-processing.xml merges it into Karaf's scr feature), still Started
+scr_level=`admin 'bundle:list -t 0 org.apache.felix.scr' | awk -F'|' '$1 ~ /^ *[0-9]+ *$/ { gsub(/ /, "", $3); print $3 }'`
+check "SCR (org.apache.felix.scr) starts at the core's level 25 (${scr_level:-absent}), feature scr Started" \
+    sh -c '[ "$0" = 25 ] && echo "$1" | grep -q "^scr .*Started"' "${scr_level}" "`admin 'feature:list -i'`"
 admin 'feature:install diagnostic' > "${work}/feature-install.out"
 check "feature:install diagnostic" \
     sh -c 'echo "$0" | grep -q "^diagnostic .*Started"' "`admin 'feature:list -i'`"
