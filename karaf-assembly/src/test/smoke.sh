@@ -117,10 +117,6 @@ check "piped command sees the jublk bundles (bundle:list | grep jublk)" \
     [ "`admin 'bundle:list -t 0 | grep jublk' | grep -c 'jublk ::'`" -ge 7 ]
 check "feature:list -i shows jublk-platform started" \
     sh -c 'echo "$0" | grep -q "^jublk-platform .*Started"' "`admin 'feature:list -i'`"
-# devices first: SCR at the core's level (features-processing.xml merges it into Karaf's scr feature), still Started
-scr_level=`admin 'bundle:list -t 0 org.apache.felix.scr' | awk -F'|' '$1 ~ /^ *[0-9]+ *$/ { gsub(/ /, "", $3); print $3 }'`
-check "SCR (org.apache.felix.scr) starts at the core's level 25 (${scr_level:-absent}), feature scr Started" \
-    sh -c '[ "$0" = 25 ] && echo "$1" | grep -q "^scr .*Started"' "${scr_level}" "`admin 'feature:list -i'`"
 admin 'feature:install diagnostic' > "${work}/feature-install.out"
 check "feature:install diagnostic" \
     sh -c 'echo "$0" | grep -q "^diagnostic .*Started"' "`admin 'feature:list -i'`"
