@@ -54,10 +54,10 @@ fi
 # ---- AOT cache: bin/setenv gives it to the server JVM with the JDK it was made for, and only then -----------
 # (setenv sourced as bin/karaf server would, with throwaway etc/ and data/: no key, no lock of this distribution)
 aot="${home}/lib/jublk/jublk.aot"
-server_opts() {
+server_opts() { # [EXTRA_JAVA_OPTS [JUBLK_AOT]]
     mkdir -p "${work}/setenv/etc" "${work}/setenv/data" && : > "${work}/setenv/etc/admin.key"
     ( set +u; KARAF_ETC="${work}/setenv/etc" KARAF_DATA="${work}/setenv/data" DIRNAME="${home}/bin" PROGNAME=karaf
-      set -- server; . "${home}/bin/setenv" > /dev/null 2>&1; echo "${JAVA_OPTS}" )
+      EXTRA_JAVA_OPTS="${1:-}"; JUBLK_AOT="${2:-}"; set -- server; . "${home}/bin/setenv" > /dev/null 2>&1; echo "${JAVA_OPTS}" )
 }
 check "the distribution has an AOT cache and the JDK it belongs to (lib/jublk/jublk.aot, .jdk)" \
     [ -s "${aot}" -a -s "${aot}.jdk" ]
@@ -69,6 +69,9 @@ check "bin/setenv gave the class path jars the mtime the cache was made with" \
 chmod u+w "${aot}.jdk" && cp "${aot}.jdk" "${work}/aot.jdk" && echo 'IMPLEMENTOR="another JDK"' > "${aot}.jdk"
 check "with another JDK bin/setenv leaves the AOT cache out" sh -c '! echo "$0" | grep -q AOTCache' "`server_opts`"
 cp "${work}/aot.jdk" "${aot}.jdk"
+check "with class data sharing options of one's own (-Xshare:off) bin/setenv leaves the AOT cache out" \
+    sh -c '! echo "$0" | grep -q AOTCache' "`server_opts -Xshare:off`"
+check "JUBLK_AOT=off leaves the AOT cache out" sh -c '! echo "$0" | grep -q AOTCache' "`server_opts '' off`"
 
 # ---- start ----------------------------------------------------------------------------------------
 start_time=`date +%s`
