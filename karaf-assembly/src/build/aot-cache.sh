@@ -13,7 +13,7 @@
 set -eu
 assembly=`cd "$1" && pwd`
 out="${assembly}/lib/jublk/jublk.aot"
-timeout_s="${JUBLK_AOT_TIMEOUT:-300}"
+timeout_s="${JUBLK_AOT_TIMEOUT:-180}"
 : "${JAVA_HOME:?aot-cache: JAVA_HOME must name the JDK 25 the distribution is built with}"
 export JAVA_HOME
 unset JAVA_OPTS EXTRA_JAVA_OPTS KARAF_OPTS
@@ -49,8 +49,11 @@ start_and_wait() {
     while :; do
         [ $((`now` - t0)) -lt "${timeout_s}" ] || { echo "aot-cache: the training server did not come up in ${timeout_s} s" >&2
             tail -n 20 "${home}/data/log/karaf.log" >&2 2>/dev/null || true; return 1; }
+        if grep -q 'devices recovered: ' "${home}/data/log/karaf.log" 2>/dev/null && [ -z "${ssh}" ]; then
+            sleep 10; break   # no ssh client: the console's classes come in as far as the server loads them alone
+        fi
         if grep -q 'devices recovered: ' "${home}/data/log/karaf.log" 2>/dev/null && [ -r "${home}/etc/admin.key" ]; then
-            o=`timeout 20 ssh -p "${port}" -i "${home}/etc/admin.key" -o BatchMode=yes -o StrictHostKeyChecking=no \
+            o=`timeout 20 "${ssh}" -p "${port}" -i "${home}/etc/admin.key" -o BatchMode=yes -o StrictHostKeyChecking=no \
                 -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=5 karaf@127.0.0.1 \
                 'ublk:targets; ublk:list' 2>&1 || true`
             case "${o}" in *null*) break ;; esac
@@ -73,6 +76,9 @@ stop_and_wait() { # bin/stop (its own JVM without the training options), and wai
 # file with the time of packing, so the jars get a fixed one here, and bin/setenv gives them that one again.
 jar_time=946684800
 touch -m -d "@${jar_time}" "${assembly}"/lib/boot/*.jar "${assembly}"/lib/jdk9plus/*.jar "${assembly}"/lib/endorsed/*.jar
+
+ssh=`command -v ssh || true`
+[ -n "${ssh}" ] || echo "aot-cache: no ssh client: the training run does not answer ublk: commands (install openssh-client)" >&2
 
 train() {
     rm -rf "${home}" "${out}" "${out}.jdk"
