@@ -51,6 +51,28 @@ if [ -n "${old_jdk}" ] && [ -x "${old_jdk}/bin/java" ]; then
         sh -c '[ "$0" -ne 0 ] && echo "$1" | grep -q "Java 25 or newer is needed"' "${rc}" "${out}"
 fi
 
+# ---- AOT cache: bin/setenv gives it to the server JVM with the JDK it was made for, and only then -----------
+# (setenv sourced as bin/karaf server would, with throwaway etc/ and data/: no key, no lock of this distribution)
+aot="${home}/lib/jublk/jublk.aot"
+server_opts() { # [EXTRA_JAVA_OPTS [JUBLK_AOT]]
+    mkdir -p "${work}/setenv/etc" "${work}/setenv/data" && : > "${work}/setenv/etc/admin.key"
+    ( set +u; KARAF_ETC="${work}/setenv/etc" KARAF_DATA="${work}/setenv/data" DIRNAME="${home}/bin" PROGNAME=karaf
+      EXTRA_JAVA_OPTS="${1:-}"; JUBLK_AOT="${2:-}"; set -- server; . "${home}/bin/setenv" > /dev/null 2>&1; echo "${JAVA_OPTS}" )
+}
+check "the distribution has an AOT cache and the JDK it belongs to (lib/jublk/jublk.aot, .jdk)" \
+    [ -s "${aot}" -a -s "${aot}.jdk" ]
+opts=`server_opts`
+check "bin/setenv gives the server JVM -XX:AOTCache=lib/jublk/jublk.aot" \
+    sh -c 'echo "$0" | grep -qF -- "-XX:AOTCache=$1"' "${opts}" "${aot}"
+check "bin/setenv gave the class path jars the mtime the cache was made with" \
+    sh -c '! stat -c %Y "$0"/lib/boot/*.jar "$0"/lib/jdk9plus/*.jar "$0"/lib/endorsed/*.jar | grep -qvx 946684800' "${home}"
+chmod u+w "${aot}.jdk" && cp "${aot}.jdk" "${work}/aot.jdk" && echo 'IMPLEMENTOR="another JDK"' > "${aot}.jdk"
+check "with another JDK bin/setenv leaves the AOT cache out" sh -c '! echo "$0" | grep -q AOTCache' "`server_opts`"
+cp "${work}/aot.jdk" "${aot}.jdk"
+check "with class data sharing options of one's own (-Xshare:off) bin/setenv leaves the AOT cache out" \
+    sh -c '! echo "$0" | grep -q AOTCache' "`server_opts -Xshare:off`"
+check "JUBLK_AOT=off leaves the AOT cache out" sh -c '! echo "$0" | grep -q AOTCache' "`server_opts '' off`"
+
 # ---- start ----------------------------------------------------------------------------------------
 start_time=`date +%s`
 "${home}/bin/start" > "${work}/start.out" 2>&1
@@ -69,6 +91,11 @@ while [ $((`date +%s` - start_time)) -lt 180 ]; do
 done
 check "server up with the jublk features started (in $((`date +%s` - start_time))s)" [ "${ready}" = yes ]
 [ "${ready}" = yes ] || { tail -n 40 "${home}/data/log/karaf.log" 2>/dev/null; exit 1; }
+
+# the JVM took the cache (a cache it refuses leaves class data sharing off altogether, the JDK's own archive too)
+info=`"${JAVA_HOME:-\`ls -d /usr/lib/jvm/*25* | tail -n 1\`}/bin/jcmd" "\`server_pid\`" VM.info 2>&1`
+check "the server JVM has the AOT cache mapped (jcmd VM.info)" \
+    sh -c 'echo "$0" | grep -q "^CDS archive(s) mapped at" && echo "$0" | grep -qF -- "-XX:AOTCache=$1"' "${info}" "${aot}"
 
 # ---- bin/client: admin by default, no password; -b reads the commands from stdin (no stdin EOF race) -
 out=`printf 'jaas:whoami\nbundle:list -t 0\n' | "${home}/bin/client" -b 2>&1 | plain`
