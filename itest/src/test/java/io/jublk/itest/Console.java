@@ -4,15 +4,26 @@ import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.security.Principal;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import javax.security.auth.Subject;
 import org.apache.karaf.jaas.boot.principal.RolePrincipal;
 import org.apache.karaf.jaas.boot.principal.UserPrincipal;
 import org.apache.karaf.shell.api.console.Session;
 import org.apache.karaf.shell.api.console.SessionFactory;
 
-/** Runs console commands in-process as the admin, as a console user would type them. */
+/** Runs console commands in-process as Karaf's admin, as a console user would type them. */
 final class Console {
+    /**
+     * Karaf's own admin as the local console has it: every role of karaf.local.roles (bundle:update, for
+     * one, wants manager, not admin).
+     */
+    private static final Set<Principal> ADMIN = Stream.concat(Stream.of(new UserPrincipal("karaf")),
+            Stream.of(System.getProperty("karaf.local.roles", "admin,manager,viewer,systembundles").split(","))
+                    .map(r -> new RolePrincipal(r.trim()))).collect(Collectors.toUnmodifiableSet());
+
     private final SessionFactory sessions;
 
     Console(SessionFactory sessions) {
@@ -23,8 +34,7 @@ final class Console {
     String run(String command) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-        Subject admin = new Subject(false, Set.of(new UserPrincipal("karaf"), new RolePrincipal("admin")), Set.of(),
-                Set.of());
+        Subject admin = new Subject(false, ADMIN, Set.of(), Set.of());
         Object result = Subject.callAs(admin, () -> {
             try (Session session = sessions.create(InputStream.nullInputStream(), out, out)) {
                 return session.execute(command);

@@ -15,41 +15,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
-import javax.inject.Inject;
-import org.apache.karaf.shell.api.console.SessionFactory;
-import org.junit.Before;
 import org.junit.Test;
-import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Option;
-import org.ops4j.pax.exam.junit.PaxExam;
-import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
-import org.ops4j.pax.exam.spi.reactors.PerSuite;
 
 /** ublk:add / list / del at the console, on the ublk host's kernel, with the null target. */
-@RunWith(PaxExam.class)
-@ExamReactorStrategy(PerSuite.class)
-public class DeviceConsoleIT {
+public class DeviceConsoleIT extends ContainerTestBase {
     private static final Pattern DEV_LINE = Pattern.compile(
             "dev id (\\d+): nr_hw_queues (\\d+) queue_depth (\\d+) block size (\\d+) dev_capacity (\\d+)");
     private static final Pattern QUEUE_LINE = Pattern.compile("queue (\\d+): tid (\\d+) affinity\\(([0-9 ]*)\\)");
-
-    @Inject
-    private SessionFactory sessions;
-
-    private Console console;
-
-    @Configuration
-    public Option[] config() {
-        return KarafOptions.jublkKaraf();
-    }
-
-    @Before
-    public void setUp() {
-        UblkHost.requireUblk();
-        console = new Console(sessions);
-    }
 
     @Test
     public void addListReadDeleteANullDevice() throws Exception {
@@ -198,7 +170,7 @@ public class DeviceConsoleIT {
             f.setLength(64L << 20);
         }
         boolean autoBufReg = UblkHost.kernelVersion() >= 6016;
-        int id = added(console.run("ublk:add loop -f " + file));
+        int id = Console.deviceId(console.run("ublk:add loop -f " + file));
         try {
             String flags = console.run("ublk:list -n " + id).split("\n")[2];
             assertEquals(flags, autoBufReg, flags.contains(" AUTO_BUF_REG "));
@@ -220,7 +192,7 @@ public class DeviceConsoleIT {
             Files.deleteIfExists(file);
         }
 
-        id = added(console.run("ublk:add null --size 64M --user-copy"));
+        id = Console.deviceId(console.run("ublk:add null --size 64M --user-copy"));
         try {
             String flags = console.run("ublk:list -n " + id).split("\n")[2];
             assertTrue(flags, flags.contains(" USER_COPY "));
@@ -235,17 +207,5 @@ public class DeviceConsoleIT {
             console.run("ublk:del -n " + id);
         }
         assertTrue(console.error("ublk:add null --user-copy --no-zero-copy").contains("exclude each other"));
-    }
-
-    private static int added(String output) {
-        Matcher m = Pattern.compile("dev id (\\d+): /dev/ublkb\\d+ LIVE").matcher(output);
-        assertTrue(output, m.find());
-        return Integer.parseInt(m.group(1));
-    }
-
-    private static List<Path> disks() throws Exception {
-        try (Stream<Path> s = Files.list(Path.of("/dev"))) {
-            return s.filter(p -> p.getFileName().toString().startsWith("ublkb")).sorted().toList();
-        }
     }
 }

@@ -24,15 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.inject.Inject;
-import org.apache.karaf.shell.api.console.SessionFactory;
 import org.junit.Before;
 import org.junit.Test;
-import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Option;
-import org.ops4j.pax.exam.junit.PaxExam;
-import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
-import org.ops4j.pax.exam.spi.reactors.PerSuite;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
@@ -43,29 +36,15 @@ import org.osgi.framework.ServiceRegistration;
  * device, the loop target bundle is replaced three times, a target throws, and the core bundle itself is
  * restarted twice. fio must end with no error and its data verified.
  */
-@RunWith(PaxExam.class)
-@ExamReactorStrategy(PerSuite.class)
-public class NoLostDeviceIT {
+public class NoLostDeviceIT extends ContainerTestBase {
     private static final Pattern ADDED = Pattern.compile("dev id (\\d+): /dev/ublkb\\d+ LIVE");
-
-    @Inject
-    private SessionFactory sessions;
 
     @Inject
     private BundleContext context;
 
-    private Console console;
-
-    @Configuration
-    public Option[] config() {
-        return KarafOptions.jublkKaraf();
-    }
-
     @Before
     public void setUp() {
-        UblkHost.requireUblk();
         assumeTrue("fio not installed", Files.isExecutable(Path.of("/usr/bin/fio")));
-        console = new Console(sessions);
     }
 
     @Test
@@ -76,7 +55,7 @@ public class NoLostDeviceIT {
             Bundle loop = bundle("jublk-target-loop");
             for (int swap = 0; swap < 3; swap++) {
                 Thread.sleep(1000);
-                assertRunning(fio, "swap " + swap);
+                HostTools.assertRunning(fio, "swap " + swap);
                 if (swap == 2) {
                     loop.update(); // bundle:update: the same as a new jar dropped into deploy/
                 } else {
@@ -88,7 +67,7 @@ public class NoLostDeviceIT {
                 }
                 awaitServing(id);
             }
-            assertFioClean(fio, "loop bundle stopped+started twice, updated once");
+            HostTools.assertFioClean(fio, "loop bundle stopped+started twice, updated once");
         } finally {
             console.run("ublk:del -n " + id);
         }
@@ -129,7 +108,7 @@ public class NoLostDeviceIT {
         int id = -1;
         try {
             id = add("ublk:add faulty -q 2 --target-timeout 3 -f " + backingFile("faulty-" + fault));
-            assertFioClean(startFio(id), events);
+            HostTools.assertFioClean(startFio(id), events);
             assertEquals("the first target misbehaved once", 1, faulty.faults.get());
             assertTrue("a fresh target was opened", faulty.opened.get() >= 2);
             awaitServing(id);
@@ -166,7 +145,7 @@ public class NoLostDeviceIT {
             first.unregister(); // the bundle goes: drain limit, then the request is taken back
             first = null;
             second = context.registerService(TargetFactory.class, new FaultyFactory(loop, -1, Fault.NONE), props);
-            assertFioClean(fio, "target service replaced while it held a request past the drain limit");
+            HostTools.assertFioClean(fio, "target service replaced while it held a request past the drain limit");
             awaitServing(id);
         } finally {
             if (id >= 0) {
@@ -191,12 +170,12 @@ public class NoLostDeviceIT {
             Bundle core = bundle("jublk-core");
             for (int restart = 0; restart < 2; restart++) {
                 Thread.sleep(1000);
-                assertRunning(fio, "restart " + restart);
+                HostTools.assertRunning(fio, "restart " + restart);
                 core.stop();
                 core.start();
                 awaitServing(id);
             }
-            assertFioClean(fio, "core bundle restarted twice");
+            HostTools.assertFioClean(fio, "core bundle restarted twice");
         } finally {
             console.run("ublk:del -n " + id);
         }
@@ -220,50 +199,9 @@ public class NoLostDeviceIT {
         return file;
     }
 
-    /**
-     * 8192 random 4k writes, then their verification, paced at 1000 I/Os a second so that fio runs for at
-     * least 16 s however fast the machine: the events must happen while it runs.
-     */
+    /** 8192 random 4k writes, then their verification: at least 16 s at fio's pace. */
     private static Process startFio(int id) throws Exception {
-        return new ProcessBuilder("/usr/bin/fio", "--name=verify", "--filename=/dev/ublkb" + id,
-                "--rw=randwrite", "--bs=4k", "--size=32M", "--direct=1", "--ioengine=io_uring", "--iodepth=32",
-                "--rate_iops=1000", "--verify=crc32c", "--verify_fatal=1", "--do_verify=1", "--verify_state_save=0")
-                .redirectErrorStream(true).start();
-    }
-
-    private static void assertRunning(Process fio, String event) throws Exception {
-        if (!fio.isAlive()) {
-            throw new AssertionError("fio ended (exit " + fio.exitValue() + ") before " + event + ":\n"
-                    + new String(fio.getInputStream().readAllBytes()));
-        }
-    }
-
-    private static void assertFioClean(Process fio, String events) throws Exception {
-        assertTrue("fio finished", fio.waitFor(600, TimeUnit.SECONDS));
-        String out = new String(fio.getInputStream().readAllBytes());
-        assertEquals(out, 0, fio.exitValue());
-        assertTrue(out, out.contains("err= 0"));
-        // bench/nolost collects these lines: the pause the events caused, as fio's longest I/O latency
-        System.out.println("pause: " + events + ": " + String.join("; ", out.lines()
-                .filter(l -> l.matches("^ +lat \\((nsec|usec|msec)\\): .*"))
-                .map(l -> l.trim().replaceAll(", avg.*", "")).toList()));
-    }
-
-    private void awaitServing(int id) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        String list = "";
-        while (System.nanoTime() < deadline) {
-            try {
-                list = console.run("ublk:list -n " + id);
-                if (list.contains("\"service\":\"serving\"") && list.contains(" state LIVE")) {
-                    return;
-                }
-            } catch (Exception e) {
-                list = e.toString(); // the commands are away while the core restarts
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("device " + id + " not served again: " + list);
+        return HostTools.verifyWriter(Path.of("/dev/ublkb" + id), "0", "32M");
     }
 
     private Bundle bundle(String symbolicName) {

@@ -19,46 +19,19 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.inject.Inject;
-import org.apache.karaf.shell.api.console.SessionFactory;
-import org.junit.Before;
 import org.junit.Test;
-import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Option;
-import org.ops4j.pax.exam.junit.PaxExam;
-import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
-import org.ops4j.pax.exam.spi.reactors.PerSuite;
 
 /**
  * Running jublk as an operator does (issue 18): a device declared in etc/ before the container started is
  * there; a viewer over ssh may look but not change; the counters follow fio exactly, and ublk:stat and the
  * Prometheus endpoint give the same figures.
  */
-@RunWith(PaxExam.class)
-@ExamReactorStrategy(PerSuite.class)
-public class OperatorIT {
+public class OperatorIT extends ContainerTestBase {
     static final int METRICS_PORT = 9105;
     static final int DECLARED_ID = 60;
     static final String DECLARED_FILE = "etc/io.jublk.device-itest.cfg";
     private static final Pattern STAT = Pattern.compile("dev (\\d+): read (\\d+) \\(\\d+ bytes\\) write (\\d+) \\(\\d+"
             + " bytes\\) flush (\\d+) discard (\\d+) write-zeroes (\\d+) errors (\\d+) in-flight (\\d+) held (\\d+).*");
-
-    @Inject
-    private SessionFactory sessions;
-
-    private Console console;
-
-    @Configuration
-    public Option[] config() {
-        return KarafOptions.jublkKaraf();
-    }
-
-    @Before
-    public void setUp() {
-        UblkHost.requireUblk();
-        console = new Console(sessions);
-    }
 
     @Test
     public void aDeviceDeclaredBeforeTheStartIsServed() throws Exception {

@@ -14,12 +14,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.inject.Inject;
 import org.junit.Test;
-import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Option;
-import org.ops4j.pax.exam.junit.PaxExam;
-import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
-import org.ops4j.pax.exam.spi.reactors.PerSuite;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 
@@ -28,9 +22,7 @@ import org.osgi.framework.BundleContext;
  * ACTIVE, the kernel's ublk control device answers from inside the container, and a ublk: command runs
  * through bin/client.
  */
-@RunWith(PaxExam.class)
-@ExamReactorStrategy(PerSuite.class)
-public class PlatformIT {
+public class PlatformIT extends ContainerTestBase {
     private static final List<String> PLATFORM_BUNDLES = List.of("jublk-target-api", "jublk-uring", "jublk-core",
             "jublk-shell", "jublk-target-null", "jublk-target-loop", "jublk-target-qcow2");
 
@@ -42,9 +34,10 @@ public class PlatformIT {
     @Inject
     private UblkService ublk;
 
-    @Configuration
-    public Option[] config() {
-        return KarafOptions.jublkKaraf();
+    /** The bundles' check runs without ublk too; the other tests ask for it themselves. */
+    @Override
+    protected boolean needsUblk() {
+        return false;
     }
 
     @Test

@@ -13,17 +13,9 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
-import javax.inject.Inject;
-import org.apache.karaf.shell.api.console.SessionFactory;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
-import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Option;
-import org.ops4j.pax.exam.junit.PaxExam;
-import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
-import org.ops4j.pax.exam.spi.reactors.PerSuite;
 
 /**
  * The qcow2 target through the console only, in the container on the ublk host: images made with
@@ -31,26 +23,13 @@ import org.ops4j.pax.exam.spi.reactors.PerSuite;
  * system, then found clean by ublk:qcow2-check and by QEMU's own qemu-img; bad images refused in one line.
  * Shares the suite's container (PerSuite), so it costs no Karaf boot of its own.
  */
-@RunWith(PaxExam.class)
-@ExamReactorStrategy(PerSuite.class)
-public class Qcow2ConsoleIT {
-    @Inject
-    private SessionFactory sessions;
-
-    private Console console;
+public class Qcow2ConsoleIT extends ContainerTestBase {
     /** In the guest's /tmp (a tmpfs: open file description locks and O_DIRECT work there). */
     private Path dir;
 
-    @Configuration
-    public Option[] config() {
-        return KarafOptions.jublkKaraf();
-    }
-
     @Before
     public void setUp() throws Exception {
-        UblkHost.requireUblk();
         assumeTrue("qemu-img not installed", HostTools.installed("qemu-img"));
-        console = new Console(sessions);
         dir = Files.createTempDirectory(Path.of("/tmp"), "jublk-it-qcow2-"); // not karaf.data: 9p in the VM
     }
 
@@ -209,16 +188,6 @@ public class Qcow2ConsoleIT {
 
     // ---- helpers --------------------------------------------------------------------------------
 
-    private void assertRefused(String command, String expected) throws Exception {
-        List<Path> disks = disks();
-        List<Path> records = records();
-        String error = console.error(command);
-        assertTrue("'" + command + "': '" + error + "' should say '" + expected + "'", error.contains(expected));
-        assertFalse("one line: " + error, error.contains("\n"));
-        assertEquals("no new disk after '" + command + "'", disks, disks());
-        assertEquals("no device record after '" + command + "'", records, records());
-    }
-
     /** Clean by our check and by QEMU's: no corruption and no leaked cluster. */
     private void assertClean(Path img) throws Exception {
         String check = console.run("ublk:qcow2-check " + img);
@@ -239,21 +208,5 @@ public class Qcow2ConsoleIT {
         byte[] b = new byte[length];
         Arrays.fill(b, (byte) value);
         return b;
-    }
-
-    private static List<Path> disks() throws Exception {
-        try (Stream<Path> s = Files.list(Path.of("/dev"))) {
-            return s.filter(p -> p.getFileName().toString().startsWith("ublkb")).sorted().toList();
-        }
-    }
-
-    private static List<Path> records() throws Exception {
-        Path records = Path.of(System.getProperty("karaf.data"), "jublk", "devices");
-        if (!Files.isDirectory(records)) {
-            return List.of();
-        }
-        try (Stream<Path> s = Files.list(records)) {
-            return s.sorted().toList();
-        }
     }
 }
