@@ -9,7 +9,9 @@ import io.jublk.uring.RingConfig;
 import io.jublk.uring.sys.Linux;
 import java.io.File;
 import java.util.ArrayList;
+import java.io.RandomAccessFile;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.Test;
 
 /**
@@ -56,6 +58,27 @@ public class KernelChannelTest {
             assertEquals("a commit re-arms its tag", 1, channel.commandsOnlyExitEnds());
         } finally {
             ring.close();
+            Linux.close(fd);
+        }
+    }
+
+    @Test
+    public void aQueueWhoseCommandsAllCameBackWaitsForWhatItsCloseCancels() throws Exception {
+        // a plain file stands for /dev/ublkcN: its descriptors map, and it refuses every command (twice), so
+        // every tag goes out of service and the queue ends with none of its commands left in the kernel
+        File file = File.createTempFile("not-ublkc", ".bin");
+        file.deleteOnExit();
+        try (RandomAccessFile f = new RandomAccessFile(file, "rw")) {
+            f.setLength(1 << 20);
+        }
+        int fd = Linux.open(file.getPath(), Linux.O_RDWR | Linux.O_CLOEXEC);
+        try {
+            QueueRunner q = new QueueRunner(new QueueSpec(0, 0, 4, 4096, 8, 0), fd, null, (queue, cause) -> { });
+            q.start();
+            q.finished().get(10, TimeUnit.SECONDS);
+            assertTrue("the ring closed with nothing in flight", q.ring().closedCleanly());
+            assertTrue(q.letGo());
+        } finally {
             Linux.close(fd);
         }
     }
