@@ -8,7 +8,11 @@ import io.jublk.uring.sys.Linux;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
-/** The ublk driver itself: descriptors mapped from /dev/ublkcN, commands as uring_cmd on its fixed file. */
+/**
+ * The ublk driver itself: descriptors mapped from /dev/ublkcN, commands as uring_cmd on its fixed file. It
+ * knows which tags have a command in the kernel ({@link #commandsOnlyExitEnds}): no cancel request reaches a
+ * ublk uring_cmd, so the ring's close must not wait for those.
+ */
 final class KernelChannel implements UblkChannel {
     /** The fixed-file slot of /dev/ublkcN in the queue's ring. */
     static final int UBLKC_FILE = 0;
@@ -17,10 +21,14 @@ final class KernelChannel implements UblkChannel {
     private final int charFd;
     private final Arena arena = Arena.ofShared();
     private MemorySegment descriptors;
+    /** Per tag: its FETCH_REQ or COMMIT_AND_FETCH_REQ is queued and its completion not seen yet. */
+    private final boolean[] armed;
+    private int armedTags;
 
     KernelChannel(QueueSpec spec, int charFd) {
         this.spec = spec;
         this.charFd = charFd;
+        this.armed = new boolean[spec.depth()];
     }
 
     @Override
@@ -48,6 +56,27 @@ final class KernelChannel implements UblkChannel {
             // AUTO_BUF_REG: the request's pages go to slot `tag` of the ring's buffer table
             sqe.addr(IoCmd.autoBufReg(tag, spec.userCopy() ? IoCmd.AUTO_BUF_REG_FALLBACK : 0));
         }
+        if (!armed[tag]) {
+            armed[tag] = true;
+            armedTags++;
+        }
+    }
+
+    @Override
+    public void commandEnded(int tag) {
+        if (armed[tag]) {
+            armed[tag] = false;
+            armedTags--;
+        }
+    }
+
+    /**
+     * The tags whose command is still in the kernel: the driver ends them only when the ring exits (or the
+     * device is stopped or quiesced), with an abort, never with a request, so the close need not wait.
+     */
+    @Override
+    public int commandsOnlyExitEnds() {
+        return armedTags;
     }
 
     @Override

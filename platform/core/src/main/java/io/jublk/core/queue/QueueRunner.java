@@ -288,7 +288,8 @@ public final class QueueRunner implements Runnable, CompletionHandler {
                     e.getMessage(), spec.queueId(), spec.deviceId());
         }
         // Room for every tag's command plus a target operation or two per tag (backing-file I/O).
-        // A released queue's fetches are cancelled only when the ring goes (not by ASYNC_CANCEL): wait briefly.
+        // A released queue's fetches are cancelled only when the ring goes (not by ASYNC_CANCEL): the close
+        // does not wait for them (UblkChannel.commandsOnlyExitEnds), only for what a cancel ends.
         ring = Ring.open(RingConfig.builder(2 * spec.depth()).cqEntries(4 * spec.depth()).wakeable(true)
                 .closeTimeout(Duration.ofSeconds(2)).build());
         waker = ring.waker();
@@ -349,7 +350,10 @@ public final class QueueRunner implements Runnable, CompletionHandler {
     private void tearDown() {
         boolean clean = true;
         if (ring != null) {
-            // cancels what is still in the kernel and waits for it before anything it might write goes
+            // cancels what is still in the kernel and waits for it before anything it might write goes, except
+            // the ublk commands no cancel reaches: the ring's exit aborts those, and the tag buffers they name
+            // stay mapped until this thread has ended (freeBuffersAfterExit), the only context the driver
+            // copies data in
             ring.close(channel.commandsOnlyExitEnds());
             clean = ring.closedCleanly();
         }
@@ -436,6 +440,7 @@ public final class QueueRunner implements Runnable, CompletionHandler {
         } else if (UserData.isCopy(userData)) {
             userCopy.copied(UserData.tag(userData), res);
         } else if (UserData.isCommand(userData) && UserData.tag(userData) < spec.depth()) {
+            channel.commandEnded(UserData.tag(userData));
             commandCompleted(UserData.tag(userData), res);
         } else if (UserData.isBatch(userData)) {
             channel.batchCompleted(userData, res, flags, commands);

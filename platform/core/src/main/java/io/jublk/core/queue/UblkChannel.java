@@ -53,11 +53,16 @@ interface UblkChannel {
 
     /**
      * Its commands still in the kernel that no cancel request reaches (ublk ends a fetch only when the ring
-     * exits or the device is stopped or quiesced): the ring's close does not wait for those. Per-tag: 0, so
-     * the close waits its time-out for them.
+     * exits or the device is stopped or quiesced): the ring's close does not wait for those. The kernel's
+     * per-tag channel: every tag whose command is out; a batching one: its armed fetch; a driver whose
+     * commands are not on the ring: 0.
      */
     default int commandsOnlyExitEnds() {
         return 0;
+    }
+
+    /** The ring completed {@code tag}'s per-tag command ({@link UserData#command}), whatever its result. */
+    default void commandEnded(int tag) {
     }
 
     /**

@@ -16,21 +16,21 @@ public class DeviceFlagsTest {
     @Test
     public void aBatchDeviceIsNeverHandedOverWithQuiesceDev() {
         long quiesce = RECOVERY | Feature.QUIESCE.mask();
-        assertTrue("per-tag with QUIESCE", UblkDevice.quiescesOnRelease(quiesce));
+        assertTrue("per-tag with QUIESCE", DeviceFlags.quiescesOnRelease(quiesce));
         // 7.x: QUIESCE_DEV of a batch device sets force_abort for good: every later request would fail
-        assertFalse("batch with QUIESCE", UblkDevice.quiescesOnRelease(quiesce | Feature.BATCH_IO.mask()));
-        assertFalse("no QUIESCE (6.12)", UblkDevice.quiescesOnRelease(RECOVERY));
+        assertFalse("batch with QUIESCE", DeviceFlags.quiescesOnRelease(quiesce | Feature.BATCH_IO.mask()));
+        assertFalse("no QUIESCE (6.12)", DeviceFlags.quiescesOnRelease(RECOVERY));
     }
 
     @Test
     public void batchCommandsOnlyWhereTheKernelHasThem() throws IOException {
         long batchKernel = RECOVERY | Feature.BATCH_IO.mask();
-        assertEquals(0, UblkDevice.commandFlags(IoCommands.PER_TAG, batchKernel));
-        assertEquals(Feature.BATCH_IO.mask(), UblkDevice.commandFlags(IoCommands.BATCH, batchKernel));
-        assertEquals(Feature.BATCH_IO.mask(), UblkDevice.commandFlags(IoCommands.AUTO, batchKernel));
-        assertEquals(0, UblkDevice.commandFlags(IoCommands.AUTO, RECOVERY));
+        assertEquals(0, DeviceFlags.commandFlags(IoCommands.PER_TAG, batchKernel));
+        assertEquals(Feature.BATCH_IO.mask(), DeviceFlags.commandFlags(IoCommands.BATCH, batchKernel));
+        assertEquals(Feature.BATCH_IO.mask(), DeviceFlags.commandFlags(IoCommands.AUTO, batchKernel));
+        assertEquals(0, DeviceFlags.commandFlags(IoCommands.AUTO, RECOVERY));
         try {
-            UblkDevice.commandFlags(IoCommands.BATCH, RECOVERY);
+            DeviceFlags.commandFlags(IoCommands.BATCH, RECOVERY);
             fail("BATCH on a kernel without it");
         } catch (IOException e) {
             assertEquals("this kernel's ublk driver lacks BATCH_IO (Linux 7.0+)", e.getMessage());
