@@ -1,0 +1,172 @@
+package io.jublk.core.device;
+
+import io.jublk.core.control.ControlClient;
+import io.jublk.target.Target;
+import io.jublk.target.TargetException;
+import io.jublk.target.TargetFactory;
+import java.io.IOException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serving devices again, on the management worker ({@code jublk-devices}): a device whose target failed or went
+ * away gets a fresh one, a device left by a previous server is recovered; failed attempts are retried with
+ * back-off. One per core activation, with that activation's worker and start recovery.
+ */
+final class ServingAgain {
+    private static final Logger LOG = LoggerFactory.getLogger(ServingAgain.class);
+    private static final long RETRY_MIN_MILLIS = 500;
+    private static final long RETRY_MAX_MILLIS = 30_000;
+
+    private final ScheduledExecutorService worker;
+    private final DeviceRegistry devices;
+    private final TargetFactories factories;
+    private final Supplier<CoreConfig> config;
+    private final StartRecovery startRecovery;
+
+    ServingAgain(ScheduledExecutorService worker, DeviceRegistry devices, TargetFactories factories,
+            Supplier<CoreConfig> config, StartRecovery startRecovery) {
+        this.worker = worker;
+        this.devices = devices;
+        this.factories = factories;
+        this.config = config;
+        this.startRecovery = startRecovery;
+    }
+
+    /** What the devices' queue threads report; it takes no lock on their threads, only posts to the worker. */
+    final UblkDevice.FailureListener failures = new UblkDevice.FailureListener() {
+        @Override
+        public void targetFailed(UblkDevice device, Throwable cause) {
+            submit(() -> replaceFailedTarget(device, cause));
+        }
+
+        @Override
+        public void queueFailed(UblkDevice device, int queueId, Throwable cause) {
+            submit(() -> markFailed(device, queueId, cause));
+        }
+    };
+
+    /**
+     * A queue thread saw the target fail: detach it, and try a fresh instance. On the worker, never on the queue
+     * thread: during ublk:add the device is registered before START_DEV, whose partition scan the queue serves.
+     */
+    private void replaceFailedTarget(UblkDevice device, Throwable cause) {
+        ManagedDevice m = devices.managed(device.id());
+        if (m == null) {
+            return;
+        }
+        synchronized (m) {
+            if (m.device != device || m.device.target() == null) {
+                return;
+            }
+            device.detachTarget(config.get().drainLimit());
+            m.targetDetached = true;
+            m.lostTarget("its target failed: " + cause);
+            backOff(m);
+        }
+    }
+
+    /** A queue thread ended on its own: the device cannot serve all its I/O any more; say so in listings. */
+    private void markFailed(UblkDevice device, int queueId, Throwable cause) {
+        ManagedDevice m = devices.managed(device.id());
+        if (m == null) {
+            return;
+        }
+        synchronized (m) {
+            if (m.device == device) {
+                m.state = ServiceState.FAILED;
+                m.reason = "queue " + queueId + " ended: " + cause;
+                LOG.error("ublk device {} failed: {}; delete it (its held I/O fails then)", m.id(), m.reason);
+            }
+        }
+    }
+
+    /** Tries {@code m} again later, each failure in a row doubling the wait (RETRY_MIN_MILLIS to RETRY_MAX_MILLIS). */
+    void backOff(ManagedDevice m) {
+        m.retryMillis = Math.min(RETRY_MAX_MILLIS, Math.max(RETRY_MIN_MILLIS, m.retryMillis * 2));
+        later(m, m.retryMillis);
+    }
+
+    void later(ManagedDevice m, long delayMillis) {
+        if (worker.isShutdown()) {
+            return;
+        }
+        try {
+            worker.schedule(() -> serveAgain(m), delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("device {}: core stopping, no retry", m.id());
+        }
+    }
+
+    /** Tries {@code m} on the worker now, the back-off started afresh. */
+    Future<?> now(ManagedDevice m) {
+        m.retryMillis = 0;
+        return worker.submit(() -> serveAgain(m));
+    }
+
+    private void submit(Runnable task) {
+        if (!worker.isShutdown()) {
+            worker.execute(task);
+        }
+    }
+
+    /**
+     * Gives a device that has no working target a fresh one from the current factory of its type: attached
+     * to its running queues, or, for a device left by a previous server, through user recovery.
+     */
+    private void serveAgain(ManagedDevice m) {
+        synchronized (m) {
+            if (m.state == ServiceState.SERVING || m.state == ServiceState.ORPHANED || devices.managed(m.id()) != m) {
+                return;
+            }
+            TargetFactory factory = factories.current(m.type());
+            if (factory == null) {
+                m.reason = "waiting for a '" + m.type() + "' target";
+                return;
+            }
+            Target target;
+            try {
+                target = factory.open(m.record.options());
+            } catch (TargetException | RuntimeException e) {
+                m.reason = "the " + m.type() + " target would not open: " + e.getMessage();
+                LOG.warn("ublk device {}: {}", m.id(), m.reason);
+                startRecovery.settled(m.id(), false);
+                backOff(m);
+                return;
+            }
+            if (m.device != null) {
+                try {
+                    m.device.attachTarget(target); // the device owns the target now, also when this fails
+                } catch (IOException | RuntimeException e) {
+                    m.reason = "the new " + m.type() + " target could not be attached: " + e.getMessage();
+                    LOG.error("ublk device {}: {}", m.id(), m.reason);
+                    backOff(m);
+                    return;
+                }
+                m.targetSwaps++; // under m's monitor
+                m.serving(m.device, factory);
+                return;
+            }
+            ServiceState before = m.state;
+            m.state = ServiceState.RECOVERING;
+            try (ControlClient control = ControlClient.open()) {
+                m.device = UblkDevice.recover(control, m.record.toSpec(), target, failures);
+                m.device.enableCounters(config.get().metrics());
+                m.recoveries++; // under m's monitor
+                m.serving(m.device, factory);
+                startRecovery.settled(m.id(), true);
+            } catch (IOException | RuntimeException e) {
+                m.state = before;
+                target.close();
+                m.reason = e.getMessage();
+                LOG.error("ublk device {}: {}", m.id(), e.getMessage());
+                startRecovery.settled(m.id(), false);
+            }
+        }
+    }
+}
