@@ -12,7 +12,6 @@ import io.jublk.uring.Waker;
 import io.jublk.uring.sys.Errno;
 import io.jublk.uring.sys.ErrnoException;
 import io.jublk.uring.sys.Linux;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.Arrays;
@@ -76,11 +75,7 @@ public final class QueueRunner implements Runnable, CompletionHandler {
     private final CompletableFuture<Void> fetched = new CompletableFuture<>();
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
     /** The per-tag buffers (and fresh ones for requests taken back): freed once nothing can write them. */
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment buffers;
-    private volatile boolean buffersFreed;
-    /** False when the ring closed with target or copy operations in flight: the buffers are then kept. */
-    private volatile boolean buffersReleasable = true;
+    private final TagBuffers buffers;
 
     private volatile Thread thread;
     private volatile boolean stopRequested;
@@ -123,15 +118,13 @@ public final class QueueRunner implements Runnable, CompletionHandler {
         int depth = spec.depth();
         this.tags = new TagTable(spec);
         this.counters = new QueueCounters(spec.depth());
-        this.handOver = new HandOver(this, spec, tags, arena, failureListener);
+        this.buffers = new TagBuffers(spec);
+        this.handOver = new HandOver(this, spec, tags, buffers.arena(), failureListener);
         this.lastCommand = new int[depth];
         this.commandRetried = new boolean[depth];
         this.mailbox = new CompletionMailbox(depth);
-        // Anonymous mapping: pages are only backed once the kernel copies data into them.
-        this.buffers = Linux.mmap((long) depth * spec.maxIoBytes(), Linux.PROT_READ | Linux.PROT_WRITE,
-                Linux.MAP_PRIVATE | Linux.MAP_ANONYMOUS, -1, 0, arena);
         for (int tag = 0; tag < depth; tag++) {
-            tags.requests[tag] = new TagRequest(this, tag, buffers.asSlice((long) tag * spec.maxIoBytes(), spec.maxIoBytes()));
+            tags.requests[tag] = new TagRequest(this, tag, buffers.of(tag));
         }
     }
 
@@ -177,7 +170,7 @@ public final class QueueRunner implements Runnable, CompletionHandler {
 
     /** Whether the thread has ended and left nothing in flight that could still use the buffers, fds or target. */
     public boolean letGo() {
-        return finished.isDone() && buffersReleasable;
+        return finished.isDone() && buffers.releasable();
     }
 
     /** Asks the thread to finish once no request is with the target or held; the kernel's aborts end it sooner. */
@@ -357,13 +350,13 @@ public final class QueueRunner implements Runnable, CompletionHandler {
             ring.close(channel.commandsOnlyExitEnds());
             clean = ring.closedCleanly();
         }
-        buffersReleasable = handOver.end(clean);
+        buffers.releasable(handOver.end(clean));
         if (!clean) {
             channel.keepMemory();
         }
         channel.close();
         if (ring == null || clean) {
-            freeBuffers();
+            buffers.free();
         }
     }
 
@@ -379,15 +372,8 @@ public final class QueueRunner implements Runnable, CompletionHandler {
                     spec.deviceId());
             return;
         }
-        if (buffersReleasable) {
-            freeBuffers();
-        }
-    }
-
-    private synchronized void freeBuffers() {
-        if (!buffersFreed) {
-            buffersFreed = true;
-            arena.close();
+        if (buffers.releasable()) {
+            buffers.free();
         }
     }
 
