@@ -62,9 +62,7 @@ public final class QueueRunner implements Runnable, CompletionHandler {
     private final RequestDecoder decoder;
     private final TagTable tags;
     private final HandOver handOver;
-    /** Each tag's last command (FETCH_REQ or COMMIT_AND_FETCH_REQ), and whether the kernel refused it once. */
-    private final int[] lastCommand;
-    private final boolean[] commandRetried;
+    private final TagCommands tagCommands;
     private final CompletionMailbox mailbox;
     /** What a batching channel reports per tag goes where a per-tag command's completion goes. */
     private final UblkChannel.Commands commands = this::commandCompleted;
@@ -89,9 +87,6 @@ public final class QueueRunner implements Runnable, CompletionHandler {
 
     // queue thread only
     private Target initialTarget;
-    private int aborted;
-    /** SQEs the queue itself took (commands, copies): the rest taken during a target's callback are the target's. */
-    private long coreSqes;
 
     /**
      * @param charFd the device's /dev/ublkcN, open for reading and writing; stays open until {@link #finished()}
@@ -120,8 +115,7 @@ public final class QueueRunner implements Runnable, CompletionHandler {
         this.counters = new QueueCounters(spec.depth());
         this.buffers = new TagBuffers(spec);
         this.handOver = new HandOver(this, spec, tags, buffers.arena(), failureListener);
-        this.lastCommand = new int[depth];
-        this.commandRetried = new boolean[depth];
+        this.tagCommands = new TagCommands(spec, channel, tags);
         this.mailbox = new CompletionMailbox(depth);
         for (int tag = 0; tag < depth; tag++) {
             tags.requests[tag] = new TagRequest(this, tag, buffers.of(tag));
@@ -312,7 +306,7 @@ public final class QueueRunner implements Runnable, CompletionHandler {
     }
 
     private void serve() throws ErrnoException {
-        while (aborted < spec.depth()) {
+        while (!tagCommands.allAborted()) {
             flushCommands();
             counters.turnEnded(); // what this turn committed goes to the kernel now
             if (tags.withTarget == 0 && (releaseRequested || (stopRequested && tags.held == 0))) {
@@ -333,11 +327,8 @@ public final class QueueRunner implements Runnable, CompletionHandler {
         }
     }
 
-    /** A batching channel's commands of this turn go on the ring (per-tag commands are on it already). */
     private void flushCommands() {
-        long sqes = ring.sqesTaken();
-        channel.flush(ring);
-        coreSqes += ring.sqesTaken() - sqes;
+        tagCommands.flush(ring);
     }
 
     private void tearDown() {
@@ -392,7 +383,7 @@ public final class QueueRunner implements Runnable, CompletionHandler {
 
     /** SQEs the queue took for itself so far. */
     long coreSqes() {
-        return coreSqes;
+        return tagCommands.coreSqes();
     }
 
     /** Wakes the queue thread: a simulated driver has completions for it ({@link UblkChannel#deliver}). */
@@ -437,26 +428,10 @@ public final class QueueRunner implements Runnable, CompletionHandler {
     }
 
     private void commandCompleted(int tag, int res) {
-        if (res == IoCmd.RES_OK) {
-            commandRetried[tag] = false;
+        if (tagCommands.ended(ring, tag, res)) {
             counters.arrived(tag);
             accept(tag);
-            return;
         }
-        if (res != -Errno.ENODEV.number() && !commandRetried[tag]) {
-            // The kernel refused the command, so it still waits for this tag: send it once more, a commit as EIO.
-            LOG.error("queue {} of device {}: the command of tag {} failed ({}); sending it again", spec.queueId(),
-                    spec.deviceId(), tag, Errno.nameOf(-res));
-            commandRetried[tag] = true;
-            coreCommand(lastCommand[tag], tag, lastCommand[tag] == IoCmd.FETCH_REQ ? 0 : -EIO);
-            return;
-        }
-        if (res != -Errno.ENODEV.number()) {
-            LOG.error("queue {} of device {}: tag {} is out of service: its command failed twice ({})",
-                    spec.queueId(), spec.deviceId(), tag, Errno.nameOf(-res));
-        }
-        tags.move(tag, TagState.ABORTED);
-        aborted++;
     }
 
     @Override
@@ -560,22 +535,14 @@ public final class QueueRunner implements Runnable, CompletionHandler {
     }
 
     void queueCommand(int cmdOp, int tag, int result) {
-        coreCommand(cmdOp, tag, result);
+        tagCommands.send(ring, cmdOp, tag, result);
         tags.move(tag, TagState.FETCHING);
-    }
-
-    private void coreCommand(int cmdOp, int tag, int result) {
-        long buffer = spec.kernelCopies() ? tags.requests[tag].tagBuffer().address() : 0;
-        lastCommand[tag] = cmdOp;
-        long sqes = ring.sqesTaken();
-        channel.queueCommand(ring, cmdOp, tag, result, buffer);
-        coreSqes += ring.sqesTaken() - sqes;
     }
 
     private void queueCopy(TagRequest request, int tag, boolean in, int length) {
         long sqes = ring.sqesTaken();
         userCopy.queue(ring, request, tag, in, length);
-        coreSqes += ring.sqesTaken() - sqes;
+        tagCommands.tookSince(ring, sqes);
     }
 
     /** A tag's state, for tests. */
