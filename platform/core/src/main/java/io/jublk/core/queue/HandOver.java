@@ -25,6 +25,7 @@ final class HandOver {
     private static final int EIO = Errno.EIO.number();
 
     private final QueueRunner queue;
+    private final RequestPath path;
     private final QueueSpec spec;
     private final TagTable tags;
     private final Arena buffers;
@@ -39,9 +40,10 @@ final class HandOver {
     /** Operations of revoked attachments still in flight, for listings (read from any thread). */
     private volatile long stuckOperations;
 
-    HandOver(QueueRunner queue, QueueSpec spec, TagTable tags, Arena buffers,
+    HandOver(QueueRunner queue, RequestPath path, QueueSpec spec, TagTable tags, Arena buffers,
              QueueRunner.TargetFailureListener failureListener) {
         this.queue = queue;
+        this.path = path;
         this.spec = spec;
         this.tags = tags;
         this.buffers = buffers;
@@ -160,7 +162,7 @@ final class HandOver {
                 buffer.copyFrom(old.tagBuffer()); // the kernel copied the data in at the fetch
             }
         }
-        TagRequest fresh = new TagRequest(queue, tag, buffer);
+        TagRequest fresh = new TagRequest(path, tag, buffer);
         fresh.operation = old.operation; // described anew when it is handed on; kept for the log till then
         fresh.offset = old.offset;
         fresh.length = old.length;
@@ -191,7 +193,7 @@ final class HandOver {
                     fence.fenced--;
                 }
                 tags.unheld();
-                queue.commit(tag, -EIO);
+                path.commit(tag, -EIO);
             }
         }
     }
@@ -205,10 +207,10 @@ final class HandOver {
                     spec.deviceId(), spec.queueId(), tag, r.operation, r.offset >> 9, r.length >> 9,
                     tags.attempts[tag]);
             tags.move(tag, TagState.SERVING);
-            queue.commit(tag, -EIO);
+            path.commit(tag, -EIO);
             return;
         }
-        queue.accept(tag); // described anew: this target may not take what the last one took
+        path.accept(tag); // described anew: this target may not take what the last one took
     }
 
     // ---- calls into targets ---------------------------------------------------------------------------------

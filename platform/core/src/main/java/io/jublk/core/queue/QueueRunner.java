@@ -2,22 +2,15 @@ package io.jublk.core.queue;
 
 import io.jublk.core.uapi.IoCmd;
 import io.jublk.core.uapi.IoDesc;
-import io.jublk.target.IoOperation;
-import io.jublk.target.IoRequest;
 import io.jublk.target.Target;
-import io.jublk.uring.CompletionHandler;
 import io.jublk.uring.Ring;
 import io.jublk.uring.RingConfig;
 import io.jublk.uring.Waker;
-import io.jublk.uring.sys.Errno;
 import io.jublk.uring.sys.ErrnoException;
 import io.jublk.uring.sys.Linux;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,15 +33,14 @@ import org.slf4j.LoggerFactory;
  * for them. A request taken back from a target that did not answer goes to the next target only once every
  * ring operation the old one queued has completed (it is "fenced" until then), in a fresh buffer: the old
  * target can neither complete it a second time nor write over its data. Other threads reach the queue
- * thread through posted control actions.
+ * thread through posted control actions. A request's own path through the thread is {@link RequestPath}.
  */
-public final class QueueRunner implements Runnable, CompletionHandler {
+public final class QueueRunner implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(QueueRunner.class);
     /** Fixed-file slots after /dev/ublkcN (slot 0) that targets may fill with {@link TargetSlot#registerFile}. */
     static final int TARGET_FILE_SLOTS = 4;
     /** How often a request may go to a target that then fails before it is failed with EIO instead. */
     static final int MAX_ATTEMPTS = 3;
-    private static final int EIO = Errno.EIO.number();
 
     /** Told, on the queue thread, when the target failed; the queue holds its requests from then on. */
     @FunctionalInterface
@@ -60,27 +52,17 @@ public final class QueueRunner implements Runnable, CompletionHandler {
     private final int charFd;
     private final UblkChannel channel;
     private final TargetFailureListener failureListener;
-    private final RequestDecoder decoder;
     private final TagTable tags;
     private final HandOver handOver;
-    /** Each tag's last command (FETCH_REQ or COMMIT_AND_FETCH_REQ), and whether the kernel refused it once. */
-    private final int[] lastCommand;
-    private final boolean[] commandRetried;
-    private final CompletionMailbox mailbox;
-    /** What a batching channel reports per tag goes where a per-tag command's completion goes. */
-    private final UblkChannel.Commands commands = this::commandCompleted;
+    private final TagCommands tagCommands;
+    private final RequestPath path;
     private final ControlMailbox controls = new ControlMailbox();
-    /** Requests, bytes and errors by operation; written in {@link #commit} only. */
+    /** Requests, bytes and errors by operation; written by the request path's commit only. */
     private final QueueCounters counters;
-    private final AtomicBoolean wakePending = new AtomicBoolean();
     private final CompletableFuture<Void> fetched = new CompletableFuture<>();
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
     /** The per-tag buffers (and fresh ones for requests taken back): freed once nothing can write them. */
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment buffers;
-    private volatile boolean buffersFreed;
-    /** False when the ring closed with target or copy operations in flight: the buffers are then kept. */
-    private volatile boolean buffersReleasable = true;
+    private final TagBuffers buffers;
 
     private volatile Thread thread;
     private volatile boolean stopRequested;
@@ -89,14 +71,9 @@ public final class QueueRunner implements Runnable, CompletionHandler {
     private volatile Throwable failure;
     private Ring ring;
     private Waker waker;
-    private MemorySegment descriptors;
-    private UserCopy userCopy;
 
     // queue thread only
     private Target initialTarget;
-    private int aborted;
-    /** SQEs the queue itself took (commands, copies): the rest taken during a target's callback are the target's. */
-    private long coreSqes;
 
     /**
      * @param charFd the device's /dev/ublkcN, open for reading and writing; stays open until {@link #finished()}
@@ -119,19 +96,15 @@ public final class QueueRunner implements Runnable, CompletionHandler {
         this.channel = channel;
         this.initialTarget = target;
         this.failureListener = failureListener;
-        this.decoder = new RequestDecoder(spec);
-        int depth = spec.depth();
         this.tags = new TagTable(spec);
         this.counters = new QueueCounters(spec.depth());
-        this.handOver = new HandOver(this, spec, tags, arena, failureListener);
-        this.lastCommand = new int[depth];
-        this.commandRetried = new boolean[depth];
-        this.mailbox = new CompletionMailbox(depth);
-        // Anonymous mapping: pages are only backed once the kernel copies data into them.
-        this.buffers = Linux.mmap((long) depth * spec.maxIoBytes(), Linux.PROT_READ | Linux.PROT_WRITE,
-                Linux.MAP_PRIVATE | Linux.MAP_ANONYMOUS, -1, 0, arena);
-        for (int tag = 0; tag < depth; tag++) {
-            tags.requests[tag] = new TagRequest(this, tag, buffers.asSlice((long) tag * spec.maxIoBytes(), spec.maxIoBytes()));
+        this.buffers = new TagBuffers(spec);
+        this.tagCommands = new TagCommands(spec, channel, tags);
+        this.path = new RequestPath(this, spec, channel, tags, tagCommands, counters, buffers.arena(), charFd,
+                failureListener);
+        this.handOver = path.handOver();
+        for (int tag = 0; tag < spec.depth(); tag++) {
+            tags.requests[tag] = new TagRequest(path, tag, buffers.of(tag));
         }
     }
 
@@ -177,7 +150,7 @@ public final class QueueRunner implements Runnable, CompletionHandler {
 
     /** Whether the thread has ended and left nothing in flight that could still use the buffers, fds or target. */
     public boolean letGo() {
-        return finished.isDone() && buffersReleasable;
+        return finished.isDone() && buffers.releasable();
     }
 
     /** Asks the thread to finish once no request is with the target or held; the kernel's aborts end it sooner. */
@@ -302,8 +275,7 @@ public final class QueueRunner implements Runnable, CompletionHandler {
             ring.registerBuffersSparse(spec.depth());
         }
         channel.open();
-        descriptors = channel.descriptors();
-        userCopy = new UserCopy(this, spec, tags, charFd);
+        path.started(ring, channel.descriptors());
         if (initialTarget != null) {
             CompletableFuture<Void> attached = attachTarget(initialTarget);
             controls.run(ended(), false);
@@ -311,7 +283,7 @@ public final class QueueRunner implements Runnable, CompletionHandler {
             attached.join(); // a target that cannot open its queue fails the set-up
         }
         for (int tag = 0; tag < spec.depth(); tag++) {
-            queueCommand(IoCmd.FETCH_REQ, tag, 0);
+            path.queueCommand(IoCmd.FETCH_REQ, tag, 0);
         }
         flushCommands();
         ring.submit();
@@ -319,7 +291,7 @@ public final class QueueRunner implements Runnable, CompletionHandler {
     }
 
     private void serve() throws ErrnoException {
-        while (aborted < spec.depth()) {
+        while (!tagCommands.allAborted()) {
             flushCommands();
             counters.turnEnded(); // what this turn committed goes to the kernel now
             if (tags.withTarget == 0 && (releaseRequested || (stopRequested && tags.held == 0))) {
@@ -328,9 +300,9 @@ public final class QueueRunner implements Runnable, CompletionHandler {
             }
             ring.submitAndWait(1);
             counters.turnStarted();
-            ring.drain(this);
-            channel.deliver(this);
-            takeCompletions();
+            ring.drain(path);
+            channel.deliver(path);
+            path.takeCompletions();
             if (!controls.isEmpty()) {
                 // what a target queued goes out before a control can swap the files it names
                 flushCommands();
@@ -340,11 +312,8 @@ public final class QueueRunner implements Runnable, CompletionHandler {
         }
     }
 
-    /** A batching channel's commands of this turn go on the ring (per-tag commands are on it already). */
     private void flushCommands() {
-        long sqes = ring.sqesTaken();
-        channel.flush(ring);
-        coreSqes += ring.sqesTaken() - sqes;
+        tagCommands.flush(ring);
     }
 
     private void tearDown() {
@@ -357,13 +326,13 @@ public final class QueueRunner implements Runnable, CompletionHandler {
             ring.close(channel.commandsOnlyExitEnds());
             clean = ring.closedCleanly();
         }
-        buffersReleasable = handOver.end(clean);
+        buffers.releasable(handOver.end(clean));
         if (!clean) {
             channel.keepMemory();
         }
         channel.close();
         if (ring == null || clean) {
-            freeBuffers();
+            buffers.free();
         }
     }
 
@@ -379,21 +348,14 @@ public final class QueueRunner implements Runnable, CompletionHandler {
                     spec.deviceId());
             return;
         }
-        if (buffersReleasable) {
-            freeBuffers();
-        }
-    }
-
-    private synchronized void freeBuffers() {
-        if (!buffersFreed) {
-            buffersFreed = true;
-            arena.close();
+        if (buffers.releasable()) {
+            buffers.free();
         }
     }
 
     /** {@link TargetSlot#registerFile}, on the queue thread only. */
     int registerFile(TargetSlot slot, int fd) {
-        return ring == null || Thread.currentThread() != thread ? -1 : handOver.registerFile(slot, fd);
+        return ring == null || !isQueueThread() ? -1 : handOver.registerFile(slot, fd);
     }
 
     /** The queue thread's ring (only the queue thread may use it; the ring checks). */
@@ -406,12 +368,17 @@ public final class QueueRunner implements Runnable, CompletionHandler {
 
     /** SQEs the queue took for itself so far. */
     long coreSqes() {
-        return coreSqes;
+        return tagCommands.coreSqes();
     }
 
-    /** Wakes the queue thread: a simulated driver has completions for it ({@link UblkChannel#deliver}). */
+    /** Wakes the queue thread: answers were posted, or a simulated driver has completions ({@link UblkChannel#deliver}). */
     void wake() {
         wakeQueueThread();
+    }
+
+    /** Whether the caller is the queue thread. */
+    boolean isQueueThread() {
+        return Thread.currentThread() == thread;
     }
 
     private void wakeQueueThread() {
@@ -429,167 +396,6 @@ public final class QueueRunner implements Runnable, CompletionHandler {
             wakeQueueThread();
         }
         return done;
-    }
-
-    // ---- completions from the ring (queue thread) ----------------------------------------------
-
-    @Override
-    public void onCompletion(long userData, int res, int flags) {
-        if (UserData.isTarget(userData)) {
-            handOver.completion(userData, res, flags);
-        } else if (UserData.isCopy(userData)) {
-            userCopy.copied(UserData.tag(userData), res);
-        } else if (UserData.isCommand(userData) && UserData.tag(userData) < spec.depth()) {
-            channel.commandEnded(UserData.tag(userData));
-            commandCompleted(UserData.tag(userData), res);
-        } else if (UserData.isBatch(userData)) {
-            channel.batchCompleted(userData, res, flags, commands);
-        } else {
-            LOG.error("queue {} of device {}: completion for unknown user data 0x{}", spec.queueId(), spec.deviceId(),
-                    Long.toHexString(userData));
-        }
-    }
-
-    private void commandCompleted(int tag, int res) {
-        if (res == IoCmd.RES_OK) {
-            commandRetried[tag] = false;
-            counters.arrived(tag);
-            accept(tag);
-            return;
-        }
-        if (res != -Errno.ENODEV.number() && !commandRetried[tag]) {
-            // The kernel refused the command, so it still waits for this tag: send it once more, a commit as EIO.
-            LOG.error("queue {} of device {}: the command of tag {} failed ({}); sending it again", spec.queueId(),
-                    spec.deviceId(), tag, Errno.nameOf(-res));
-            commandRetried[tag] = true;
-            coreCommand(lastCommand[tag], tag, lastCommand[tag] == IoCmd.FETCH_REQ ? 0 : -EIO);
-            return;
-        }
-        if (res != -Errno.ENODEV.number()) {
-            LOG.error("queue {} of device {}: tag {} is out of service: its command failed twice ({})",
-                    spec.queueId(), spec.deviceId(), tag, Errno.nameOf(-res));
-        }
-        tags.move(tag, TagState.ABORTED);
-        aborted++;
-    }
-
-    @Override
-    public void onWakeup() {
-        // getAndSet is a full fence: the mailbox is read after this store, never before it
-        wakePending.getAndSet(false);
-    }
-
-    /**
-     * A request the kernel just handed over, or a held one for a new target: check it, bring in a USER_COPY
-     * write's data, then hand it over.
-     */
-    void accept(int tag) {
-        TagRequest request = tags.requests[tag];
-        int error = decoder.describe(descriptors, request, tag, handOver.registeredBuffers());
-        if (error == 0 && request.userCopy && request.operation == IoOperation.WRITE) {
-            tags.move(tag, TagState.COPYING);
-            queueCopy(request, tag, true, request.length);
-            return;
-        }
-        handOver(tag, error);
-    }
-
-    /** Serves, holds or fails a request as the mode says, or fails it with {@code error} when not 0. */
-    void handOver(int tag, int error) {
-        tags.move(tag, TagState.SERVING);
-        if (error != 0) {
-            commit(tag, -error);
-            return;
-        }
-        switch (handOver.mode()) {
-            case TARGET -> handOver.submit(tag);
-            case HOLD -> tags.hold(tag);
-            case FAIL -> commit(tag, -EIO);
-        }
-    }
-
-    /**
-     * {@link IoRequest#moveDataToBuffer()}: a WRITE's data is copied into the tag's buffer now, a READ's out of
-     * it when the request is committed (see {@link UserCopy#bySyscall}).
-     */
-    boolean moveToBuffer(TagRequest request, int tag) {
-        if (Thread.currentThread() != thread || tags.requests[tag] != request || tags.state(tag) != TagState.SERVING) {
-            throw new IllegalStateException(request + ": moveDataToBuffer only on the queue thread, while the"
-                    + " target serves the request");
-        }
-        return userCopy.moveToBuffer(request, tag);
-    }
-
-    // ---- completions from the target (any thread) -----------------------------------------------
-
-    /** Called by {@link TagRequest#complete} on whatever thread the target used. */
-    void completed(int tag, int res) {
-        tags.results[tag] = res;
-        if (Thread.currentThread() == thread) {
-            answered(tag);
-            return;
-        }
-        mailbox.post(tag);
-        if (!wakePending.getAndSet(true)) {
-            waker.wake();
-        }
-    }
-
-    /** A detached target answered a request the core had taken back and handed on: the answer is void. */
-    void lateCompletion(int tag, int res) {
-        LOG.debug("queue {} of device {}: late answer {} for tag {} from a detached target ignored",
-                spec.queueId(), spec.deviceId(), res, tag);
-    }
-
-    private void takeCompletions() {
-        for (int tag = mailbox.poll(); tag >= 0; tag = mailbox.poll()) {
-            answered(tag);
-        }
-    }
-
-    private void answered(int tag) {
-        TargetSlot slot = tags.leftTarget(tag);
-        commit(tag, decoder.checkedResult(tags.requests[tag], tag, tags.results[tag]));
-        handOver.answered(slot);
-    }
-
-    void commit(int tag, int result) {
-        tags.move(tag, TagState.COMPLETED);
-        tags.attempts[tag] = 0;
-        tags.results[tag] = result;
-        TagRequest request = tags.requests[tag];
-        counters.committed(tag, request.operation, result); // operation null: a descriptor too bad to name one
-        if (request.copiedBySyscall && request.operation == IoOperation.READ && result > 0) {
-            int length = Math.min(result, request.length);
-            queueCommand(IoCmd.COMMIT_AND_FETCH_REQ, tag,
-                    userCopy.bySyscall(request, tag, false, length) == length ? result : -EIO);
-            return;
-        }
-        if (request.userCopy && request.operation == IoOperation.READ && result > 0) {
-            tags.move(tag, TagState.COPYING);
-            queueCopy(request, tag, false, Math.min(result, request.length));
-            return;
-        }
-        queueCommand(IoCmd.COMMIT_AND_FETCH_REQ, tag, result);
-    }
-
-    void queueCommand(int cmdOp, int tag, int result) {
-        coreCommand(cmdOp, tag, result);
-        tags.move(tag, TagState.FETCHING);
-    }
-
-    private void coreCommand(int cmdOp, int tag, int result) {
-        long buffer = spec.kernelCopies() ? tags.requests[tag].tagBuffer().address() : 0;
-        lastCommand[tag] = cmdOp;
-        long sqes = ring.sqesTaken();
-        channel.queueCommand(ring, cmdOp, tag, result, buffer);
-        coreSqes += ring.sqesTaken() - sqes;
-    }
-
-    private void queueCopy(TagRequest request, int tag, boolean in, int length) {
-        long sqes = ring.sqesTaken();
-        userCopy.queue(ring, request, tag, in, length);
-        coreSqes += ring.sqesTaken() - sqes;
     }
 
     /** A tag's state, for tests. */

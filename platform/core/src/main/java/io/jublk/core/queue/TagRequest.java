@@ -29,7 +29,7 @@ final class TagRequest implements IoRequest {
         }
     }
 
-    private final QueueRunner queue;
+    private final RequestPath path;
     private final int tag;
     private final MemorySegment buffer;
     /** What {@link #buffer()} gives while the data is in a registered buffer: touching it fails at once. */
@@ -49,8 +49,8 @@ final class TagRequest implements IoRequest {
     @SuppressWarnings("unused") // through STATE
     private volatile int state;
 
-    TagRequest(QueueRunner queue, int tag, MemorySegment buffer) {
-        this.queue = queue;
+    TagRequest(RequestPath path, int tag, MemorySegment buffer) {
+        this.path = path;
         this.tag = tag;
         this.buffer = buffer;
         this.noBuffer = buffer.asSlice(0, 0);
@@ -76,20 +76,20 @@ final class TagRequest implements IoRequest {
 
     @Override
     public boolean moveDataToBuffer() {
-        return queue.moveToBuffer(this, tag);
+        return path.moveToBuffer(this, tag);
     }
 
     @Override
     public void complete(int res) {
         if (!STATE.compareAndSet(this, OUT, IDLE)) {
             if ((int) STATE.getVolatile(this) == REVOKED) {
-                queue.lateCompletion(tag, res);
+                path.lateCompletion(tag, res);
                 return;
             }
-            throw new IllegalStateException("tag " + tag + " of queue " + queue.queueId()
+            throw new IllegalStateException("tag " + tag + " of queue " + path.queueId()
                     + " completed twice, or after it was handed back");
         }
-        queue.completed(tag, res);
+        path.completed(tag, res);
     }
 
     @Override
@@ -129,7 +129,7 @@ final class TagRequest implements IoRequest {
 
     @Override
     public int queueId() {
-        return queue.queueId();
+        return path.queueId();
     }
 
     @Override

@@ -21,13 +21,13 @@ final class UserCopy {
 
     private static final int EIO = Errno.EIO.number();
 
-    private final QueueRunner queue;
+    private final RequestPath path;
     private final QueueSpec spec;
     private final TagTable tags;
     private final int charFd;
 
-    UserCopy(QueueRunner queue, QueueSpec spec, TagTable tags, int charFd) {
-        this.queue = queue;
+    UserCopy(RequestPath path, QueueSpec spec, TagTable tags, int charFd) {
+        this.path = path;
         this.spec = spec;
         this.tags = tags;
         this.charFd = charFd;
@@ -46,11 +46,11 @@ final class UserCopy {
         if (res != expected) {
             LOG.error("queue {} of device {}: copying {} {} /dev/ublkc{} gave {}", spec.queueId(), spec.deviceId(),
                     request, in ? "from" : "to", spec.deviceId(), res < 0 ? Errno.nameOf(-res) : res + " bytes");
-            queue.queueCommand(IoCmd.COMMIT_AND_FETCH_REQ, tag, res < 0 ? res : -EIO);
+            path.queueCommand(IoCmd.COMMIT_AND_FETCH_REQ, tag, res < 0 ? res : -EIO);
         } else if (in) {
-            queue.handOver(tag, 0);
+            path.handOver(tag, 0);
         } else {
-            queue.queueCommand(IoCmd.COMMIT_AND_FETCH_REQ, tag, tags.results[tag]);
+            path.queueCommand(IoCmd.COMMIT_AND_FETCH_REQ, tag, tags.results[tag]);
         }
     }
 
