@@ -1,19 +1,8 @@
 package io.jublk.uring;
 
-import static io.jublk.uring.internal.IoUringLayout.GETEVENTS_ARG_SIGMASK_SZ;
-import static io.jublk.uring.internal.IoUringLayout.GETEVENTS_ARG_SIZE;
-import static io.jublk.uring.internal.IoUringLayout.GETEVENTS_ARG_TS;
-import static io.jublk.uring.internal.IoUringLayout.IOVEC_BASE;
-import static io.jublk.uring.internal.IoUringLayout.IOVEC_LEN;
-import static io.jublk.uring.internal.IoUringLayout.IOVEC_SIZE;
 import static io.jublk.uring.internal.IoUringLayout.PARAMS_FEATURES;
 import static io.jublk.uring.internal.IoUringLayout.PARAMS_SIZE;
-import static io.jublk.uring.internal.IoUringLayout.TIMESPEC_NSEC;
-import static io.jublk.uring.internal.IoUringLayout.TIMESPEC_SEC;
-import static io.jublk.uring.internal.IoUringLayout.TIMESPEC_SIZE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import io.jublk.uring.internal.Liburing;
 import io.jublk.uring.internal.LiburingLayout;
@@ -68,10 +57,6 @@ public final class Ring implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Ring.class);
     private static final CompletionHandler DISCARD = (userData, res, flags) -> { };
     private static final long WAIT_SLICE_NANOS = 50_000_000L;
-    private static final int EINTR = 4;
-    private static final int EAGAIN = 11;
-    private static final int EBUSY = 16;
-    private static final int ETIME = 62;
     private static final int ECANCELED = 125;
 
     private final RingConfig config;
@@ -83,8 +68,8 @@ public final class Ring implements AutoCloseable {
     private final int features;
     private final SubmissionQueue sq;
     private final CompletionQueue cq;
-    private final MemorySegment waitArg;
-    private final MemorySegment waitTs;
+    private final RingEnter entry;
+    private final RegisteredResources resources;
     private final Waker waker;
     private final MemorySegment wakeBuffer;
     private final boolean[] supportedOps;
@@ -92,17 +77,10 @@ public final class Ring implements AutoCloseable {
 
     private volatile Thread owner;
     private volatile boolean closed;
-    private int enterFd;
-    private int enterFlags;
-    /** sizeof(struct io_uring_buf_reg): ring_addr u64, ring_entries u32, bgid u16, flags u16, resv u64[3]. */
-    private static final long BUF_REG_SIZE = 40;
-    private long inFlight;
     private long sqesTaken;
     private boolean draining;
     private boolean stopRearm;
     private boolean closedCleanly;
-    private MemorySegment[] registeredBuffers = new MemorySegment[0];
-    private int registeredFiles;
 
     private Ring(RingConfig config, Arena memory, MemorySegment struct, MemorySegment params, int setupFlags)
             throws ErrnoException {
@@ -122,12 +100,9 @@ public final class Ring implements AutoCloseable {
         this.views = Arena.ofShared();
         this.sq = new SubmissionQueue(struct, params, (setupFlags & IoUring.SETUP_SQE128) != 0, views, memory);
         this.cq = new CompletionQueue(struct, params, (setupFlags & IoUring.SETUP_CQE32) != 0, views);
-        this.waitArg = memory.allocate(GETEVENTS_ARG_SIZE, 8);
-        this.waitTs = memory.allocate(TIMESPEC_SIZE, 8);
-        waitArg.set(JAVA_INT, GETEVENTS_ARG_SIGMASK_SZ, 8);
-        waitArg.set(JAVA_LONG, GETEVENTS_ARG_TS, waitTs.address());
+        this.entry = new RingEnter(sq, ringFd, features, memory);
+        this.resources = new RegisteredResources(struct, ringFd, memory);
         this.supportedOps = Liburing.probeOps(struct);
-        this.enterFd = ringFd;
         if (config.wakeable()) {
             this.wakeBuffer = memory.allocate(8, 8);
             this.waker = new Waker(Linux.eventfd(0, Linux.EFD_CLOEXEC));
@@ -203,15 +178,14 @@ public final class Ring implements AutoCloseable {
         if (config.registerRingFd()) {
             int rc = Liburing.registerRingFd(struct);
             if (rc == 1) {
-                enterFd = struct.get(JAVA_INT, LiburingLayout.ENTER_RING_FD);
-                enterFlags = IoUring.ENTER_REGISTERED_RING;
+                entry.useRegisteredRingFd(struct.get(JAVA_INT, LiburingLayout.ENTER_RING_FD));
             } else {
                 LOG.debug("ring fd not registered ({}); entering by plain fd", Errno.nameOf(-rc));
             }
         }
         if (waker != null) {
             armWake();
-            enter(0, -1);
+            entry.enter(0, -1);
         }
     }
 
@@ -269,13 +243,13 @@ public final class Ring implements AutoCloseable {
      * wake-up read when it is {@link RingConfig#wakeable()}).
      */
     public long inFlight() {
-        return inFlight;
+        return entry.inFlight();
     }
 
     /** Submits everything queued without waiting. Returns how many SQEs the kernel took. */
     public int submit() throws ErrnoException {
         checkOwner();
-        return enter(0, -1);
+        return entry.enter(0, -1);
     }
 
     /**
@@ -288,7 +262,7 @@ public final class Ring implements AutoCloseable {
     public int submitAndWait(int minComplete) throws ErrnoException {
         checkOwner();
         requireNonNegative(minComplete);
-        return enter(minComplete, -1);
+        return entry.enter(minComplete, -1);
     }
 
     /**
@@ -301,7 +275,7 @@ public final class Ring implements AutoCloseable {
         if (timeoutNanos < 0) {
             throw new IllegalArgumentException("timeout must not be negative: " + timeoutNanos);
         }
-        return enter(minComplete, timeoutNanos);
+        return entry.enter(minComplete, timeoutNanos);
     }
 
     // ---- completion ---------------------------------------------------------------------------
@@ -333,7 +307,7 @@ public final class Ring implements AutoCloseable {
                 if (!overflow && !deferred || n == 0 && ++idleFlushes > 2) {
                     return total;
                 }
-                flushCompletions();
+                entry.flushCompletions();
             }
         } finally {
             draining = false;
@@ -371,21 +345,21 @@ public final class Ring implements AutoCloseable {
         checkOwner();
         long deadline = System.nanoTime() + timeoutNanos;
         awaiter.start(userData, others);
-        enter(0, -1);
+        entry.enter(0, -1);
         for (;;) {
             drain(awaiter);
             if (awaiter.found()) {
                 return awaiter.res();
             }
             if (timeoutNanos < 0) {
-                enter(1, -1);
+                entry.enter(1, -1);
             } else {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     throw new TimeoutException("no completion for user data " + userData + " within "
                             + timeoutNanos + " ns");
                 }
-                enter(1, left);
+                entry.enter(1, left);
             }
         }
     }
@@ -393,7 +367,7 @@ public final class Ring implements AutoCloseable {
     /** Called by the completion queue for each CQE: accounting, the ring's own operations, then the handler. */
     void dispatch(long userData, int res, int flags, CompletionHandler handler) {
         if ((flags & IoUring.CQE_F_MORE) == 0) {
-            inFlight--;
+            entry.completed();
         }
         if (userData < 0 && userData >= RESERVED_USER_DATA_MIN) {
             if (userData == UD_WAKE && !stopRearm && res != -ECANCELED) {
@@ -413,24 +387,18 @@ public final class Ring implements AutoCloseable {
     /** Registers files; SQEs then name them by index with {@link Sqe#fixedFile()}. -1 leaves a slot empty. */
     public void registerFiles(int... fds) throws ErrnoException {
         checkSetupAccess();
-        if (fds.length == 0 || fds.length > IoUring.MAX_ENTRIES) {
-            throw new IllegalArgumentException("register 1.." + IoUring.MAX_ENTRIES + " files: " + fds.length);
-        }
-        ErrnoException.check(Liburing.registerFiles(struct, fds), "io_uring_register_files");
-        registeredFiles = fds.length;
+        resources.registerFiles(fds);
     }
 
     /** Replaces registered file {@code index} with {@code fd} (-1 empties the slot). */
     public void updateRegisteredFile(int index, int fd) throws ErrnoException {
         checkSetupAccess();
-        Objects.checkIndex(index, registeredFiles);
-        ErrnoException.check(Liburing.updateRegisteredFile(struct, index, fd), "io_uring_register_files_update");
+        resources.updateRegisteredFile(index, fd);
     }
 
     public void unregisterFiles() throws ErrnoException {
         checkSetupAccess();
-        ErrnoException.check(Liburing.unregisterFiles(struct), "io_uring_unregister_files");
-        registeredFiles = 0;
+        resources.unregisterFiles();
     }
 
     /**
@@ -440,15 +408,7 @@ public final class Ring implements AutoCloseable {
      */
     public void registerBuffers(MemorySegment... buffers) throws ErrnoException {
         checkSetupAccess();
-        if (buffers.length == 0 || buffers.length > IoUring.MAX_REGISTERED_BUFFERS) {
-            throw new IllegalArgumentException("register 1.." + IoUring.MAX_REGISTERED_BUFFERS + " buffers: "
-                    + buffers.length);
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            ErrnoException.check(Liburing.registerBuffers(struct, iovecs(arena, buffers), buffers.length),
-                    "io_uring_register_buffers");
-        }
-        registeredBuffers = buffers.clone(); // keeps automatic arenas from freeing them while registered
+        resources.registerBuffers(buffers);
     }
 
     /**
@@ -459,12 +419,7 @@ public final class Ring implements AutoCloseable {
      */
     public void registerBuffersSparse(int count) throws ErrnoException {
         checkSetupAccess();
-        if (count <= 0 || count > IoUring.MAX_REGISTERED_BUFFERS) {
-            throw new IllegalArgumentException("register 1.." + IoUring.MAX_REGISTERED_BUFFERS + " buffer slots: "
-                    + count);
-        }
-        ErrnoException.check(Liburing.registerBuffersSparse(struct, count), "io_uring_register_buffers_sparse");
-        registeredBuffers = new MemorySegment[count];
+        resources.registerBuffersSparse(count);
     }
 
     /**
@@ -473,29 +428,12 @@ public final class Ring implements AutoCloseable {
      */
     public void updateRegisteredBuffer(int index, MemorySegment buffer) throws ErrnoException {
         checkSetupAccess();
-        Objects.checkIndex(index, registeredBuffers.length);
-        try (Arena arena = Arena.ofConfined()) {
-            ErrnoException.check(Liburing.updateRegisteredBuffers(struct, index, iovecs(arena, buffer), 1),
-                    "io_uring_register_buffers_update_tag");
-        }
-        registeredBuffers[index] = buffer;
-    }
-
-    private static MemorySegment iovecs(Arena arena, MemorySegment... buffers) {
-        MemorySegment iovecs = arena.allocate((long) IOVEC_SIZE * buffers.length, 8);
-        for (int i = 0; i < buffers.length; i++) {
-            long size = buffers[i].byteSize();
-            iovecs.set(JAVA_LONG, (long) IOVEC_SIZE * i + IOVEC_BASE,
-                    Sqe.address(buffers[i], 0, (int) Math.min(size, Integer.MAX_VALUE)));
-            iovecs.set(JAVA_LONG, (long) IOVEC_SIZE * i + IOVEC_LEN, size);
-        }
-        return iovecs;
+        resources.updateRegisteredBuffer(index, buffer);
     }
 
     public void unregisterBuffers() throws ErrnoException {
         checkSetupAccess();
-        ErrnoException.check(Liburing.unregisterBuffers(struct), "io_uring_unregister_buffers");
-        registeredBuffers = new MemorySegment[0];
+        resources.unregisterBuffers();
     }
 
     /**
@@ -504,16 +442,7 @@ public final class Ring implements AutoCloseable {
      */
     public BufferRing registerBufferRing(int group, int count) throws ErrnoException {
         checkSetupAccess();
-        if (count < 1 || count > 32768 || Integer.bitCount(count) != 1 || group < 0 || group > 0xFFFF) {
-            throw new IllegalArgumentException("buffer ring of " + count + " entries as group " + group);
-        }
-        MemorySegment entries = AlignedMemory.allocate(memory, (long) count * BufferRing.ENTRY_SIZE);
-        MemorySegment reg = memory.allocate(BUF_REG_SIZE, 8);
-        reg.set(JAVA_LONG, 0, entries.address());
-        reg.set(JAVA_INT, 8, count);
-        reg.set(JAVA_SHORT, 12, (short) group);
-        ErrnoException.check(Liburing.registerBufferRing(ringFd, reg), "io_uring_register(PBUF_RING)");
-        return new BufferRing(entries, group, count);
+        return resources.registerBufferRing(group, count);
     }
 
     /**
@@ -622,13 +551,13 @@ public final class Ring implements AutoCloseable {
                 throw new IllegalStateException("close() called from inside a completion handler");
             }
             quiet = quiesce(Math.max(0, onlyExitEnds));
-            expected = !quiet && inFlight <= onlyExitEnds;
+            expected = !quiet && entry.inFlight() <= onlyExitEnds;
             why = expected ? "left to the ring's exit, which alone ends them"
                     : "no completion within " + config.closeTimeout() + " after cancelling";
         } else if (current == null || !current.isAlive()) {
             // Never adopted, or the owner died: the kernel cancels a dead task's requests, but we
             // cannot see when that is done, so memory is only freed if nothing was outstanding.
-            quiet = inFlight == 0;
+            quiet = entry.inFlight() == 0;
             why = "its owner thread ended without closing it";
         } else {
             throw new WrongThreadException("ring belongs to thread '" + current.getName()
@@ -649,10 +578,10 @@ public final class Ring implements AutoCloseable {
             closedCleanly = true;
         } else if (expected) {
             LOG.info("ring fd {} closed with {} operation(s) in flight ({}); keeping its memory", ringFd,
-                    inFlight, why);
+                    entry.inFlight(), why);
         } else {
             LOG.warn("ring fd {} closed with {} operation(s) in flight ({}); leaking its memory so the kernel"
-                    + " cannot write into freed memory", ringFd, inFlight, why);
+                    + " cannot write into freed memory", ringFd, entry.inFlight(), why);
         }
     }
 
@@ -665,28 +594,28 @@ public final class Ring implements AutoCloseable {
         sq.dropUnpublished();
         long deadline = System.nanoTime() + config.closeTimeout().toNanos();
         try {
-            if (inFlight <= onlyExitEnds && sq.drained()) {
-                return inFlight == 0;
+            if (entry.inFlight() <= onlyExitEnds && sq.drained()) {
+                return entry.inFlight() == 0;
             }
             if (!sq.hasSpace()) {
-                enter(0, -1);
+                entry.enter(0, -1);
             }
             if (sq.hasSpace()) {
                 sq.next().cancel(0, IoUring.ASYNC_CANCEL_ANY).internalUserData(UD_CANCEL);
             }
-            enter(0, -1);
-            while (inFlight > onlyExitEnds || !sq.drained()) {
+            entry.enter(0, -1);
+            while (entry.inFlight() > onlyExitEnds || !sq.drained()) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;
                 }
-                enter(1, Math.min(left, WAIT_SLICE_NANOS));
+                entry.enter(1, Math.min(left, WAIT_SLICE_NANOS));
                 drain(DISCARD);
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("error while cancelling in-flight operations of ring fd {}", ringFd, e);
         }
-        return inFlight == 0 && sq.drained();
+        return entry.inFlight() == 0 && sq.drained();
     }
 
     // ---- internals ----------------------------------------------------------------------------
@@ -702,7 +631,7 @@ public final class Ring implements AutoCloseable {
                     + " check sqSpace() before starting a chain");
         }
         try {
-            enter(0, -1);
+            entry.enter(0, -1);
         } catch (ErrnoException e) {
             throw new UncheckedIOException(e);
         }
@@ -717,53 +646,6 @@ public final class Ring implements AutoCloseable {
             makeRoom();
         }
         sq.next().read(waker.eventFd(), wakeBuffer, 0, 8, -1).internalUserData(UD_WAKE);
-    }
-
-    /** Publishes queued SQEs and calls io_uring_enter if there is anything to submit or wait for. */
-    private int enter(int minComplete, long timeoutNanos) throws ErrnoException {
-        int toSubmit = sq.publish();
-        boolean getEvents = minComplete > 0
-                || (sq.kernelFlags() & (IoUring.SQ_CQ_OVERFLOW | IoUring.SQ_TASKRUN)) != 0;
-        if (toSubmit == 0 && !getEvents) {
-            return 0;
-        }
-        if (minComplete > inFlight + toSubmit) {
-            throw new IllegalStateException("waiting for " + minComplete + " completion(s) with only "
-                    + (inFlight + toSubmit) + " operation(s) outstanding would never return");
-        }
-        int flags = enterFlags | (getEvents ? IoUring.ENTER_GETEVENTS : 0);
-        int ret;
-        do {
-            ret = timeoutNanos >= 0 && minComplete > 0
-                    ? enterTimed(toSubmit, minComplete, flags, timeoutNanos)
-                    : Liburing.enter(enterFd, toSubmit, minComplete, flags);
-        } while (ret == -EINTR);
-        if (ret >= 0) {
-            inFlight += ret;
-            return ret;
-        }
-        if (ret == -ETIME || ret == -EBUSY || ret == -EAGAIN) {
-            return 0; // out of time, or the kernel wants completions reaped before it takes more
-        }
-        throw new ErrnoException("io_uring_enter", -ret);
-    }
-
-    private int enterTimed(int toSubmit, int minComplete, int flags, long timeoutNanos) {
-        if ((features & IoUring.FEAT_EXT_ARG) == 0) {
-            throw new UnsupportedOperationException("timed waits need IORING_FEAT_EXT_ARG (Linux 5.11+)");
-        }
-        waitTs.set(JAVA_LONG, TIMESPEC_SEC, timeoutNanos / 1_000_000_000L);
-        waitTs.set(JAVA_LONG, TIMESPEC_NSEC, timeoutNanos % 1_000_000_000L);
-        return Liburing.enter2(enterFd, toSubmit, minComplete, flags | IoUring.ENTER_EXT_ARG, waitArg,
-                GETEVENTS_ARG_SIZE);
-    }
-
-    /** Lets the kernel post completions it holds back (overflow list, deferred task work). */
-    private void flushCompletions() {
-        int ret;
-        do {
-            ret = Liburing.enter(enterFd, 0, 0, enterFlags | IoUring.ENTER_GETEVENTS);
-        } while (ret == -EINTR);
     }
 
     private void checkOwner() {
