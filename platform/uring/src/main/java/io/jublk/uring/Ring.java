@@ -55,9 +55,6 @@ public final class Ring implements AutoCloseable {
     static final long UD_CANCEL = -3;
 
     private static final Logger LOG = LoggerFactory.getLogger(Ring.class);
-    private static final CompletionHandler DISCARD = (userData, res, flags) -> { };
-    private static final long WAIT_SLICE_NANOS = 50_000_000L;
-    private static final int ECANCELED = 125;
 
     private final RingConfig config;
     private final Arena memory;
@@ -70,16 +67,13 @@ public final class Ring implements AutoCloseable {
     private final CompletionQueue cq;
     private final RingEnter entry;
     private final RegisteredResources resources;
+    private final CompletionReaper reaper;
     private final Waker waker;
-    private final MemorySegment wakeBuffer;
     private final boolean[] supportedOps;
-    private final Awaiter awaiter = new Awaiter();
 
     private volatile Thread owner;
     private volatile boolean closed;
     private long sqesTaken;
-    private boolean draining;
-    private boolean stopRearm;
     private boolean closedCleanly;
 
     private Ring(RingConfig config, Arena memory, MemorySegment struct, MemorySegment params, int setupFlags)
@@ -103,13 +97,14 @@ public final class Ring implements AutoCloseable {
         this.entry = new RingEnter(sq, ringFd, features, memory);
         this.resources = new RegisteredResources(struct, ringFd, memory);
         this.supportedOps = Liburing.probeOps(struct);
+        MemorySegment wakeBuffer = null;
         if (config.wakeable()) {
-            this.wakeBuffer = memory.allocate(8, 8);
+            wakeBuffer = memory.allocate(8, 8);
             this.waker = new Waker(Linux.eventfd(0, Linux.EFD_CLOEXEC));
         } else {
-            this.wakeBuffer = null;
             this.waker = null;
         }
+        this.reaper = new CompletionReaper(sq, cq, entry, ringFd, waker, wakeBuffer);
     }
 
     /**
@@ -184,7 +179,7 @@ public final class Ring implements AutoCloseable {
             }
         }
         if (waker != null) {
-            armWake();
+            reaper.armWake();
             entry.enter(0, -1);
         }
     }
@@ -201,7 +196,7 @@ public final class Ring implements AutoCloseable {
     public Sqe sqe() {
         checkOwner();
         if (!sq.hasSpace()) {
-            makeRoom();
+            entry.makeRoom();
         }
         sqesTaken++;
         return sq.next();
@@ -288,30 +283,7 @@ public final class Ring implements AutoCloseable {
      */
     public int drain(CompletionHandler handler) {
         checkOwner();
-        Objects.requireNonNull(handler, "handler");
-        if (draining) {
-            throw new IllegalStateException("drain() called from inside a completion handler");
-        }
-        draining = true;
-        try {
-            int total = 0;
-            int idleFlushes = 0;
-            for (;;) {
-                int n = cq.reap(this, handler);
-                total += n;
-                int kernelFlags = sq.kernelFlags();
-                // Overflowed CQEs must be flushed now that there is room. Deferred task work only when
-                // nothing came: otherwise the caller's next submitAndWait runs it without an extra syscall.
-                boolean overflow = (kernelFlags & IoUring.SQ_CQ_OVERFLOW) != 0;
-                boolean deferred = (kernelFlags & IoUring.SQ_TASKRUN) != 0 && total == 0;
-                if (!overflow && !deferred || n == 0 && ++idleFlushes > 2) {
-                    return total;
-                }
-                entry.flushCompletions();
-            }
-        } finally {
-            draining = false;
-        }
+        return reaper.drain(handler);
     }
 
     /**
@@ -343,43 +315,7 @@ public final class Ring implements AutoCloseable {
     public int awaitCompletion(long userData, CompletionHandler others, long timeoutNanos)
             throws ErrnoException, TimeoutException {
         checkOwner();
-        long deadline = System.nanoTime() + timeoutNanos;
-        awaiter.start(userData, others);
-        entry.enter(0, -1);
-        for (;;) {
-            drain(awaiter);
-            if (awaiter.found()) {
-                return awaiter.res();
-            }
-            if (timeoutNanos < 0) {
-                entry.enter(1, -1);
-            } else {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new TimeoutException("no completion for user data " + userData + " within "
-                            + timeoutNanos + " ns");
-                }
-                entry.enter(1, left);
-            }
-        }
-    }
-
-    /** Called by the completion queue for each CQE: accounting, the ring's own operations, then the handler. */
-    void dispatch(long userData, int res, int flags, CompletionHandler handler) {
-        if ((flags & IoUring.CQE_F_MORE) == 0) {
-            entry.completed();
-        }
-        if (userData < 0 && userData >= RESERVED_USER_DATA_MIN) {
-            if (userData == UD_WAKE && !stopRearm && res != -ECANCELED) {
-                if (res < 0) {
-                    LOG.warn("wake-up read on ring fd {} failed: {}", ringFd, Errno.nameOf(-res));
-                }
-                armWake();
-                handler.onWakeup();
-            }
-            return; // UD_CANCEL is the close-time cancel: nothing to do
-        }
-        handler.onCompletion(userData, res, flags);
+        return reaper.awaitCompletion(userData, others, timeoutNanos);
     }
 
     // ---- resources ----------------------------------------------------------------------------
@@ -547,10 +483,10 @@ public final class Ring implements AutoCloseable {
         String why;
         boolean expected = false;
         if (current == Thread.currentThread()) {
-            if (draining) {
+            if (reaper.draining()) {
                 throw new IllegalStateException("close() called from inside a completion handler");
             }
-            quiet = quiesce(Math.max(0, onlyExitEnds));
+            quiet = reaper.quiesce(Math.max(0, onlyExitEnds), config.closeTimeout().toNanos());
             expected = !quiet && entry.inFlight() <= onlyExitEnds;
             why = expected ? "left to the ring's exit, which alone ends them"
                     : "no completion within " + config.closeTimeout() + " after cancelling";
@@ -585,67 +521,11 @@ public final class Ring implements AutoCloseable {
         }
     }
 
-    /**
-     * Cancels everything and waits for the completions until no more than {@code onlyExitEnds} are in flight;
-     * true when nothing is left in flight.
-     */
-    private boolean quiesce(int onlyExitEnds) {
-        stopRearm = true;
-        sq.dropUnpublished();
-        long deadline = System.nanoTime() + config.closeTimeout().toNanos();
-        try {
-            if (entry.inFlight() <= onlyExitEnds && sq.drained()) {
-                return entry.inFlight() == 0;
-            }
-            if (!sq.hasSpace()) {
-                entry.enter(0, -1);
-            }
-            if (sq.hasSpace()) {
-                sq.next().cancel(0, IoUring.ASYNC_CANCEL_ANY).internalUserData(UD_CANCEL);
-            }
-            entry.enter(0, -1);
-            while (entry.inFlight() > onlyExitEnds || !sq.drained()) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    break;
-                }
-                entry.enter(1, Math.min(left, WAIT_SLICE_NANOS));
-                drain(DISCARD);
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("error while cancelling in-flight operations of ring fd {}", ringFd, e);
-        }
-        return entry.inFlight() == 0 && sq.drained();
-    }
-
     // ---- internals ----------------------------------------------------------------------------
 
     /** The bytes of SQE {@code slot}, for tests that check what the kernel will read. */
     MemorySegment rawSqe(int slot) {
         return sq.raw(slot);
-    }
-
-    private void makeRoom() {
-        if (sq.endsInLink()) {
-            throw new IllegalStateException("submission queue full inside a linked chain;"
-                    + " check sqSpace() before starting a chain");
-        }
-        try {
-            entry.enter(0, -1);
-        } catch (ErrnoException e) {
-            throw new UncheckedIOException(e);
-        }
-        if (!sq.hasSpace()) {
-            throw new IllegalStateException("submission queue full and the kernel took none of it;"
-                    + " drain completions first");
-        }
-    }
-
-    private void armWake() {
-        if (!sq.hasSpace()) {
-            makeRoom();
-        }
-        sq.next().read(waker.eventFd(), wakeBuffer, 0, 8, -1).internalUserData(UD_WAKE);
     }
 
     private void checkOwner() {

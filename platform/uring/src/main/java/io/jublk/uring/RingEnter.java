@@ -11,6 +11,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import io.jublk.uring.internal.Liburing;
 import io.jublk.uring.sys.ErrnoException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -96,6 +97,23 @@ final class RingEnter {
         waitTs.set(JAVA_LONG, TIMESPEC_NSEC, timeoutNanos % 1_000_000_000L);
         return Liburing.enter2(enterFd, toSubmit, minComplete, flags | IoUring.ENTER_EXT_ARG, waitArg,
                 GETEVENTS_ARG_SIZE);
+    }
+
+    /** Submits early so the SQ has room for one more SQE; refuses inside a linked chain. */
+    void makeRoom() {
+        if (sq.endsInLink()) {
+            throw new IllegalStateException("submission queue full inside a linked chain;"
+                    + " check sqSpace() before starting a chain");
+        }
+        try {
+            enter(0, -1);
+        } catch (ErrnoException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (!sq.hasSpace()) {
+            throw new IllegalStateException("submission queue full and the kernel took none of it;"
+                    + " drain completions first");
+        }
     }
 
     /** Lets the kernel post completions it holds back (overflow list, deferred task work). */
