@@ -2,7 +2,6 @@ package io.jublk.uring;
 
 import io.jublk.uring.sys.Errno;
 import io.jublk.uring.sys.ErrnoException;
-import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 import java.util.concurrent.TimeoutException;
@@ -10,15 +9,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The completion side of one ring: drains the CQ into a handler, keeps the wake-up read armed, waits for
- * one completion, and at close cancels everything and reaps until the ring is quiet. {@link Ring} checks
- * the calling thread before calling in.
+ * The completion side of one ring: drains the CQ into a handler, keeps the wake-up read armed and waits
+ * for one completion. {@link Ring} checks the calling thread before calling in.
  */
 final class CompletionReaper {
     // Logged under Ring's name, as before the split, so operators' log filters keep working.
     private static final Logger LOG = LoggerFactory.getLogger(Ring.class);
-    private static final CompletionHandler DISCARD = (userData, res, flags) -> { };
-    private static final long WAIT_SLICE_NANOS = 50_000_000L;
     private static final int ECANCELED = 125;
 
     private final SubmissionQueue sq;
@@ -123,36 +119,8 @@ final class CompletionReaper {
         sq.next().read(waker.eventFd(), wakeBuffer, 0, 8, -1).internalUserData(Ring.UD_WAKE);
     }
 
-    /**
-     * Cancels everything and waits up to {@code timeoutNanos} for the completions until no more than
-     * {@code onlyExitEnds} are in flight; true when nothing is left in flight.
-     */
-    boolean quiesce(int onlyExitEnds, long timeoutNanos) {
+    /** From now on a wake-up completion is not re-armed (the ring is closing). */
+    void stopRearm() {
         stopRearm = true;
-        sq.dropUnpublished();
-        long deadline = System.nanoTime() + timeoutNanos;
-        try {
-            if (entry.inFlight() <= onlyExitEnds && sq.drained()) {
-                return entry.inFlight() == 0;
-            }
-            if (!sq.hasSpace()) {
-                entry.enter(0, -1);
-            }
-            if (sq.hasSpace()) {
-                sq.next().cancel(0, IoUring.ASYNC_CANCEL_ANY).internalUserData(Ring.UD_CANCEL);
-            }
-            entry.enter(0, -1);
-            while (entry.inFlight() > onlyExitEnds || !sq.drained()) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    break;
-                }
-                entry.enter(1, Math.min(left, WAIT_SLICE_NANOS));
-                drain(DISCARD);
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("error while cancelling in-flight operations of ring fd {}", ringFd, e);
-        }
-        return entry.inFlight() == 0 && sq.drained();
     }
 }

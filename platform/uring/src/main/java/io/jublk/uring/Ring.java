@@ -68,11 +68,11 @@ public final class Ring implements AutoCloseable {
     private final RingEnter entry;
     private final RegisteredResources resources;
     private final CompletionReaper reaper;
+    private final CloseSequence closing;
     private final Waker waker;
     private final boolean[] supportedOps;
 
-    private volatile Thread owner;
-    private volatile boolean closed;
+    private final RingOwnership ownership;
     private long sqesTaken;
     private boolean closedCleanly;
 
@@ -84,6 +84,7 @@ public final class Ring implements AutoCloseable {
                     + " reads (" + Liburing.loadedFrom() + "): " + problems);
         }
         this.config = config;
+        this.ownership = new RingOwnership(config.handOff());
         this.memory = memory;
         this.struct = struct;
         this.ringFd = struct.get(JAVA_INT, LiburingLayout.RING_FD);
@@ -105,6 +106,7 @@ public final class Ring implements AutoCloseable {
             this.waker = null;
         }
         this.reaper = new CompletionReaper(sq, cq, entry, ringFd, waker, wakeBuffer);
+        this.closing = new CloseSequence(ownership, sq, entry, reaper, waker, config.closeTimeout(), ringFd);
     }
 
     /**
@@ -154,22 +156,15 @@ public final class Ring implements AutoCloseable {
      * it. Does nothing if the caller already owns it.
      */
     public synchronized void adopt() throws ErrnoException {
-        Thread me = Thread.currentThread();
-        if (closed) {
-            throw new IllegalStateException("ring is closed");
-        }
-        if (owner == me) {
+        if (!ownership.adoptable()) {
             return;
-        }
-        if (owner != null) {
-            throw new WrongThreadException("ring already belongs to thread '" + owner.getName() + "'");
         }
         ErrnoException.check(Liburing.enableRings(ringFd), "io_uring_register(ENABLE_RINGS)");
         becomeOwner();
     }
 
     private void becomeOwner() throws ErrnoException {
-        owner = Thread.currentThread();
+        ownership.take();
         if (config.registerRingFd()) {
             int rc = Liburing.registerRingFd(struct);
             if (rc == 1) {
@@ -194,7 +189,7 @@ public final class Ring implements AutoCloseable {
      * @throws UncheckedIOException if that early submit fails
      */
     public Sqe sqe() {
-        checkOwner();
+        ownership.checkOwner();
         if (!sq.hasSpace()) {
             entry.makeRoom();
         }
@@ -204,7 +199,7 @@ public final class Ring implements AutoCloseable {
 
     /** Like {@link #sqe()}, but returns null instead of submitting when the SQ is full. */
     public Sqe trySqe() {
-        checkOwner();
+        ownership.checkOwner();
         if (!sq.hasSpace()) {
             return null;
         }
@@ -223,13 +218,13 @@ public final class Ring implements AutoCloseable {
 
     /** Free SQ slots: how many {@link #sqe()} calls will not need an early submit. */
     public int sqSpace() {
-        checkOwner();
+        ownership.checkOwner();
         return sq.space();
     }
 
     /** SQEs prepared but not yet taken by the kernel. */
     public int pending() {
-        checkOwner();
+        ownership.checkOwner();
         return sq.queued();
     }
 
@@ -243,7 +238,7 @@ public final class Ring implements AutoCloseable {
 
     /** Submits everything queued without waiting. Returns how many SQEs the kernel took. */
     public int submit() throws ErrnoException {
-        checkOwner();
+        ownership.checkOwner();
         return entry.enter(0, -1);
     }
 
@@ -255,7 +250,7 @@ public final class Ring implements AutoCloseable {
      *                               since that wait could never end
      */
     public int submitAndWait(int minComplete) throws ErrnoException {
-        checkOwner();
+        ownership.checkOwner();
         requireNonNegative(minComplete);
         return entry.enter(minComplete, -1);
     }
@@ -265,7 +260,7 @@ public final class Ring implements AutoCloseable {
      * IORING_FEAT_EXT_ARG, Linux 5.11+). Running out of time is not an error: drain to see what came.
      */
     public int submitAndWait(int minComplete, long timeoutNanos) throws ErrnoException {
-        checkOwner();
+        ownership.checkOwner();
         requireNonNegative(minComplete);
         if (timeoutNanos < 0) {
             throw new IllegalArgumentException("timeout must not be negative: " + timeoutNanos);
@@ -282,7 +277,7 @@ public final class Ring implements AutoCloseable {
      * Returns the number handled.
      */
     public int drain(CompletionHandler handler) {
-        checkOwner();
+        ownership.checkOwner();
         return reaper.drain(handler);
     }
 
@@ -291,7 +286,7 @@ public final class Ring implements AutoCloseable {
      * {@link RingConfig#cqe32()}; {@code index} is 0 or 1. Valid only inside the handler.
      */
     public long cqeExtra(int index) {
-        checkOwner();
+        ownership.checkOwner();
         return cq.extra(index);
     }
 
@@ -314,7 +309,7 @@ public final class Ring implements AutoCloseable {
      */
     public int awaitCompletion(long userData, CompletionHandler others, long timeoutNanos)
             throws ErrnoException, TimeoutException {
-        checkOwner();
+        ownership.checkOwner();
         return reaper.awaitCompletion(userData, others, timeoutNanos);
     }
 
@@ -322,18 +317,18 @@ public final class Ring implements AutoCloseable {
 
     /** Registers files; SQEs then name them by index with {@link Sqe#fixedFile()}. -1 leaves a slot empty. */
     public void registerFiles(int... fds) throws ErrnoException {
-        checkSetupAccess();
+        ownership.checkSetupAccess();
         resources.registerFiles(fds);
     }
 
     /** Replaces registered file {@code index} with {@code fd} (-1 empties the slot). */
     public void updateRegisteredFile(int index, int fd) throws ErrnoException {
-        checkSetupAccess();
+        ownership.checkSetupAccess();
         resources.updateRegisteredFile(index, fd);
     }
 
     public void unregisterFiles() throws ErrnoException {
-        checkSetupAccess();
+        ownership.checkSetupAccess();
         resources.unregisterFiles();
     }
 
@@ -343,7 +338,7 @@ public final class Ring implements AutoCloseable {
      * ({@link #allocateBuffer(long)} memory always is).
      */
     public void registerBuffers(MemorySegment... buffers) throws ErrnoException {
-        checkSetupAccess();
+        ownership.checkSetupAccess();
         resources.registerBuffers(buffers);
     }
 
@@ -354,7 +349,7 @@ public final class Ring implements AutoCloseable {
      * out again at the commit ({@link Sqe#readRegistered} addresses such buffers).
      */
     public void registerBuffersSparse(int count) throws ErrnoException {
-        checkSetupAccess();
+        ownership.checkSetupAccess();
         resources.registerBuffersSparse(count);
     }
 
@@ -363,12 +358,12 @@ public final class Ring implements AutoCloseable {
      * must exist). Keep it alive like a buffer of {@link #registerBuffers}.
      */
     public void updateRegisteredBuffer(int index, MemorySegment buffer) throws ErrnoException {
-        checkSetupAccess();
+        ownership.checkSetupAccess();
         resources.updateRegisteredBuffer(index, buffer);
     }
 
     public void unregisterBuffers() throws ErrnoException {
-        checkSetupAccess();
+        ownership.checkSetupAccess();
         resources.unregisterBuffers();
     }
 
@@ -377,7 +372,7 @@ public final class Ring implements AutoCloseable {
      * {@code group}; its memory lives as long as the ring, and closing the ring unregisters it.
      */
     public BufferRing registerBufferRing(int group, int count) throws ErrnoException {
-        checkSetupAccess();
+        ownership.checkSetupAccess();
         return resources.registerBufferRing(group, count);
     }
 
@@ -386,7 +381,7 @@ public final class Ring implements AutoCloseable {
      * operation can still write into it. Any thread may call this.
      */
     public MemorySegment allocateBuffer(long size) {
-        if (closed) {
+        if (ownership.closed()) {
             throw new IllegalStateException("ring is closed");
         }
         return AlignedMemory.allocate(memory, size);
@@ -432,16 +427,16 @@ public final class Ring implements AutoCloseable {
 
     /** Completions the kernel had to drop (the CQ ring's overflow counter; stays 0 with FEAT_NODROP). */
     public int droppedCompletions() {
-        checkOwner();
+        ownership.checkOwner();
         return cq.dropped();
     }
 
     public Thread owner() {
-        return owner;
+        return ownership.owner();
     }
 
     public boolean isClosed() {
-        return closed;
+        return ownership.closed();
     }
 
     /** After close: whether every operation completed and the ring's memory was freed (false means leaked). */
@@ -452,7 +447,7 @@ public final class Ring implements AutoCloseable {
     @Override
     public String toString() {
         return "Ring[fd=" + ringFd + ", sq=" + sq.entries() + ", cq=" + cq.entries() + ", setup="
-                + UringSupport.setupFlagNames(setupFlags) + (closed ? ", closed" : "") + "]";
+                + UringSupport.setupFlagNames(setupFlags) + (ownership.closed() ? ", closed" : "") + "]";
     }
 
     // ---- close --------------------------------------------------------------------------------
@@ -475,50 +470,10 @@ public final class Ring implements AutoCloseable {
      * for those. Their memory is kept, as for any operation still in flight.
      */
     public synchronized void close(int onlyExitEnds) {
-        if (closed) {
+        if (ownership.closed()) {
             return;
         }
-        Thread current = owner;
-        boolean quiet;
-        String why;
-        boolean expected = false;
-        if (current == Thread.currentThread()) {
-            if (reaper.draining()) {
-                throw new IllegalStateException("close() called from inside a completion handler");
-            }
-            quiet = reaper.quiesce(Math.max(0, onlyExitEnds), config.closeTimeout().toNanos());
-            expected = !quiet && entry.inFlight() <= onlyExitEnds;
-            why = expected ? "left to the ring's exit, which alone ends them"
-                    : "no completion within " + config.closeTimeout() + " after cancelling";
-        } else if (current == null || !current.isAlive()) {
-            // Never adopted, or the owner died: the kernel cancels a dead task's requests, but we
-            // cannot see when that is done, so memory is only freed if nothing was outstanding.
-            quiet = entry.inFlight() == 0;
-            why = "its owner thread ended without closing it";
-        } else {
-            throw new WrongThreadException("ring belongs to thread '" + current.getName()
-                    + "', which is alive; only it may close the ring");
-        }
-        closed = true;
-        owner = null;
-        if (waker != null) {
-            waker.shutdown();
-        }
-        views.close();
-        Liburing.queueExit(struct);
-        if (waker != null) {
-            closeQuietly(waker.eventFd());
-        }
-        if (quiet) {
-            memory.close();
-            closedCleanly = true;
-        } else if (expected) {
-            LOG.info("ring fd {} closed with {} operation(s) in flight ({}); keeping its memory", ringFd,
-                    entry.inFlight(), why);
-        } else {
-            LOG.warn("ring fd {} closed with {} operation(s) in flight ({}); leaking its memory so the kernel"
-                    + " cannot write into freed memory", ringFd, entry.inFlight(), why);
-        }
+        closedCleanly = closing.run(onlyExitEnds, views, struct, memory);
     }
 
     // ---- internals ----------------------------------------------------------------------------
@@ -528,46 +483,9 @@ public final class Ring implements AutoCloseable {
         return sq.raw(slot);
     }
 
-    private void checkOwner() {
-        if (Thread.currentThread() != owner) {
-            throw notOwner();
-        }
-    }
-
-    private void checkSetupAccess() {
-        Thread current = owner;
-        if (current == Thread.currentThread()) {
-            return;
-        }
-        if (current == null && !closed && config.handOff()) {
-            return; // registering before the hand-off is what R_DISABLED rings are for
-        }
-        throw notOwner();
-    }
-
-    private RuntimeException notOwner() {
-        if (closed) {
-            return new IllegalStateException("ring is closed");
-        }
-        Thread current = owner;
-        if (current == null) {
-            return new IllegalStateException("ring is waiting for adopt() by the thread that will own it");
-        }
-        return new WrongThreadException("ring belongs to thread '" + current.getName() + "', not '"
-                + Thread.currentThread().getName() + "'");
-    }
-
     private static void requireNonNegative(int minComplete) {
         if (minComplete < 0) {
             throw new IllegalArgumentException("minComplete must not be negative: " + minComplete);
-        }
-    }
-
-    private static void closeQuietly(int fd) {
-        try {
-            Linux.close(fd);
-        } catch (ErrnoException e) {
-            LOG.debug("closing fd {}", fd, e);
         }
     }
 }
