@@ -65,6 +65,8 @@ public final class Ring implements AutoCloseable {
     private final int features;
     private final SubmissionQueue sq;
     private final CompletionQueue cq;
+    // Ring is the owner-checked API; the work is in: RingEnter (io_uring_enter, in-flight count),
+    // CompletionReaper (drain, dispatch, wake-up read), RegisteredResources, RingOwnership, CloseSequence.
     private final RingEnter entry;
     private final RegisteredResources resources;
     private final CompletionReaper reaper;
