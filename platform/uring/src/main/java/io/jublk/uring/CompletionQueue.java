@@ -58,7 +58,7 @@ final class CompletionQueue {
      * Passes every ready CQE to {@code ring.dispatch}; the head is released in a finally, so a handler
      * that throws does not see its completion again. Returns the number passed.
      */
-    int reap(Ring owner, CompletionHandler handler) {
+    int reap(CompletionReaper owner, CompletionHandler handler) {
         int h = head;
         int t = (int) INT.getAcquire(ring, tailAt);
         if (h == t) {

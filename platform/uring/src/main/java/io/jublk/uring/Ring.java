@@ -1,19 +1,8 @@
 package io.jublk.uring;
 
-import static io.jublk.uring.internal.IoUringLayout.GETEVENTS_ARG_SIGMASK_SZ;
-import static io.jublk.uring.internal.IoUringLayout.GETEVENTS_ARG_SIZE;
-import static io.jublk.uring.internal.IoUringLayout.GETEVENTS_ARG_TS;
-import static io.jublk.uring.internal.IoUringLayout.IOVEC_BASE;
-import static io.jublk.uring.internal.IoUringLayout.IOVEC_LEN;
-import static io.jublk.uring.internal.IoUringLayout.IOVEC_SIZE;
 import static io.jublk.uring.internal.IoUringLayout.PARAMS_FEATURES;
 import static io.jublk.uring.internal.IoUringLayout.PARAMS_SIZE;
-import static io.jublk.uring.internal.IoUringLayout.TIMESPEC_NSEC;
-import static io.jublk.uring.internal.IoUringLayout.TIMESPEC_SEC;
-import static io.jublk.uring.internal.IoUringLayout.TIMESPEC_SIZE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import io.jublk.uring.internal.Liburing;
 import io.jublk.uring.internal.LiburingLayout;
@@ -66,13 +55,6 @@ public final class Ring implements AutoCloseable {
     static final long UD_CANCEL = -3;
 
     private static final Logger LOG = LoggerFactory.getLogger(Ring.class);
-    private static final CompletionHandler DISCARD = (userData, res, flags) -> { };
-    private static final long WAIT_SLICE_NANOS = 50_000_000L;
-    private static final int EINTR = 4;
-    private static final int EAGAIN = 11;
-    private static final int EBUSY = 16;
-    private static final int ETIME = 62;
-    private static final int ECANCELED = 125;
 
     private final RingConfig config;
     private final Arena memory;
@@ -83,26 +65,18 @@ public final class Ring implements AutoCloseable {
     private final int features;
     private final SubmissionQueue sq;
     private final CompletionQueue cq;
-    private final MemorySegment waitArg;
-    private final MemorySegment waitTs;
+    // Ring is the owner-checked API; the work is in: RingEnter (io_uring_enter, in-flight count),
+    // CompletionReaper (drain, dispatch, wake-up read), RegisteredResources, RingOwnership, CloseSequence.
+    private final RingEnter entry;
+    private final RegisteredResources resources;
+    private final CompletionReaper reaper;
+    private final CloseSequence closing;
     private final Waker waker;
-    private final MemorySegment wakeBuffer;
     private final boolean[] supportedOps;
-    private final Awaiter awaiter = new Awaiter();
 
-    private volatile Thread owner;
-    private volatile boolean closed;
-    private int enterFd;
-    private int enterFlags;
-    /** sizeof(struct io_uring_buf_reg): ring_addr u64, ring_entries u32, bgid u16, flags u16, resv u64[3]. */
-    private static final long BUF_REG_SIZE = 40;
-    private long inFlight;
+    private final RingOwnership ownership;
     private long sqesTaken;
-    private boolean draining;
-    private boolean stopRearm;
     private boolean closedCleanly;
-    private MemorySegment[] registeredBuffers = new MemorySegment[0];
-    private int registeredFiles;
 
     private Ring(RingConfig config, Arena memory, MemorySegment struct, MemorySegment params, int setupFlags)
             throws ErrnoException {
@@ -112,6 +86,7 @@ public final class Ring implements AutoCloseable {
                     + " reads (" + Liburing.loadedFrom() + "): " + problems);
         }
         this.config = config;
+        this.ownership = new RingOwnership(config.handOff());
         this.memory = memory;
         this.struct = struct;
         this.ringFd = struct.get(JAVA_INT, LiburingLayout.RING_FD);
@@ -122,19 +97,18 @@ public final class Ring implements AutoCloseable {
         this.views = Arena.ofShared();
         this.sq = new SubmissionQueue(struct, params, (setupFlags & IoUring.SETUP_SQE128) != 0, views, memory);
         this.cq = new CompletionQueue(struct, params, (setupFlags & IoUring.SETUP_CQE32) != 0, views);
-        this.waitArg = memory.allocate(GETEVENTS_ARG_SIZE, 8);
-        this.waitTs = memory.allocate(TIMESPEC_SIZE, 8);
-        waitArg.set(JAVA_INT, GETEVENTS_ARG_SIGMASK_SZ, 8);
-        waitArg.set(JAVA_LONG, GETEVENTS_ARG_TS, waitTs.address());
+        this.entry = new RingEnter(sq, ringFd, features, memory);
+        this.resources = new RegisteredResources(struct, ringFd, memory);
         this.supportedOps = Liburing.probeOps(struct);
-        this.enterFd = ringFd;
+        MemorySegment wakeBuffer = null;
         if (config.wakeable()) {
-            this.wakeBuffer = memory.allocate(8, 8);
+            wakeBuffer = memory.allocate(8, 8);
             this.waker = new Waker(Linux.eventfd(0, Linux.EFD_CLOEXEC));
         } else {
-            this.wakeBuffer = null;
             this.waker = null;
         }
+        this.reaper = new CompletionReaper(sq, cq, entry, ringFd, waker, wakeBuffer);
+        this.closing = new CloseSequence(ownership, sq, entry, reaper, waker, config.closeTimeout(), ringFd);
     }
 
     /**
@@ -184,34 +158,26 @@ public final class Ring implements AutoCloseable {
      * it. Does nothing if the caller already owns it.
      */
     public synchronized void adopt() throws ErrnoException {
-        Thread me = Thread.currentThread();
-        if (closed) {
-            throw new IllegalStateException("ring is closed");
-        }
-        if (owner == me) {
+        if (!ownership.adoptable()) {
             return;
-        }
-        if (owner != null) {
-            throw new WrongThreadException("ring already belongs to thread '" + owner.getName() + "'");
         }
         ErrnoException.check(Liburing.enableRings(ringFd), "io_uring_register(ENABLE_RINGS)");
         becomeOwner();
     }
 
     private void becomeOwner() throws ErrnoException {
-        owner = Thread.currentThread();
+        ownership.take();
         if (config.registerRingFd()) {
             int rc = Liburing.registerRingFd(struct);
             if (rc == 1) {
-                enterFd = struct.get(JAVA_INT, LiburingLayout.ENTER_RING_FD);
-                enterFlags = IoUring.ENTER_REGISTERED_RING;
+                entry.useRegisteredRingFd(struct.get(JAVA_INT, LiburingLayout.ENTER_RING_FD));
             } else {
                 LOG.debug("ring fd not registered ({}); entering by plain fd", Errno.nameOf(-rc));
             }
         }
         if (waker != null) {
-            armWake();
-            enter(0, -1);
+            reaper.armWake();
+            entry.enter(0, -1);
         }
     }
 
@@ -225,9 +191,9 @@ public final class Ring implements AutoCloseable {
      * @throws UncheckedIOException if that early submit fails
      */
     public Sqe sqe() {
-        checkOwner();
+        ownership.checkOwner();
         if (!sq.hasSpace()) {
-            makeRoom();
+            entry.makeRoom();
         }
         sqesTaken++;
         return sq.next();
@@ -235,7 +201,7 @@ public final class Ring implements AutoCloseable {
 
     /** Like {@link #sqe()}, but returns null instead of submitting when the SQ is full. */
     public Sqe trySqe() {
-        checkOwner();
+        ownership.checkOwner();
         if (!sq.hasSpace()) {
             return null;
         }
@@ -254,13 +220,13 @@ public final class Ring implements AutoCloseable {
 
     /** Free SQ slots: how many {@link #sqe()} calls will not need an early submit. */
     public int sqSpace() {
-        checkOwner();
+        ownership.checkOwner();
         return sq.space();
     }
 
     /** SQEs prepared but not yet taken by the kernel. */
     public int pending() {
-        checkOwner();
+        ownership.checkOwner();
         return sq.queued();
     }
 
@@ -269,13 +235,13 @@ public final class Ring implements AutoCloseable {
      * wake-up read when it is {@link RingConfig#wakeable()}).
      */
     public long inFlight() {
-        return inFlight;
+        return entry.inFlight();
     }
 
     /** Submits everything queued without waiting. Returns how many SQEs the kernel took. */
     public int submit() throws ErrnoException {
-        checkOwner();
-        return enter(0, -1);
+        ownership.checkOwner();
+        return entry.enter(0, -1);
     }
 
     /**
@@ -286,9 +252,9 @@ public final class Ring implements AutoCloseable {
      *                               since that wait could never end
      */
     public int submitAndWait(int minComplete) throws ErrnoException {
-        checkOwner();
+        ownership.checkOwner();
         requireNonNegative(minComplete);
-        return enter(minComplete, -1);
+        return entry.enter(minComplete, -1);
     }
 
     /**
@@ -296,12 +262,12 @@ public final class Ring implements AutoCloseable {
      * IORING_FEAT_EXT_ARG, Linux 5.11+). Running out of time is not an error: drain to see what came.
      */
     public int submitAndWait(int minComplete, long timeoutNanos) throws ErrnoException {
-        checkOwner();
+        ownership.checkOwner();
         requireNonNegative(minComplete);
         if (timeoutNanos < 0) {
             throw new IllegalArgumentException("timeout must not be negative: " + timeoutNanos);
         }
-        return enter(minComplete, timeoutNanos);
+        return entry.enter(minComplete, timeoutNanos);
     }
 
     // ---- completion ---------------------------------------------------------------------------
@@ -313,31 +279,8 @@ public final class Ring implements AutoCloseable {
      * Returns the number handled.
      */
     public int drain(CompletionHandler handler) {
-        checkOwner();
-        Objects.requireNonNull(handler, "handler");
-        if (draining) {
-            throw new IllegalStateException("drain() called from inside a completion handler");
-        }
-        draining = true;
-        try {
-            int total = 0;
-            int idleFlushes = 0;
-            for (;;) {
-                int n = cq.reap(this, handler);
-                total += n;
-                int kernelFlags = sq.kernelFlags();
-                // Overflowed CQEs must be flushed now that there is room. Deferred task work only when
-                // nothing came: otherwise the caller's next submitAndWait runs it without an extra syscall.
-                boolean overflow = (kernelFlags & IoUring.SQ_CQ_OVERFLOW) != 0;
-                boolean deferred = (kernelFlags & IoUring.SQ_TASKRUN) != 0 && total == 0;
-                if (!overflow && !deferred || n == 0 && ++idleFlushes > 2) {
-                    return total;
-                }
-                flushCompletions();
-            }
-        } finally {
-            draining = false;
-        }
+        ownership.checkOwner();
+        return reaper.drain(handler);
     }
 
     /**
@@ -345,7 +288,7 @@ public final class Ring implements AutoCloseable {
      * {@link RingConfig#cqe32()}; {@code index} is 0 or 1. Valid only inside the handler.
      */
     public long cqeExtra(int index) {
-        checkOwner();
+        ownership.checkOwner();
         return cq.extra(index);
     }
 
@@ -368,69 +311,27 @@ public final class Ring implements AutoCloseable {
      */
     public int awaitCompletion(long userData, CompletionHandler others, long timeoutNanos)
             throws ErrnoException, TimeoutException {
-        checkOwner();
-        long deadline = System.nanoTime() + timeoutNanos;
-        awaiter.start(userData, others);
-        enter(0, -1);
-        for (;;) {
-            drain(awaiter);
-            if (awaiter.found()) {
-                return awaiter.res();
-            }
-            if (timeoutNanos < 0) {
-                enter(1, -1);
-            } else {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new TimeoutException("no completion for user data " + userData + " within "
-                            + timeoutNanos + " ns");
-                }
-                enter(1, left);
-            }
-        }
-    }
-
-    /** Called by the completion queue for each CQE: accounting, the ring's own operations, then the handler. */
-    void dispatch(long userData, int res, int flags, CompletionHandler handler) {
-        if ((flags & IoUring.CQE_F_MORE) == 0) {
-            inFlight--;
-        }
-        if (userData < 0 && userData >= RESERVED_USER_DATA_MIN) {
-            if (userData == UD_WAKE && !stopRearm && res != -ECANCELED) {
-                if (res < 0) {
-                    LOG.warn("wake-up read on ring fd {} failed: {}", ringFd, Errno.nameOf(-res));
-                }
-                armWake();
-                handler.onWakeup();
-            }
-            return; // UD_CANCEL is the close-time cancel: nothing to do
-        }
-        handler.onCompletion(userData, res, flags);
+        ownership.checkOwner();
+        return reaper.awaitCompletion(userData, others, timeoutNanos);
     }
 
     // ---- resources ----------------------------------------------------------------------------
 
     /** Registers files; SQEs then name them by index with {@link Sqe#fixedFile()}. -1 leaves a slot empty. */
     public void registerFiles(int... fds) throws ErrnoException {
-        checkSetupAccess();
-        if (fds.length == 0 || fds.length > IoUring.MAX_ENTRIES) {
-            throw new IllegalArgumentException("register 1.." + IoUring.MAX_ENTRIES + " files: " + fds.length);
-        }
-        ErrnoException.check(Liburing.registerFiles(struct, fds), "io_uring_register_files");
-        registeredFiles = fds.length;
+        ownership.checkSetupAccess();
+        resources.registerFiles(fds);
     }
 
     /** Replaces registered file {@code index} with {@code fd} (-1 empties the slot). */
     public void updateRegisteredFile(int index, int fd) throws ErrnoException {
-        checkSetupAccess();
-        Objects.checkIndex(index, registeredFiles);
-        ErrnoException.check(Liburing.updateRegisteredFile(struct, index, fd), "io_uring_register_files_update");
+        ownership.checkSetupAccess();
+        resources.updateRegisteredFile(index, fd);
     }
 
     public void unregisterFiles() throws ErrnoException {
-        checkSetupAccess();
-        ErrnoException.check(Liburing.unregisterFiles(struct), "io_uring_unregister_files");
-        registeredFiles = 0;
+        ownership.checkSetupAccess();
+        resources.unregisterFiles();
     }
 
     /**
@@ -439,16 +340,8 @@ public final class Ring implements AutoCloseable {
      * ({@link #allocateBuffer(long)} memory always is).
      */
     public void registerBuffers(MemorySegment... buffers) throws ErrnoException {
-        checkSetupAccess();
-        if (buffers.length == 0 || buffers.length > IoUring.MAX_REGISTERED_BUFFERS) {
-            throw new IllegalArgumentException("register 1.." + IoUring.MAX_REGISTERED_BUFFERS + " buffers: "
-                    + buffers.length);
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            ErrnoException.check(Liburing.registerBuffers(struct, iovecs(arena, buffers), buffers.length),
-                    "io_uring_register_buffers");
-        }
-        registeredBuffers = buffers.clone(); // keeps automatic arenas from freeing them while registered
+        ownership.checkSetupAccess();
+        resources.registerBuffers(buffers);
     }
 
     /**
@@ -458,13 +351,8 @@ public final class Ring implements AutoCloseable {
      * out again at the commit ({@link Sqe#readRegistered} addresses such buffers).
      */
     public void registerBuffersSparse(int count) throws ErrnoException {
-        checkSetupAccess();
-        if (count <= 0 || count > IoUring.MAX_REGISTERED_BUFFERS) {
-            throw new IllegalArgumentException("register 1.." + IoUring.MAX_REGISTERED_BUFFERS + " buffer slots: "
-                    + count);
-        }
-        ErrnoException.check(Liburing.registerBuffersSparse(struct, count), "io_uring_register_buffers_sparse");
-        registeredBuffers = new MemorySegment[count];
+        ownership.checkSetupAccess();
+        resources.registerBuffersSparse(count);
     }
 
     /**
@@ -472,30 +360,13 @@ public final class Ring implements AutoCloseable {
      * must exist). Keep it alive like a buffer of {@link #registerBuffers}.
      */
     public void updateRegisteredBuffer(int index, MemorySegment buffer) throws ErrnoException {
-        checkSetupAccess();
-        Objects.checkIndex(index, registeredBuffers.length);
-        try (Arena arena = Arena.ofConfined()) {
-            ErrnoException.check(Liburing.updateRegisteredBuffers(struct, index, iovecs(arena, buffer), 1),
-                    "io_uring_register_buffers_update_tag");
-        }
-        registeredBuffers[index] = buffer;
-    }
-
-    private static MemorySegment iovecs(Arena arena, MemorySegment... buffers) {
-        MemorySegment iovecs = arena.allocate((long) IOVEC_SIZE * buffers.length, 8);
-        for (int i = 0; i < buffers.length; i++) {
-            long size = buffers[i].byteSize();
-            iovecs.set(JAVA_LONG, (long) IOVEC_SIZE * i + IOVEC_BASE,
-                    Sqe.address(buffers[i], 0, (int) Math.min(size, Integer.MAX_VALUE)));
-            iovecs.set(JAVA_LONG, (long) IOVEC_SIZE * i + IOVEC_LEN, size);
-        }
-        return iovecs;
+        ownership.checkSetupAccess();
+        resources.updateRegisteredBuffer(index, buffer);
     }
 
     public void unregisterBuffers() throws ErrnoException {
-        checkSetupAccess();
-        ErrnoException.check(Liburing.unregisterBuffers(struct), "io_uring_unregister_buffers");
-        registeredBuffers = new MemorySegment[0];
+        ownership.checkSetupAccess();
+        resources.unregisterBuffers();
     }
 
     /**
@@ -503,17 +374,8 @@ public final class Ring implements AutoCloseable {
      * {@code group}; its memory lives as long as the ring, and closing the ring unregisters it.
      */
     public BufferRing registerBufferRing(int group, int count) throws ErrnoException {
-        checkSetupAccess();
-        if (count < 1 || count > 32768 || Integer.bitCount(count) != 1 || group < 0 || group > 0xFFFF) {
-            throw new IllegalArgumentException("buffer ring of " + count + " entries as group " + group);
-        }
-        MemorySegment entries = AlignedMemory.allocate(memory, (long) count * BufferRing.ENTRY_SIZE);
-        MemorySegment reg = memory.allocate(BUF_REG_SIZE, 8);
-        reg.set(JAVA_LONG, 0, entries.address());
-        reg.set(JAVA_INT, 8, count);
-        reg.set(JAVA_SHORT, 12, (short) group);
-        ErrnoException.check(Liburing.registerBufferRing(ringFd, reg), "io_uring_register(PBUF_RING)");
-        return new BufferRing(entries, group, count);
+        ownership.checkSetupAccess();
+        return resources.registerBufferRing(group, count);
     }
 
     /**
@@ -521,7 +383,7 @@ public final class Ring implements AutoCloseable {
      * operation can still write into it. Any thread may call this.
      */
     public MemorySegment allocateBuffer(long size) {
-        if (closed) {
+        if (ownership.closed()) {
             throw new IllegalStateException("ring is closed");
         }
         return AlignedMemory.allocate(memory, size);
@@ -567,16 +429,16 @@ public final class Ring implements AutoCloseable {
 
     /** Completions the kernel had to drop (the CQ ring's overflow counter; stays 0 with FEAT_NODROP). */
     public int droppedCompletions() {
-        checkOwner();
+        ownership.checkOwner();
         return cq.dropped();
     }
 
     public Thread owner() {
-        return owner;
+        return ownership.owner();
     }
 
     public boolean isClosed() {
-        return closed;
+        return ownership.closed();
     }
 
     /** After close: whether every operation completed and the ring's memory was freed (false means leaked). */
@@ -587,7 +449,7 @@ public final class Ring implements AutoCloseable {
     @Override
     public String toString() {
         return "Ring[fd=" + ringFd + ", sq=" + sq.entries() + ", cq=" + cq.entries() + ", setup="
-                + UringSupport.setupFlagNames(setupFlags) + (closed ? ", closed" : "") + "]";
+                + UringSupport.setupFlagNames(setupFlags) + (ownership.closed() ? ", closed" : "") + "]";
     }
 
     // ---- close --------------------------------------------------------------------------------
@@ -610,83 +472,10 @@ public final class Ring implements AutoCloseable {
      * for those. Their memory is kept, as for any operation still in flight.
      */
     public synchronized void close(int onlyExitEnds) {
-        if (closed) {
+        if (ownership.closed()) {
             return;
         }
-        Thread current = owner;
-        boolean quiet;
-        String why;
-        boolean expected = false;
-        if (current == Thread.currentThread()) {
-            if (draining) {
-                throw new IllegalStateException("close() called from inside a completion handler");
-            }
-            quiet = quiesce(Math.max(0, onlyExitEnds));
-            expected = !quiet && inFlight <= onlyExitEnds;
-            why = expected ? "left to the ring's exit, which alone ends them"
-                    : "no completion within " + config.closeTimeout() + " after cancelling";
-        } else if (current == null || !current.isAlive()) {
-            // Never adopted, or the owner died: the kernel cancels a dead task's requests, but we
-            // cannot see when that is done, so memory is only freed if nothing was outstanding.
-            quiet = inFlight == 0;
-            why = "its owner thread ended without closing it";
-        } else {
-            throw new WrongThreadException("ring belongs to thread '" + current.getName()
-                    + "', which is alive; only it may close the ring");
-        }
-        closed = true;
-        owner = null;
-        if (waker != null) {
-            waker.shutdown();
-        }
-        views.close();
-        Liburing.queueExit(struct);
-        if (waker != null) {
-            closeQuietly(waker.eventFd());
-        }
-        if (quiet) {
-            memory.close();
-            closedCleanly = true;
-        } else if (expected) {
-            LOG.info("ring fd {} closed with {} operation(s) in flight ({}); keeping its memory", ringFd,
-                    inFlight, why);
-        } else {
-            LOG.warn("ring fd {} closed with {} operation(s) in flight ({}); leaking its memory so the kernel"
-                    + " cannot write into freed memory", ringFd, inFlight, why);
-        }
-    }
-
-    /**
-     * Cancels everything and waits for the completions until no more than {@code onlyExitEnds} are in flight;
-     * true when nothing is left in flight.
-     */
-    private boolean quiesce(int onlyExitEnds) {
-        stopRearm = true;
-        sq.dropUnpublished();
-        long deadline = System.nanoTime() + config.closeTimeout().toNanos();
-        try {
-            if (inFlight <= onlyExitEnds && sq.drained()) {
-                return inFlight == 0;
-            }
-            if (!sq.hasSpace()) {
-                enter(0, -1);
-            }
-            if (sq.hasSpace()) {
-                sq.next().cancel(0, IoUring.ASYNC_CANCEL_ANY).internalUserData(UD_CANCEL);
-            }
-            enter(0, -1);
-            while (inFlight > onlyExitEnds || !sq.drained()) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    break;
-                }
-                enter(1, Math.min(left, WAIT_SLICE_NANOS));
-                drain(DISCARD);
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("error while cancelling in-flight operations of ring fd {}", ringFd, e);
-        }
-        return inFlight == 0 && sq.drained();
+        closedCleanly = closing.run(onlyExitEnds, views, struct, memory);
     }
 
     // ---- internals ----------------------------------------------------------------------------
@@ -696,116 +485,9 @@ public final class Ring implements AutoCloseable {
         return sq.raw(slot);
     }
 
-    private void makeRoom() {
-        if (sq.endsInLink()) {
-            throw new IllegalStateException("submission queue full inside a linked chain;"
-                    + " check sqSpace() before starting a chain");
-        }
-        try {
-            enter(0, -1);
-        } catch (ErrnoException e) {
-            throw new UncheckedIOException(e);
-        }
-        if (!sq.hasSpace()) {
-            throw new IllegalStateException("submission queue full and the kernel took none of it;"
-                    + " drain completions first");
-        }
-    }
-
-    private void armWake() {
-        if (!sq.hasSpace()) {
-            makeRoom();
-        }
-        sq.next().read(waker.eventFd(), wakeBuffer, 0, 8, -1).internalUserData(UD_WAKE);
-    }
-
-    /** Publishes queued SQEs and calls io_uring_enter if there is anything to submit or wait for. */
-    private int enter(int minComplete, long timeoutNanos) throws ErrnoException {
-        int toSubmit = sq.publish();
-        boolean getEvents = minComplete > 0
-                || (sq.kernelFlags() & (IoUring.SQ_CQ_OVERFLOW | IoUring.SQ_TASKRUN)) != 0;
-        if (toSubmit == 0 && !getEvents) {
-            return 0;
-        }
-        if (minComplete > inFlight + toSubmit) {
-            throw new IllegalStateException("waiting for " + minComplete + " completion(s) with only "
-                    + (inFlight + toSubmit) + " operation(s) outstanding would never return");
-        }
-        int flags = enterFlags | (getEvents ? IoUring.ENTER_GETEVENTS : 0);
-        int ret;
-        do {
-            ret = timeoutNanos >= 0 && minComplete > 0
-                    ? enterTimed(toSubmit, minComplete, flags, timeoutNanos)
-                    : Liburing.enter(enterFd, toSubmit, minComplete, flags);
-        } while (ret == -EINTR);
-        if (ret >= 0) {
-            inFlight += ret;
-            return ret;
-        }
-        if (ret == -ETIME || ret == -EBUSY || ret == -EAGAIN) {
-            return 0; // out of time, or the kernel wants completions reaped before it takes more
-        }
-        throw new ErrnoException("io_uring_enter", -ret);
-    }
-
-    private int enterTimed(int toSubmit, int minComplete, int flags, long timeoutNanos) {
-        if ((features & IoUring.FEAT_EXT_ARG) == 0) {
-            throw new UnsupportedOperationException("timed waits need IORING_FEAT_EXT_ARG (Linux 5.11+)");
-        }
-        waitTs.set(JAVA_LONG, TIMESPEC_SEC, timeoutNanos / 1_000_000_000L);
-        waitTs.set(JAVA_LONG, TIMESPEC_NSEC, timeoutNanos % 1_000_000_000L);
-        return Liburing.enter2(enterFd, toSubmit, minComplete, flags | IoUring.ENTER_EXT_ARG, waitArg,
-                GETEVENTS_ARG_SIZE);
-    }
-
-    /** Lets the kernel post completions it holds back (overflow list, deferred task work). */
-    private void flushCompletions() {
-        int ret;
-        do {
-            ret = Liburing.enter(enterFd, 0, 0, enterFlags | IoUring.ENTER_GETEVENTS);
-        } while (ret == -EINTR);
-    }
-
-    private void checkOwner() {
-        if (Thread.currentThread() != owner) {
-            throw notOwner();
-        }
-    }
-
-    private void checkSetupAccess() {
-        Thread current = owner;
-        if (current == Thread.currentThread()) {
-            return;
-        }
-        if (current == null && !closed && config.handOff()) {
-            return; // registering before the hand-off is what R_DISABLED rings are for
-        }
-        throw notOwner();
-    }
-
-    private RuntimeException notOwner() {
-        if (closed) {
-            return new IllegalStateException("ring is closed");
-        }
-        Thread current = owner;
-        if (current == null) {
-            return new IllegalStateException("ring is waiting for adopt() by the thread that will own it");
-        }
-        return new WrongThreadException("ring belongs to thread '" + current.getName() + "', not '"
-                + Thread.currentThread().getName() + "'");
-    }
-
     private static void requireNonNegative(int minComplete) {
         if (minComplete < 0) {
             throw new IllegalArgumentException("minComplete must not be negative: " + minComplete);
-        }
-    }
-
-    private static void closeQuietly(int fd) {
-        try {
-            Linux.close(fd);
-        } catch (ErrnoException e) {
-            LOG.debug("closing fd {}", fd, e);
         }
     }
 }
