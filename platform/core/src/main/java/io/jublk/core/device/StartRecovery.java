@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -16,12 +17,25 @@ import org.slf4j.LoggerFactory;
  */
 final class StartRecovery {
     private static final Logger LOG = LoggerFactory.getLogger(StartRecovery.class);
+    private static final long LINE_RETRY_MS = 20;
 
     private final long startNanos = System.nanoTime();
     private final Set<Integer> pending = ConcurrentHashMap.newKeySet();
     private final AtomicInteger served = new AtomicInteger();
     private final CompletableFuture<Integer> done = new CompletableFuture<>();
     private volatile int records = -1;
+    private final Logger log;
+    private final Executor later;
+
+    StartRecovery() {
+        this(LOG, CompletableFuture.delayedExecutor(LINE_RETRY_MS, TimeUnit.MILLISECONDS));
+    }
+
+    /** With the logger of its line and the executor that retries it (tests). */
+    StartRecovery(Logger log, Executor later) {
+        this.log = log;
+        this.later = later;
+    }
 
     /** Recorded device {@code id} waits to be served again. */
     void pending(int id) {
@@ -51,10 +65,11 @@ final class StartRecovery {
 
     private void finishIfDone() {
         if (records >= 0 && pending.isEmpty() && done.complete(served.get())) {
-            LOG.info("devices recovered: {} of {} recorded device(s) served again, {} ms after the core started, "
-                            + "{} ms after the JVM started", served.get(), records,
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos),
-                    ManagementFactory.getRuntimeMXBean().getUptime());
+            // not LOG.info: a line logged while pax-logging swaps its configuration is lost (ReconfigSafeInfo)
+            ReconfigSafeInfo.log(log, "devices recovered: " + served.get() + " of " + records
+                    + " recorded device(s) served again, "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos) + " ms after the core started, "
+                    + ManagementFactory.getRuntimeMXBean().getUptime() + " ms after the JVM started", later);
         }
     }
 }
