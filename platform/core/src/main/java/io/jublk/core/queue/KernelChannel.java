@@ -76,6 +76,14 @@ final class KernelChannel implements UblkChannel {
      */
     @Override
     public int commandsOnlyExitEnds() {
+        // Not used for the close yet: with it, DeviceManagerKernelTest on 6.12 hung at a second core restart
+        // (the next core found the device LIVE and never got it; CI 2026-12-07). Until that is understood the
+        // per-tag close waits out its time-out, as before.
+        return 0;
+    }
+
+    /** The tags whose command is in the kernel now (what {@link #commandsOnlyExitEnds} is to return). */
+    int armedTags() {
         return armedTags;
     }
 

@@ -30,12 +30,12 @@ public class KernelChannelTest {
         Ring ring = Ring.open(RingConfig.builder(8).build());
         try {
             ring.registerFiles(fd);
-            assertEquals("nothing queued yet", 0, channel.commandsOnlyExitEnds());
+            assertEquals("nothing queued yet", 0, channel.armedTags());
             for (int tag = 0; tag < 4; tag++) {
                 channel.queueCommand(ring, IoCmd.FETCH_REQ, tag, 0, 0);
             }
             channel.queueCommand(ring, IoCmd.COMMIT_AND_FETCH_REQ, 2, 0, 0); // a tag counts once
-            assertEquals("every tag's command is out", 4, channel.commandsOnlyExitEnds());
+            assertEquals("every tag's command is out", 4, channel.armedTags());
 
             ring.submitAndWait(5);
             List<Integer> ended = new ArrayList<>();
@@ -48,14 +48,14 @@ public class KernelChannelTest {
             });
             assertEquals(3, ended.size());
             int left = 4 - (int) ended.stream().distinct().count();
-            assertEquals("what was not seen completing is still the kernel's", left, channel.commandsOnlyExitEnds());
+            assertEquals("what was not seen completing is still the kernel's", left, channel.armedTags());
 
             for (int tag = 0; tag < 4; tag++) {
                 channel.commandEnded(tag); // an abort, a refusal or a new request: the command is back
             }
-            assertEquals(0, channel.commandsOnlyExitEnds());
+            assertEquals(0, channel.armedTags());
             channel.queueCommand(ring, IoCmd.COMMIT_AND_FETCH_REQ, 1, 0, 0);
-            assertEquals("a commit re-arms its tag", 1, channel.commandsOnlyExitEnds());
+            assertEquals("a commit re-arms its tag", 1, channel.armedTags());
         } finally {
             ring.close();
             Linux.close(fd);
