@@ -71,8 +71,8 @@ final class KernelChannel implements UblkChannel {
     }
 
     /**
-     * The tags whose command is still in the kernel: the driver ends them only when the ring exits (or the
-     * device is stopped or quiesced), with an abort, never with a request, so the close need not wait.
+     * None, for now (see below). The tags whose command is still in the kernel ({@link #armedTags}) are ended by
+     * the driver only when the ring exits (or the device is stopped or quiesced), so the close need not wait.
      */
     @Override
     public int commandsOnlyExitEnds() {
