@@ -1,15 +1,11 @@
 package io.jublk.core.queue;
 
-import io.jublk.core.uapi.IoCmd;
 import io.jublk.core.uapi.IoDesc;
 import io.jublk.target.Target;
 import io.jublk.uring.Ring;
-import io.jublk.uring.RingConfig;
-import io.jublk.uring.Waker;
 import io.jublk.uring.sys.ErrnoException;
 import io.jublk.uring.sys.Linux;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -33,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * for them. A request taken back from a target that did not answer goes to the next target only once every
  * ring operation the old one queued has completed (it is "fenced" until then), in a fresh buffer: the old
  * target can neither complete it a second time nor write over its data. Other threads reach the queue
- * thread through posted control actions. A request's own path through the thread is {@link RequestPath}.
+ * thread through posted control actions. A request's own path through the thread is {@link RequestPath}, the
+ * thread's set-up, loop turns and tear-down are {@link QueueLoop}.
  */
 public final class QueueRunner implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(QueueRunner.class);
@@ -49,13 +46,10 @@ public final class QueueRunner implements Runnable {
     }
 
     private final QueueSpec spec;
-    private final int charFd;
-    private final UblkChannel channel;
-    private final TargetFailureListener failureListener;
     private final TagTable tags;
     private final HandOver handOver;
     private final TagCommands tagCommands;
-    private final RequestPath path;
+    private final QueueLoop loop;
     private final ControlMailbox controls = new ControlMailbox();
     /** Requests, bytes and errors by operation; written by the request path's commit only. */
     private final QueueCounters counters;
@@ -65,15 +59,8 @@ public final class QueueRunner implements Runnable {
     private final TagBuffers buffers;
 
     private volatile Thread thread;
-    private volatile boolean stopRequested;
-    private volatile boolean releaseRequested;
     private volatile int threadId = -1;
     private volatile Throwable failure;
-    private Ring ring;
-    private Waker waker;
-
-    // queue thread only
-    private Target initialTarget;
 
     /**
      * @param charFd the device's /dev/ublkcN, open for reading and writing; stays open until {@link #finished()}
@@ -92,17 +79,15 @@ public final class QueueRunner implements Runnable {
             throw new IllegalArgumentException("queue depth must be 1.." + IoDesc.MAX_QUEUE_DEPTH + ": " + spec.depth());
         }
         this.spec = spec;
-        this.charFd = charFd;
-        this.channel = channel;
-        this.initialTarget = target;
-        this.failureListener = failureListener;
         this.tags = new TagTable(spec);
         this.counters = new QueueCounters(spec.depth());
         this.buffers = new TagBuffers(spec);
         this.tagCommands = new TagCommands(spec, channel, tags);
-        this.path = new RequestPath(this, spec, channel, tags, tagCommands, counters, buffers.arena(), charFd,
+        RequestPath path = new RequestPath(this, spec, channel, tags, tagCommands, counters, buffers.arena(), charFd,
                 failureListener);
         this.handOver = path.handOver();
+        this.loop = new QueueLoop(spec, charFd, channel, tags, tagCommands, path, counters, controls, buffers,
+                target);
         for (int tag = 0; tag < spec.depth(); tag++) {
             tags.requests[tag] = new TagRequest(path, tag, buffers.of(tag));
         }
@@ -155,8 +140,7 @@ public final class QueueRunner implements Runnable {
 
     /** Asks the thread to finish once no request is with the target or held; the kernel's aborts end it sooner. */
     public void requestStop() {
-        stopRequested = true;
-        wakeQueueThread();
+        loop.requestStop();
     }
 
     /**
@@ -164,8 +148,7 @@ public final class QueueRunner implements Runnable {
      * the kernel: with user recovery it quiesces the device and gives them to the next server.
      */
     public void requestRelease() {
-        releaseRequested = true;
-        wakeQueueThread();
+        loop.requestRelease();
     }
 
     /**
@@ -235,104 +218,17 @@ public final class QueueRunner implements Runnable {
     public void run() {
         threadId = Linux.gettid();
         try {
-            setUp();
-            serve();
+            loop.setUp();
+            fetched.complete(null);
+            loop.serve();
         } catch (Throwable t) {
             failure = t;
             fetched.completeExceptionally(t);
             LOG.error("queue {} of ublk device {} failed", spec.queueId(), spec.deviceId(), t);
         } finally {
-            tearDown();
+            loop.tearDown();
             finished.complete(null);
-            controls.run(ended(), true); // fails the actions posted while the thread was ending
-        }
-    }
-
-    private String ended() {
-        return "queue " + spec.queueId() + " of device " + spec.deviceId() + " has ended";
-    }
-
-    private void setUp() throws Exception {
-        try {
-            // A thread that serves a disk must not be throttled into reclaim that waits on that disk.
-            Linux.setIoFlusher(true);
-        } catch (ErrnoException e) {
-            LOG.warn("PR_SET_IO_FLUSHER refused ({}); memory pressure may stall queue {} of device {}",
-                    e.getMessage(), spec.queueId(), spec.deviceId());
-        }
-        // Room for every tag's command plus a target operation or two per tag (backing-file I/O).
-        // A released queue's fetches are cancelled only when the ring goes (not by ASYNC_CANCEL): the close
-        // does not wait for them (UblkChannel.commandsOnlyExitEnds), only for what a cancel ends.
-        ring = Ring.open(RingConfig.builder(2 * spec.depth()).cqEntries(4 * spec.depth()).wakeable(true)
-                .closeTimeout(Duration.ofSeconds(2)).build());
-        waker = ring.waker();
-        int[] files = new int[1 + TARGET_FILE_SLOTS];
-        Arrays.fill(files, -1);
-        files[KernelChannel.UBLKC_FILE] = charFd;
-        ring.registerFiles(files);
-        if (spec.zeroCopy()) {
-            // AUTO_BUF_REG: each fetch names slot `tag`; the kernel fills it with the request's pages
-            ring.registerBuffersSparse(spec.depth());
-        }
-        channel.open();
-        path.started(ring, channel.descriptors());
-        if (initialTarget != null) {
-            CompletableFuture<Void> attached = attachTarget(initialTarget);
-            controls.run(ended(), false);
-            initialTarget = null;
-            attached.join(); // a target that cannot open its queue fails the set-up
-        }
-        for (int tag = 0; tag < spec.depth(); tag++) {
-            path.queueCommand(IoCmd.FETCH_REQ, tag, 0);
-        }
-        flushCommands();
-        ring.submit();
-        fetched.complete(null);
-    }
-
-    private void serve() throws ErrnoException {
-        while (!tagCommands.allAborted()) {
-            flushCommands();
-            counters.turnEnded(); // what this turn committed goes to the kernel now
-            if (tags.withTarget == 0 && (releaseRequested || (stopRequested && tags.held == 0))) {
-                ring.submit(); // the last commits: dropping them would fail served requests on recovery
-                return;
-            }
-            ring.submitAndWait(1);
-            counters.turnStarted();
-            ring.drain(path);
-            channel.deliver(path);
-            path.takeCompletions();
-            if (!controls.isEmpty()) {
-                // what a target queued goes out before a control can swap the files it names
-                flushCommands();
-                ring.submit();
-                controls.run(ended(), false);
-            }
-        }
-    }
-
-    private void flushCommands() {
-        tagCommands.flush(ring);
-    }
-
-    private void tearDown() {
-        boolean clean = true;
-        if (ring != null) {
-            // cancels what is still in the kernel and waits for it before anything it might write goes, except
-            // the ublk commands no cancel reaches: the ring's exit aborts those, and the tag buffers they name
-            // stay mapped until this thread has ended (freeBuffersAfterExit), the only context the driver
-            // copies data in
-            ring.close(channel.commandsOnlyExitEnds());
-            clean = ring.closedCleanly();
-        }
-        buffers.releasable(handOver.end(clean));
-        if (!clean) {
-            channel.keepMemory();
-        }
-        channel.close();
-        if (ring == null || clean) {
-            buffers.free();
+            controls.run(loop.ended(), true); // fails the actions posted while the thread was ending
         }
     }
 
@@ -355,11 +251,12 @@ public final class QueueRunner implements Runnable {
 
     /** {@link TargetSlot#registerFile}, on the queue thread only. */
     int registerFile(TargetSlot slot, int fd) {
-        return ring == null || !isQueueThread() ? -1 : handOver.registerFile(slot, fd);
+        return loop.ringOrNull() == null || !isQueueThread() ? -1 : handOver.registerFile(slot, fd);
     }
 
     /** The queue thread's ring (only the queue thread may use it; the ring checks). */
     Ring ring() {
+        Ring ring = loop.ringOrNull();
         if (ring == null) {
             throw new IllegalStateException("queue " + spec.queueId() + " has no ring yet");
         }
@@ -373,7 +270,7 @@ public final class QueueRunner implements Runnable {
 
     /** Wakes the queue thread: answers were posted, or a simulated driver has completions ({@link UblkChannel#deliver}). */
     void wake() {
-        wakeQueueThread();
+        loop.wake();
     }
 
     /** Whether the caller is the queue thread. */
@@ -381,19 +278,12 @@ public final class QueueRunner implements Runnable {
         return Thread.currentThread() == thread;
     }
 
-    private void wakeQueueThread() {
-        Waker w = waker;
-        if (w != null) {
-            w.wake();
-        }
-    }
-
     private CompletableFuture<Void> onQueueThread(Consumer<CompletableFuture<Void>> action) {
         CompletableFuture<Void> done = controls.post(action);
         if (finished.isDone()) {
-            controls.run(ended(), true); // the thread is gone: fail what it will never run
+            controls.run(loop.ended(), true); // the thread is gone: fail what it will never run
         } else {
-            wakeQueueThread();
+            loop.wake();
         }
         return done;
     }
