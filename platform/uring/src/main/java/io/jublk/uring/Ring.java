@@ -1,25 +1,12 @@
 package io.jublk.uring;
 
-import static io.jublk.uring.internal.IoUringLayout.PARAMS_FEATURES;
-import static io.jublk.uring.internal.IoUringLayout.PARAMS_SIZE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
 import io.jublk.uring.internal.Liburing;
-import io.jublk.uring.internal.LiburingLayout;
-import io.jublk.uring.internal.RingLayoutCheck;
 import io.jublk.uring.sys.AlignedMemory;
-import io.jublk.uring.sys.Errno;
 import io.jublk.uring.sys.ErrnoException;
-import io.jublk.uring.sys.Linux;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.TimeoutException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One io_uring instance, owned by one thread. liburing sets it up, registers resources and tears it
@@ -47,6 +34,9 @@ import org.slf4j.LoggerFactory;
  * {@link #close()} cancels what is in flight and waits for its completions before freeing the memory
  * the kernel may write (if they do not come within the close timeout, that memory is leaked rather
  * than freed); steady-state submit and drain allocate nothing.
+ *
+ * <p>Ring is the owner-checked API; the work is in its {@link RingParts}: RingEnter (io_uring_enter, in-flight
+ * count), CompletionReaper (drain, dispatch, wake-up read), RegisteredResources, RingOwnership, CloseSequence.
  */
 public final class Ring implements AutoCloseable {
     /** User data values from here to -1 are reserved for the ring's own operations. */
@@ -54,61 +44,23 @@ public final class Ring implements AutoCloseable {
     static final long UD_WAKE = -2;
     static final long UD_CANCEL = -3;
 
-    private static final Logger LOG = LoggerFactory.getLogger(Ring.class);
-
-    private final RingConfig config;
-    private final Arena memory;
-    private final Arena views;
-    private final MemorySegment struct;
-    private final int ringFd;
-    private final int setupFlags;
-    private final int features;
+    private final RingParts parts;
+    // The parts every submit and drain uses, kept at hand; RingParts says what each one does.
+    private final RingOwnership ownership;
     private final SubmissionQueue sq;
     private final CompletionQueue cq;
-    // Ring is the owner-checked API; the work is in: RingEnter (io_uring_enter, in-flight count),
-    // CompletionReaper (drain, dispatch, wake-up read), RegisteredResources, RingOwnership, CloseSequence.
     private final RingEnter entry;
-    private final RegisteredResources resources;
     private final CompletionReaper reaper;
-    private final CloseSequence closing;
-    private final Waker waker;
-    private final boolean[] supportedOps;
-
-    private final RingOwnership ownership;
     private long sqesTaken;
     private boolean closedCleanly;
 
-    private Ring(RingConfig config, Arena memory, MemorySegment struct, MemorySegment params, int setupFlags)
-            throws ErrnoException {
-        List<String> problems = RingLayoutCheck.problems(struct, params);
-        if (!problems.isEmpty()) {
-            throw new IllegalStateException("liburing's struct io_uring does not have the 2.3 layout this code"
-                    + " reads (" + Liburing.loadedFrom() + "): " + problems);
-        }
-        this.config = config;
-        this.ownership = new RingOwnership(config.handOff());
-        this.memory = memory;
-        this.struct = struct;
-        this.ringFd = struct.get(JAVA_INT, LiburingLayout.RING_FD);
-        this.setupFlags = setupFlags;
-        this.features = params.get(JAVA_INT, PARAMS_FEATURES);
-        // Views of the kernel's mappings live in their own arena, closed before liburing unmaps them,
-        // so a stray access after close() throws instead of touching unmapped memory.
-        this.views = Arena.ofShared();
-        this.sq = new SubmissionQueue(struct, params, (setupFlags & IoUring.SETUP_SQE128) != 0, views, memory);
-        this.cq = new CompletionQueue(struct, params, (setupFlags & IoUring.SETUP_CQE32) != 0, views);
-        this.entry = new RingEnter(sq, ringFd, features, memory);
-        this.resources = new RegisteredResources(struct, ringFd, memory);
-        this.supportedOps = Liburing.probeOps(struct);
-        MemorySegment wakeBuffer = null;
-        if (config.wakeable()) {
-            wakeBuffer = memory.allocate(8, 8);
-            this.waker = new Waker(Linux.eventfd(0, Linux.EFD_CLOEXEC));
-        } else {
-            this.waker = null;
-        }
-        this.reaper = new CompletionReaper(sq, cq, entry, ringFd, waker, wakeBuffer);
-        this.closing = new CloseSequence(ownership, sq, entry, reaper, waker, config.closeTimeout(), ringFd);
+    private Ring(RingParts parts) {
+        this.parts = parts;
+        this.ownership = parts.ownership;
+        this.sq = parts.sq;
+        this.cq = parts.cq;
+        this.entry = parts.entry;
+        this.reaper = parts.reaper;
     }
 
     /**
@@ -118,33 +70,10 @@ public final class Ring implements AutoCloseable {
      * @throws UringUnavailableException when io_uring cannot be used here (the message says why)
      */
     public static Ring open(RingConfig config) throws IOException {
-        Objects.requireNonNull(config, "config");
-        String missing = Liburing.unavailableReason();
-        if (missing != null) {
-            throw new UringUnavailableException(missing);
-        }
-        Arena memory = Arena.ofShared();
-        Ring ring;
-        try {
-            MemorySegment struct = memory.allocate(LiburingLayout.SIZE, 8);
-            MemorySegment params = memory.allocate(PARAMS_SIZE, 8);
-            int flags = RingSetup.init(config, struct, params);
-            try {
-                ring = new Ring(config, memory, struct, params, flags);
-            } catch (IOException | RuntimeException e) {
-                Liburing.queueExit(struct);
-                throw e;
-            }
-        } catch (IOException | RuntimeException e) {
-            memory.close();
-            throw e;
-        }
-        LOG.debug("io_uring ring fd {}: {} SQ / {} CQ entries, setup {}, features 0x{}", ring.ringFd,
-                ring.sq.entries(), ring.cq.entries(), UringSupport.setupFlagNames(ring.setupFlags),
-                Integer.toHexString(ring.features));
+        Ring ring = new Ring(RingParts.open(config));
         if (!config.handOff()) {
             try {
-                ring.becomeOwner();
+                ring.parts.becomeOwner();
             } catch (IOException | RuntimeException e) {
                 ring.close();
                 throw e;
@@ -161,24 +90,8 @@ public final class Ring implements AutoCloseable {
         if (!ownership.adoptable()) {
             return;
         }
-        ErrnoException.check(Liburing.enableRings(ringFd), "io_uring_register(ENABLE_RINGS)");
-        becomeOwner();
-    }
-
-    private void becomeOwner() throws ErrnoException {
-        ownership.take();
-        if (config.registerRingFd()) {
-            int rc = Liburing.registerRingFd(struct);
-            if (rc == 1) {
-                entry.useRegisteredRingFd(struct.get(JAVA_INT, LiburingLayout.ENTER_RING_FD));
-            } else {
-                LOG.debug("ring fd not registered ({}); entering by plain fd", Errno.nameOf(-rc));
-            }
-        }
-        if (waker != null) {
-            reaper.armWake();
-            entry.enter(0, -1);
-        }
+        ErrnoException.check(Liburing.enableRings(parts.ringFd), "io_uring_register(ENABLE_RINGS)");
+        parts.becomeOwner();
     }
 
     // ---- submission ---------------------------------------------------------------------------
@@ -320,18 +233,18 @@ public final class Ring implements AutoCloseable {
     /** Registers files; SQEs then name them by index with {@link Sqe#fixedFile()}. -1 leaves a slot empty. */
     public void registerFiles(int... fds) throws ErrnoException {
         ownership.checkSetupAccess();
-        resources.registerFiles(fds);
+        parts.resources.registerFiles(fds);
     }
 
     /** Replaces registered file {@code index} with {@code fd} (-1 empties the slot). */
     public void updateRegisteredFile(int index, int fd) throws ErrnoException {
         ownership.checkSetupAccess();
-        resources.updateRegisteredFile(index, fd);
+        parts.resources.updateRegisteredFile(index, fd);
     }
 
     public void unregisterFiles() throws ErrnoException {
         ownership.checkSetupAccess();
-        resources.unregisterFiles();
+        parts.resources.unregisterFiles();
     }
 
     /**
@@ -341,7 +254,7 @@ public final class Ring implements AutoCloseable {
      */
     public void registerBuffers(MemorySegment... buffers) throws ErrnoException {
         ownership.checkSetupAccess();
-        resources.registerBuffers(buffers);
+        parts.resources.registerBuffers(buffers);
     }
 
     /**
@@ -352,7 +265,7 @@ public final class Ring implements AutoCloseable {
      */
     public void registerBuffersSparse(int count) throws ErrnoException {
         ownership.checkSetupAccess();
-        resources.registerBuffersSparse(count);
+        parts.resources.registerBuffersSparse(count);
     }
 
     /**
@@ -361,12 +274,12 @@ public final class Ring implements AutoCloseable {
      */
     public void updateRegisteredBuffer(int index, MemorySegment buffer) throws ErrnoException {
         ownership.checkSetupAccess();
-        resources.updateRegisteredBuffer(index, buffer);
+        parts.resources.updateRegisteredBuffer(index, buffer);
     }
 
     public void unregisterBuffers() throws ErrnoException {
         ownership.checkSetupAccess();
-        resources.unregisterBuffers();
+        parts.resources.unregisterBuffers();
     }
 
     /**
@@ -375,7 +288,7 @@ public final class Ring implements AutoCloseable {
      */
     public BufferRing registerBufferRing(int group, int count) throws ErrnoException {
         ownership.checkSetupAccess();
-        return resources.registerBufferRing(group, count);
+        return parts.resources.registerBufferRing(group, count);
     }
 
     /**
@@ -386,32 +299,32 @@ public final class Ring implements AutoCloseable {
         if (ownership.closed()) {
             throw new IllegalStateException("ring is closed");
         }
-        return AlignedMemory.allocate(memory, size);
+        return AlignedMemory.allocate(parts.memory, size);
     }
 
     /** The waker of a {@link RingConfig#wakeable()} ring. */
     public Waker waker() {
-        if (waker == null) {
+        if (parts.waker == null) {
             throw new IllegalStateException("ring was not opened wakeable");
         }
-        return waker;
+        return parts.waker;
     }
 
     // ---- facts --------------------------------------------------------------------------------
 
     /** The ring fd (e.g. for IORING_OP_MSG_RING from another ring, or diagnostics). */
     public int fd() {
-        return ringFd;
+        return parts.ringFd;
     }
 
     /** The IORING_SETUP_* flags in effect (after any fallback). */
     public int setupFlags() {
-        return setupFlags;
+        return parts.setupFlags;
     }
 
     /** IORING_FEAT_* bits the kernel reported. */
     public int features() {
-        return features;
+        return parts.features;
     }
 
     public int sqEntries() {
@@ -424,7 +337,8 @@ public final class Ring implements AutoCloseable {
 
     /** Whether the kernel supports opcode {@code op} (true when the kernel cannot be probed). */
     public boolean supportsOp(int op) {
-        return supportedOps == null || (op >= 0 && op < supportedOps.length && supportedOps[op]);
+        boolean[] ops = parts.supportedOps;
+        return ops == null || (op >= 0 && op < ops.length && ops[op]);
     }
 
     /** Completions the kernel had to drop (the CQ ring's overflow counter; stays 0 with FEAT_NODROP). */
@@ -448,8 +362,8 @@ public final class Ring implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Ring[fd=" + ringFd + ", sq=" + sq.entries() + ", cq=" + cq.entries() + ", setup="
-                + UringSupport.setupFlagNames(setupFlags) + (ownership.closed() ? ", closed" : "") + "]";
+        return "Ring[fd=" + parts.ringFd + ", sq=" + sq.entries() + ", cq=" + cq.entries() + ", setup="
+                + UringSupport.setupFlagNames(parts.setupFlags) + (ownership.closed() ? ", closed" : "") + "]";
     }
 
     // ---- close --------------------------------------------------------------------------------
@@ -475,7 +389,7 @@ public final class Ring implements AutoCloseable {
         if (ownership.closed()) {
             return;
         }
-        closedCleanly = closing.run(onlyExitEnds, views, struct, memory);
+        closedCleanly = parts.closing.run(onlyExitEnds, parts.views, parts.struct, parts.memory);
     }
 
     // ---- internals ----------------------------------------------------------------------------
