@@ -15,8 +15,9 @@ import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
 /**
- * The files, buffers and buffer rings registered with one ring. {@link Ring} checks the calling thread;
- * this validates arguments, talks to liburing and keeps registered buffers reachable.
+ * The files, buffers and buffer rings registered with one ring: checks that the calling thread may set the
+ * ring up ({@link RingOwnership#checkSetupAccess()}), validates arguments, talks to liburing and keeps
+ * registered buffers reachable.
  */
 final class RegisteredResources {
     /** sizeof(struct io_uring_buf_reg): ring_addr u64, ring_entries u32, bgid u16, flags u16, resv u64[3]. */
@@ -25,16 +26,19 @@ final class RegisteredResources {
     private final MemorySegment struct;
     private final int ringFd;
     private final Arena memory;
+    private final RingOwnership ownership;
     private MemorySegment[] registeredBuffers = new MemorySegment[0];
     private int registeredFiles;
 
-    RegisteredResources(MemorySegment struct, int ringFd, Arena memory) {
+    RegisteredResources(MemorySegment struct, int ringFd, Arena memory, RingOwnership ownership) {
         this.struct = struct;
         this.ringFd = ringFd;
         this.memory = memory;
+        this.ownership = ownership;
     }
 
     void registerFiles(int... fds) throws ErrnoException {
+        ownership.checkSetupAccess();
         if (fds.length == 0 || fds.length > IoUring.MAX_ENTRIES) {
             throw new IllegalArgumentException("register 1.." + IoUring.MAX_ENTRIES + " files: " + fds.length);
         }
@@ -43,16 +47,19 @@ final class RegisteredResources {
     }
 
     void updateRegisteredFile(int index, int fd) throws ErrnoException {
+        ownership.checkSetupAccess();
         Objects.checkIndex(index, registeredFiles);
         ErrnoException.check(Liburing.updateRegisteredFile(struct, index, fd), "io_uring_register_files_update");
     }
 
     void unregisterFiles() throws ErrnoException {
+        ownership.checkSetupAccess();
         ErrnoException.check(Liburing.unregisterFiles(struct), "io_uring_unregister_files");
         registeredFiles = 0;
     }
 
     void registerBuffers(MemorySegment... buffers) throws ErrnoException {
+        ownership.checkSetupAccess();
         if (buffers.length == 0 || buffers.length > IoUring.MAX_REGISTERED_BUFFERS) {
             throw new IllegalArgumentException("register 1.." + IoUring.MAX_REGISTERED_BUFFERS + " buffers: "
                     + buffers.length);
@@ -65,6 +72,7 @@ final class RegisteredResources {
     }
 
     void registerBuffersSparse(int count) throws ErrnoException {
+        ownership.checkSetupAccess();
         if (count <= 0 || count > IoUring.MAX_REGISTERED_BUFFERS) {
             throw new IllegalArgumentException("register 1.." + IoUring.MAX_REGISTERED_BUFFERS + " buffer slots: "
                     + count);
@@ -74,6 +82,7 @@ final class RegisteredResources {
     }
 
     void updateRegisteredBuffer(int index, MemorySegment buffer) throws ErrnoException {
+        ownership.checkSetupAccess();
         Objects.checkIndex(index, registeredBuffers.length);
         try (Arena arena = Arena.ofConfined()) {
             ErrnoException.check(Liburing.updateRegisteredBuffers(struct, index, iovecs(arena, buffer), 1),
@@ -83,11 +92,13 @@ final class RegisteredResources {
     }
 
     void unregisterBuffers() throws ErrnoException {
+        ownership.checkSetupAccess();
         ErrnoException.check(Liburing.unregisterBuffers(struct), "io_uring_unregister_buffers");
         registeredBuffers = new MemorySegment[0];
     }
 
     BufferRing registerBufferRing(int group, int count) throws ErrnoException {
+        ownership.checkSetupAccess();
         if (count < 1 || count > 32768 || Integer.bitCount(count) != 1 || group < 0 || group > 0xFFFF) {
             throw new IllegalArgumentException("buffer ring of " + count + " entries as group " + group);
         }

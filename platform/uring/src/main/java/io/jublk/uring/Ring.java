@@ -232,18 +232,15 @@ public final class Ring implements AutoCloseable {
 
     /** Registers files; SQEs then name them by index with {@link Sqe#fixedFile()}. -1 leaves a slot empty. */
     public void registerFiles(int... fds) throws ErrnoException {
-        ownership.checkSetupAccess();
         parts.resources.registerFiles(fds);
     }
 
     /** Replaces registered file {@code index} with {@code fd} (-1 empties the slot). */
     public void updateRegisteredFile(int index, int fd) throws ErrnoException {
-        ownership.checkSetupAccess();
         parts.resources.updateRegisteredFile(index, fd);
     }
 
     public void unregisterFiles() throws ErrnoException {
-        ownership.checkSetupAccess();
         parts.resources.unregisterFiles();
     }
 
@@ -253,7 +250,6 @@ public final class Ring implements AutoCloseable {
      * ({@link #allocateBuffer(long)} memory always is).
      */
     public void registerBuffers(MemorySegment... buffers) throws ErrnoException {
-        ownership.checkSetupAccess();
         parts.resources.registerBuffers(buffers);
     }
 
@@ -264,7 +260,6 @@ public final class Ring implements AutoCloseable {
      * out again at the commit ({@link Sqe#readRegistered} addresses such buffers).
      */
     public void registerBuffersSparse(int count) throws ErrnoException {
-        ownership.checkSetupAccess();
         parts.resources.registerBuffersSparse(count);
     }
 
@@ -273,12 +268,10 @@ public final class Ring implements AutoCloseable {
      * must exist). Keep it alive like a buffer of {@link #registerBuffers}.
      */
     public void updateRegisteredBuffer(int index, MemorySegment buffer) throws ErrnoException {
-        ownership.checkSetupAccess();
         parts.resources.updateRegisteredBuffer(index, buffer);
     }
 
     public void unregisterBuffers() throws ErrnoException {
-        ownership.checkSetupAccess();
         parts.resources.unregisterBuffers();
     }
 
@@ -287,7 +280,6 @@ public final class Ring implements AutoCloseable {
      * {@code group}; its memory lives as long as the ring, and closing the ring unregisters it.
      */
     public BufferRing registerBufferRing(int group, int count) throws ErrnoException {
-        ownership.checkSetupAccess();
         return parts.resources.registerBufferRing(group, count);
     }
 

@@ -72,7 +72,7 @@ final class RingParts {
         this.sq = new SubmissionQueue(struct, params, (setupFlags & IoUring.SETUP_SQE128) != 0, views, memory);
         this.cq = new CompletionQueue(struct, params, (setupFlags & IoUring.SETUP_CQE32) != 0, views);
         this.entry = new RingEnter(sq, ringFd, features, memory);
-        this.resources = new RegisteredResources(struct, ringFd, memory);
+        this.resources = new RegisteredResources(struct, ringFd, memory, ownership);
         this.supportedOps = Liburing.probeOps(struct);
         MemorySegment wakeBuffer = null;
         if (config.wakeable()) {
