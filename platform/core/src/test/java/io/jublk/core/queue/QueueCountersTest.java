@@ -6,34 +6,22 @@ import static org.junit.Assert.assertTrue;
 import io.jublk.core.device.IoCounters;
 import io.jublk.core.uapi.IoOp;
 import io.jublk.target.IoOperation;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.After;
+import org.junit.Rule;
 import org.junit.Test;
 
 /** The queue's counters move with the requests it commits, against the simulated driver and a file target. */
 public class QueueCountersTest {
     private static final int LENGTH = 4096;
-    private SimulatedUblkDriver driver;
-    private Path file;
-
-    @After
-    public void tearDown() throws Exception {
-        if (driver != null) {
-            driver.shutDown();
-        }
-        if (file != null) {
-            Files.deleteIfExists(file);
-        }
-    }
+    @Rule
+    public final SimulatedDriverRule sim = new SimulatedDriverRule();
 
     @Test
     public void countsRequestsBytesAndErrorsByOperation() throws Exception {
-        file = Files.createTempFile("counters", ".img");
-        Files.write(file, new byte[LENGTH * 16]);
+        Path file = sim.backingFile("counters", LENGTH * 16);
         long sectors = LENGTH * 16 / 512;
-        driver = new SimulatedUblkDriver(4, sectors, 0);
+        SimulatedUblkDriver driver = sim.driver(4, sectors, 0);
         QueueRunner q = driver.start(new FileTarget(file), (runner, cause) -> { });
         assertEquals(IoCounters.ZERO, new IoCounters(q.counters()));
         driver.request(0, IoOp.READ, 0, LENGTH / 512, 0, null);
@@ -64,9 +52,8 @@ public class QueueCountersTest {
      */
     @Test
     public void inFlightHeldAndLatency() throws Exception {
-        file = Files.createTempFile("counters", ".img");
-        Files.write(file, new byte[LENGTH * 16]);
-        driver = new SimulatedUblkDriver(4, LENGTH * 16 / 512, 0);
+        Path file = sim.backingFile("counters", LENGTH * 16);
+        SimulatedUblkDriver driver = sim.driver(4, LENGTH * 16 / 512, 0);
         GatedTarget stuck = new GatedTarget();
         QueueRunner q = driver.start(stuck, (runner, cause) -> { });
         driver.request(0, IoOp.WRITE, 0, LENGTH / 512, 0, new byte[LENGTH]);
@@ -91,9 +78,8 @@ public class QueueCountersTest {
     /** Switched off, the queue counts nothing (not even the clock); back on, it counts again. */
     @Test
     public void countingSwitchedOffCountsNothing() throws Exception {
-        file = Files.createTempFile("counters", ".img");
-        Files.write(file, new byte[LENGTH * 16]);
-        driver = new SimulatedUblkDriver(4, LENGTH * 16 / 512, 0);
+        Path file = sim.backingFile("counters", LENGTH * 16);
+        SimulatedUblkDriver driver = sim.driver(4, LENGTH * 16 / 512, 0);
         QueueRunner q = driver.start(new FileTarget(file), (runner, cause) -> { });
         q.enableCounters(false);
         driver.request(0, IoOp.READ, 0, LENGTH / 512, 0, null);
@@ -157,27 +143,25 @@ public class QueueCountersTest {
         QueueCounters counters = new QueueCounters(64);
         com.sun.management.ThreadMXBean threads =
                 (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-        IoOperation[] ops = IoOperation.values();
-        for (int i = 0; i < 300_000; i++) {
-            if ((i & 7) == 0) {
-                counters.turnEnded();
-                counters.turnStarted();
-            }
-            counters.arrived(i & 63);
-            counters.committed(i & 63, ops[i % ops.length], (i % 7) - 2);
-        }
+        countRequests(counters, 300_000); // warm-up
         threads.getCurrentThreadAllocatedBytes(); // its own first-call set-up is not the counters'
         long before = threads.getCurrentThreadAllocatedBytes();
-        for (int i = 0; i < 1_000_000; i++) {
-            if ((i & 7) == 0) {
-                counters.turnEnded();
-                counters.turnStarted();
-            }
-            counters.arrived(i & 63);
-            counters.committed(i & 63, ops[i % ops.length], (i % 7) - 2);
-        }
+        countRequests(counters, 1_000_000);
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
         // One object a count would be 16 MB; a JIT transition (OSR, deoptimization) may cost a few bytes once.
         assertTrue("bytes allocated by a million counts: " + allocated, allocated < 1024);
+    }
+
+    /** {@code n} requests of every operation and result, eight a loop turn, as the queue thread counts them. */
+    private static void countRequests(QueueCounters counters, int n) {
+        IoOperation[] ops = IoOperation.values();
+        for (int i = 0; i < n; i++) {
+            if ((i & 7) == 0) {
+                counters.turnEnded();
+                counters.turnStarted();
+            }
+            counters.arrived(i & 63);
+            counters.committed(i & 63, ops[i % ops.length], (i % 7) - 2);
+        }
     }
 }

@@ -8,11 +8,10 @@ import static org.junit.Assert.assertNotNull;
 import io.jublk.core.uapi.BatchIo;
 import io.jublk.core.uapi.Feature;
 import io.jublk.core.uapi.IoOp;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.After;
+import org.junit.Rule;
 import org.junit.Test;
 
 /**
@@ -21,18 +20,8 @@ import org.junit.Test;
  */
 public class SimulatedBatchChannelTest {
     private static final int LENGTH = 4096;
-    private SimulatedUblkDriver driver;
-    private Path file;
-
-    @After
-    public void tearDown() throws Exception {
-        if (driver != null) {
-            driver.shutDown();
-        }
-        if (file != null) {
-            Files.deleteIfExists(file);
-        }
-    }
+    @Rule
+    public final SimulatedDriverRule sim = new SimulatedDriverRule();
 
     @Test
     public void tagsArePreppedOnceFetchedInBatchesAndCommittedWithoutPerTagCommands() throws Exception {
@@ -45,9 +34,8 @@ public class SimulatedBatchChannelTest {
     }
 
     private void roundTrip(long flags) throws Exception {
-        file = Files.createTempFile("batch", ".img");
-        Files.write(file, new byte[LENGTH * 8]);
-        driver = new SimulatedUblkDriver(4, 1L << 20, flags);
+        Path file = sim.backingFile("batch", LENGTH * 8);
+        SimulatedUblkDriver driver = sim.driver(4, 1L << 20, flags);
         QueueRunner q = driver.start(new FileTarget(file), (queue, cause) -> { });
         List<byte[]> written = new ArrayList<>();
         for (int tag = 0; tag < 4; tag++) {
