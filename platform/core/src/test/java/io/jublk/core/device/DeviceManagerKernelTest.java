@@ -142,7 +142,8 @@ public class DeviceManagerKernelTest {
             core.addTarget(new RamFactory(disk, -1));
             awaitState(core, id, ServiceState.SERVING);
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-            System.out.println("restart " + restart + ": device recovered " + millis + " ms after the new core started");
+            System.out.println("restart " + restart + ": device recovered " + millis
+                    + " ms after the new core started");
             assertTrue("restart " + restart + ": recovered " + millis + " ms after the new core started; a request"
                     + " time-out of the kernel's 30 s was waited out?", millis < 10_000);
             assertEquals("queue/io_timeout after recovery", ioTimeout, ioTimeout(id));
