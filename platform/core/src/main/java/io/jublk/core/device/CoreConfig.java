@@ -21,35 +21,44 @@ import java.util.TreeSet;
  * metricsPort = 0              # Prometheus text at http://127.0.0.1:PORT/metrics; 0: off
  * metrics = true               # count requests and their latency on the queue threads; false: counters stand still
  * ioCommands = per-tag          # console devices: per-tag, batch (UBLK_F_BATCH_IO, 7.0+) or auto
+ * ioTimeoutSeconds = 2          # kernels without QUIESCE_DEV: served devices' queue/io_timeout; 0: left alone
  * </pre>
  *
  * @param recordFolder where device records live; null for the default ({@code <karaf.data>/jublk/devices})
  * @param metricsPort  the loopback port of the Prometheus endpoint ({@link MetricsEndpoint}); 0: none
  * @param metrics      whether the queue threads count requests and time them (applies to running devices too)
  * @param ioCommands   how new devices' queues talk to the kernel, unless ublk:add says otherwise
+ * @param ioTimeout    the kernel's request time-out of devices served from now on, on kernels without
+ *                     QUIESCE_DEV ({@link IoTimeout}); zero: the kernel's own
  */
 public record CoreConfig(RecoveryMode recovery, int queues, int depth, Duration drainLimit, HoldPolicy hold,
-                         Path recordFolder, int metricsPort, boolean metrics, IoCommands ioCommands) {
+                         Path recordFolder, int metricsPort, boolean metrics, IoCommands ioCommands,
+                         Duration ioTimeout) {
     /** The PID of the core's configuration. */
     public static final String PID = "io.jublk.core";
     public static final CoreConfig DEFAULT = new CoreConfig(RecoveryMode.REISSUE, DeviceSpec.DEFAULT_QUEUES,
             DeviceSpec.DEFAULT_DEPTH, Duration.ofSeconds(10), HoldPolicy.DEFAULT, null, 0, true,
-            IoCommands.PER_TAG);
+            IoCommands.PER_TAG, Duration.ofSeconds(2));
     static final long MAX_DRAIN_SECONDS = 3600;
     private static final Set<String> KEYS = Set.of("recovery", "queues", "depth", "drainLimitSeconds",
-            "targetTimeoutSeconds", "failAfterSeconds", "recordFolder", "metricsPort", "metrics", "ioCommands");
+            "targetTimeoutSeconds", "failAfterSeconds", "recordFolder", "metricsPort", "metrics", "ioCommands",
+            "ioTimeoutSeconds");
 
     public CoreConfig {
         java.util.Objects.requireNonNull(ioCommands, "ioCommands");
+        java.util.Objects.requireNonNull(ioTimeout, "ioTimeout");
         if (drainLimit.isNegative() || drainLimit.isZero() || drainLimit.toSeconds() > MAX_DRAIN_SECONDS) {
             throw new IllegalArgumentException("drainLimitSeconds must be 1.." + MAX_DRAIN_SECONDS);
+        }
+        if (ioTimeout.isNegative() || ioTimeout.toSeconds() > IoTimeout.MAX_SECONDS) {
+            throw new IllegalArgumentException("ioTimeoutSeconds must be 0.." + IoTimeout.MAX_SECONDS);
         }
     }
 
     /** These defaults with another recovery mode. */
     public CoreConfig withRecovery(RecoveryMode mode) {
         return new CoreConfig(mode, queues, depth, drainLimit, hold, recordFolder, metricsPort, metrics,
-                ioCommands);
+                ioCommands, ioTimeout);
     }
 
     /**
@@ -86,7 +95,9 @@ public record CoreConfig(RecoveryMode recovery, int queues, int depth, Duration 
                 hold, folder == null ? null : folder(text("recordFolder", folder)),
                 (int) number(properties, "metricsPort", 0, 65535, d.metricsPort()),
                 flag(properties, "metrics", d.metrics()),
-                commands == null ? d.ioCommands() : IoCommands.parse(text("ioCommands", commands)));
+                commands == null ? d.ioCommands() : IoCommands.parse(text("ioCommands", commands)),
+                Duration.ofSeconds(number(properties, "ioTimeoutSeconds", 0, IoTimeout.MAX_SECONDS,
+                        d.ioTimeout().toSeconds())));
     }
 
     static long number(Map<String, ?> properties, String key, long min, long max, long absent) {

@@ -252,6 +252,7 @@ public class DeviceManager implements UblkService {
                 }
                 made[0] = m;
             }, serving.failures);
+            IoTimeout.SYSFS.served(control, device, config.ioTimeout());
             return DeviceStatuses.status(control, made[0]);
         } catch (IOException | RuntimeException e) {
             ManagedDevice m = made[0];

@@ -157,6 +157,7 @@ final class ServingAgain {
             try (ControlClient control = ControlClient.open()) {
                 m.device = UblkDevice.recover(control, m.record.toSpec(), target, failures);
                 m.device.enableCounters(config.get().metrics());
+                IoTimeout.SYSFS.served(control, m.device, config.get().ioTimeout());
                 m.recoveries++; // under m's monitor
                 m.serving(m.device, factory);
                 startRecovery.settled(m.id(), true);

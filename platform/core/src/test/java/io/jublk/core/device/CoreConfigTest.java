@@ -28,7 +28,9 @@ public class CoreConfigTest {
                 "ioCommands", "batch"));
         assertEquals(new CoreConfig(RecoveryMode.FAIL_IO, 4, 64, Duration.ofSeconds(3),
                 new HoldPolicy(Duration.ofSeconds(300), Duration.ofSeconds(20)), Path.of("/var/lib/jublk/devices"), 9105,
-                false, IoCommands.BATCH), c);
+                false, IoCommands.BATCH, Duration.ofSeconds(2)), c);
+        assertEquals(Duration.ofSeconds(5), CoreConfig.of(Map.of("ioTimeoutSeconds", "5")).ioTimeout());
+        assertEquals(Duration.ZERO, CoreConfig.of(Map.of("ioTimeoutSeconds", "0")).ioTimeout()); // left alone
         assertEquals(IoCommands.AUTO, CoreConfig.of(Map.of("ioCommands", "auto")).ioCommands());
         assertEquals(2, CoreConfig.of(Map.of("queues", 2)).queues()); // typed values too
         assertEquals(RecoveryMode.NONE, CoreConfig.of(Map.of("recovery", "none")).recovery());
@@ -55,6 +57,9 @@ public class CoreConfigTest {
             {Map.of("metrics", 1), "metrics must be true or false"},
             {Map.of("queues", ""), "queues must be an integer"},
             {Map.of("recordFolder", ""), "recordFolder must be a word"},
+            {Map.of("ioTimeoutSeconds", "31"), "ioTimeoutSeconds must be 0..30, not 31"},
+            {Map.of("ioTimeoutSeconds", "-1"), "ioTimeoutSeconds must be 0..30"},
+            {Map.of("ioTimeoutSeconds", "2s"), "ioTimeoutSeconds must be an integer"},
         };
         for (Object[] c : cases) {
             @SuppressWarnings("unchecked")
