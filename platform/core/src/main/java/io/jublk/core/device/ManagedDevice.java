@@ -22,6 +22,8 @@ final class ManagedDevice {
     volatile long targetSwaps;
     /** Times this server took the device over with user recovery. */
     volatile long recoveries;
+    /** The target swap under way (lost, not yet served again), for its log line; null when none is. */
+    volatile SwapTimeline swap;
     /** Back-off before the next attempt to re-open a failing target. */
     long retryMillis;
 

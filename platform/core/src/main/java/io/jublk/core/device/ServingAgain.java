@@ -64,7 +64,8 @@ final class ServingAgain {
             if (m.device != device || m.device.target() == null) {
                 return;
             }
-            device.detachTarget(config.get().drainLimit());
+            m.swap = new SwapTimeline("its target failed");
+            device.detachTarget(config.get().drainLimit(), m.swap);
             m.targetDetached = true;
             m.lostTarget("its target failed: " + cause);
             backOff(m);
@@ -84,6 +85,17 @@ final class ServingAgain {
                 LOG.error("ublk device {} failed: {}; delete it (its held I/O fails then)", m.id(), m.reason);
             }
         }
+    }
+
+    /** The one line a swap logs once the device is served by the new target: where its pause went. */
+    private static void served(ManagedDevice m, SwapTimeline swap) {
+        m.swap = null;
+        if (swap == null) {
+            LOG.info("ublk device {} is served by a new {} target", m.id(), m.type());
+            return;
+        }
+        swap.mark(SwapTimeline.Step.RESUMED);
+        LOG.info("ublk device {} is served by a new {} target: {}", m.id(), m.type(), swap.line());
     }
 
     /** Tries {@code m} again later, each failure in a row doubling the wait (RETRY_MIN_MILLIS to RETRY_MAX_MILLIS). */
@@ -129,6 +141,10 @@ final class ServingAgain {
                 m.reason = "waiting for a '" + m.type() + "' target";
                 return;
             }
+            SwapTimeline swap = m.device != null ? m.swap : null;
+            if (swap != null) {
+                swap.mark(SwapTimeline.Step.ATTEMPT);
+            }
             Target target;
             try {
                 target = factory.open(m.record.options());
@@ -140,6 +156,9 @@ final class ServingAgain {
                 return;
             }
             if (m.device != null) {
+                if (swap != null) {
+                    swap.mark(SwapTimeline.Step.OPENED);
+                }
                 try {
                     m.device.attachTarget(target); // the device owns the target now, also when this fails
                 } catch (IOException | RuntimeException e) {
@@ -150,6 +169,7 @@ final class ServingAgain {
                 }
                 m.targetSwaps++; // under m's monitor
                 m.serving(m.device, factory);
+                served(m, swap);
                 return;
             }
             ServiceState before = m.state;

@@ -212,6 +212,11 @@ public final class UblkDevice {
      * requests are held until {@link #attachTarget}.
      */
     public Target detachTarget(Duration drainLimit) {
+        return detachTarget(drainLimit, null);
+    }
+
+    /** {@link #detachTarget(Duration)}, marking when the queues let go and the old target closed in {@code swap}. */
+    Target detachTarget(Duration drainLimit, SwapTimeline swap) {
         List<QueueRunner> now = queues.runners();
         List<CompletableFuture<Void>> detached = new ArrayList<>();
         for (QueueRunner runner : now) {
@@ -230,9 +235,12 @@ public final class UblkDevice {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (swap != null && all.isDone()) {
+            swap.mark(SwapTimeline.Step.DRAINED);
+        }
         Target old = target;
         target = null;
-        closeOnceLetGo(old, all, now);
+        closeOnceLetGo(old, all, now, swap);
         return old;
     }
 
@@ -240,12 +248,16 @@ public final class UblkDevice {
      * Closes {@code old} once every queue has let go of it: now, or, for a target whose operations are still in
      * flight (stuck), later and off this thread, when they have completed. Never while a queue may use it.
      */
-    private void closeOnceLetGo(Target old, CompletableFuture<Void> detached, List<QueueRunner> from) {
+    private void closeOnceLetGo(Target old, CompletableFuture<Void> detached, List<QueueRunner> from,
+                                SwapTimeline swap) {
         if (old == null) {
             return;
         }
         if (detached.isDone()) {
             closeIfLetGo(old, detached, from);
+            if (swap != null) {
+                swap.mark(SwapTimeline.Step.CLOSED);
+            }
             return;
         }
         LOG.error("the detached target of ublk device {} still has {} operation(s) in flight (target stuck); it is"
@@ -320,7 +332,7 @@ public final class UblkDevice {
             detachTarget(Duration.ofSeconds(FORCED_DETACH_SECONDS));
             throw failure;
         }
-        LOG.info("ublk device {} is served by a new {} target", info.devId(), spec.targetType());
+        LOG.debug("ublk device {} is served by a new {} target", info.devId(), spec.targetType());
     }
 
     /** Fails every held request (and new ones while no target is attached) with EIO: the hold policy's end. */
