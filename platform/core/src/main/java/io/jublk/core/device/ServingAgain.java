@@ -68,7 +68,7 @@ final class ServingAgain {
             device.detachTarget(config.get().drainLimit(), m.swap);
             m.targetDetached = true;
             m.lostTarget("its target failed: " + cause);
-            backOff(m);
+            retryAfterFailure(m, System.nanoTime());
         }
     }
 
@@ -96,6 +96,20 @@ final class ServingAgain {
         }
         swap.mark(SwapTimeline.Step.RESUMED);
         LOG.info("ublk device {} is served by a new {} target: {}", m.id(), m.type(), swap.line());
+    }
+
+    /**
+     * A served target failed: a fresh one is tried at once, with no wait on top of the drain, unless the device's
+     * target failed within RETRY_MAX_MILLIS already (one that keeps failing): then with back-off.
+     */
+    void retryAfterFailure(ManagedDevice m, long nowNanos) {
+        boolean again = m.failedNanos != 0 && nowNanos - m.failedNanos < TimeUnit.MILLISECONDS.toNanos(RETRY_MAX_MILLIS);
+        m.failedNanos = nowNanos;
+        if (again) {
+            backOff(m);
+        } else {
+            later(m, 0);
+        }
     }
 
     /** Tries {@code m} again later, each failure in a row doubling the wait (RETRY_MIN_MILLIS to RETRY_MAX_MILLIS). */
