@@ -70,19 +70,21 @@ public final class SimulatedSwapBench {
             pause[r] = swap.heldMax;
             core[r] = swap.swapMs[3];
             errors += noEvent.errors + swap.errors;
-            System.out.printf(Locale.ROOT, "swap: round %d  ref p99.9 %.3f ms (max %.3f ms, %d I/Os)  swap longest I/O"
-                    + " %.3f ms (%.1fx p99.9, %d I/Os), of the %d with the queue during the swap %.3f ms (%.1fx)  detach %.3f, old closed %.3f, new opened %.3f,"
-                    + " attached %.3f ms  errors %d%n", r + 1, noEvent.p999, noEvent.max, noEvent.count, swap.max,
-                    swap.max / noEvent.p999, swap.count, swap.held, swap.heldMax, swap.heldMax / noEvent.p999, swap.swapMs[0], swap.swapMs[1] - swap.swapMs[0],
-                    swap.swapMs[2] - swap.swapMs[1], swap.swapMs[3] - swap.swapMs[2], noEvent.errors + swap.errors);
+            System.out.printf(Locale.ROOT, "swap: round %d  ref p99.9 %.3f ms (max %.3f ms, %d I/Os)"
+                    + "  swap longest I/O %.3f ms (%.1fx p99.9, %d I/Os), of the %d with the queue during the swap"
+                    + " %.3f ms (%.1fx)  detach %.3f, old closed %.3f, new opened %.3f, attached %.3f ms  errors %d%n",
+                    r + 1, noEvent.p999, noEvent.max, noEvent.count, swap.max, swap.max / noEvent.p999, swap.count,
+                    swap.held, swap.heldMax, swap.heldMax / noEvent.p999, swap.swapMs[0],
+                    swap.swapMs[1] - swap.swapMs[0], swap.swapMs[2] - swap.swapMs[1], swap.swapMs[3] - swap.swapMs[2],
+                    noEvent.errors + swap.errors);
         }
-        System.out.printf(Locale.ROOT, "median: ref p99.9 %.3f ms, longest I/O with the queue during the swap %.3f ms (%.1fx), swap itself"
-                + " (detach to attached) %.3f ms; %d round(s), errors %d%n", median(ref), median(pause),
+        System.out.printf(Locale.ROOT, "median: ref p99.9 %.3f ms, longest I/O with the queue during the swap"
+                + " %.3f ms (%.1fx), swap itself (detach to attached) %.3f ms; %d round(s), errors %d%n", median(ref), median(pause),
                 median(pause) / median(ref), median(core), rounds, errors);
         System.exit(errors == 0 ? 0 : 1);
     }
 
-    /** One run's figures: latencies in ms; swapMs the swap's steps since its start (detached, closed, opened, attached). */
+    /** One run's figures, in ms; swapMs: the swap's steps since its start (detached, closed, opened, attached). */
     private record Result(double p999, double max, int count, int errors, double[] swapMs, double heldMax,
                           int held) {
     }

@@ -103,7 +103,8 @@ final class ServingAgain {
      * target failed within RETRY_MAX_MILLIS already (one that keeps failing): then with back-off.
      */
     void retryAfterFailure(ManagedDevice m, long nowNanos) {
-        boolean again = m.failedNanos != 0 && nowNanos - m.failedNanos < TimeUnit.MILLISECONDS.toNanos(RETRY_MAX_MILLIS);
+        boolean again = m.failedNanos != 0
+                && nowNanos - m.failedNanos < TimeUnit.MILLISECONDS.toNanos(RETRY_MAX_MILLIS);
         m.failedNanos = nowNanos;
         if (again) {
             backOff(m);

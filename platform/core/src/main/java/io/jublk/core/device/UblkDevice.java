@@ -254,8 +254,7 @@ public final class UblkDevice {
             return;
         }
         if (detached.isDone()) {
-            closeIfLetGo(old, detached, from);
-            if (swap != null) {
+            if (closeIfLetGo(old, detached, from) && swap != null) {
                 swap.mark(SwapTimeline.Step.CLOSED);
             }
             return;
@@ -265,12 +264,14 @@ public final class UblkDevice {
         detached.whenCompleteAsync((v, e) -> closeIfLetGo(old, detached, from), CLOSER);
     }
 
-    private void closeIfLetGo(Target old, CompletableFuture<Void> detached, List<QueueRunner> from) {
+    /** Closes {@code old} unless a queue may still use it; whether it did. */
+    private boolean closeIfLetGo(Target old, CompletableFuture<Void> detached, List<QueueRunner> from) {
         if (detached.isCompletedExceptionally() && !from.stream().allMatch(QueueRunner::letGo)) {
             LOG.error("the detached target of ublk device {} is kept open: a queue may still use it", info.devId());
-            return;
+            return false;
         }
         closeQuietly(old);
+        return true;
     }
 
     private void closeQuietly(Target old) {
