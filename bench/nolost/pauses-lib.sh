@@ -105,3 +105,8 @@ felix_summary() {
 median_of() { # numbers on stdin, one a line: their median, or "-"
     sort -g | awk '{ v[NR] = $1 } END { if (!NR) print "-"; else if (NR % 2) print v[(NR + 1) / 2] + 0; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+
+# swap_step LINE STEP: the ms of STEP ("new factory", "drained", ...) in the core's swap line, or "-"
+swap_step() {
+    printf '%s\n' "$1" | sed -n "s/.*[;,] $2 \([0-9][0-9.]*\)[, ].*/\1/p; s/.*[;,] $2 \([0-9][0-9.]*\) ms\$/\1/p" | head -n 1 | grep . || echo -
+}
