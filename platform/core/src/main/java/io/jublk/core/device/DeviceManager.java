@@ -158,6 +158,10 @@ public class DeviceManager implements UblkService {
         LOG.info("target type '{}' available", factory.type());
         for (ManagedDevice m : devices.snapshot()) {
             if (m.type().equals(factory.type()) && m.state != ServiceState.SERVING) {
+                SwapTimeline swap = m.swap;
+                if (swap != null) {
+                    swap.mark(SwapTimeline.Step.FACTORY);
+                }
                 serving.later(m, 0);
             }
         }
@@ -173,7 +177,8 @@ public class DeviceManager implements UblkService {
         for (ManagedDevice m : devices.snapshot()) {
             synchronized (m) {
                 if (m.factory == factory && m.device != null) {
-                    m.device.detachTarget(config.drainLimit());
+                    m.swap = new SwapTimeline("its " + m.type() + " target service went away");
+                    m.device.detachTarget(config.drainLimit(), m.swap);
                     m.targetDetached = true;
                     m.lostTarget("its " + m.type() + " target service went away");
                     LOG.info("ublk device {} holds its I/O until a '{}' target is back", m.id(), m.type());

@@ -22,6 +22,10 @@ final class ManagedDevice {
     volatile long targetSwaps;
     /** Times this server took the device over with user recovery. */
     volatile long recoveries;
+    /** The target swap under way (lost, not yet served again), for its log line; null when none is. */
+    volatile SwapTimeline swap;
+    /** System.nanoTime() when its served target last failed; 0 before it ever did. */
+    long failedNanos;
     /** Back-off before the next attempt to re-open a failing target. */
     long retryMillis;
 

@@ -64,10 +64,11 @@ final class ServingAgain {
             if (m.device != device || m.device.target() == null) {
                 return;
             }
-            device.detachTarget(config.get().drainLimit());
+            m.swap = new SwapTimeline("its target failed");
+            device.detachTarget(config.get().drainLimit(), m.swap);
             m.targetDetached = true;
             m.lostTarget("its target failed: " + cause);
-            backOff(m);
+            retryAfterFailure(m, System.nanoTime());
         }
     }
 
@@ -83,6 +84,32 @@ final class ServingAgain {
                 m.reason = "queue " + queueId + " ended: " + cause;
                 LOG.error("ublk device {} failed: {}; delete it (its held I/O fails then)", m.id(), m.reason);
             }
+        }
+    }
+
+    /** The one line a swap logs once the device is served by the new target: where its pause went. */
+    private static void served(ManagedDevice m, SwapTimeline swap) {
+        m.swap = null;
+        if (swap == null) {
+            LOG.info("ublk device {} is served by a new {} target", m.id(), m.type());
+            return;
+        }
+        swap.mark(SwapTimeline.Step.RESUMED);
+        LOG.info("ublk device {} is served by a new {} target: {}", m.id(), m.type(), swap.line());
+    }
+
+    /**
+     * A served target failed: a fresh one is tried at once, with no wait on top of the drain, unless the device's
+     * target failed within RETRY_MAX_MILLIS already (one that keeps failing): then with back-off.
+     */
+    void retryAfterFailure(ManagedDevice m, long nowNanos) {
+        boolean again = m.failedNanos != 0
+                && nowNanos - m.failedNanos < TimeUnit.MILLISECONDS.toNanos(RETRY_MAX_MILLIS);
+        m.failedNanos = nowNanos;
+        if (again) {
+            backOff(m);
+        } else {
+            later(m, 0);
         }
     }
 
@@ -129,6 +156,10 @@ final class ServingAgain {
                 m.reason = "waiting for a '" + m.type() + "' target";
                 return;
             }
+            SwapTimeline swap = m.device != null ? m.swap : null;
+            if (swap != null) {
+                swap.mark(SwapTimeline.Step.ATTEMPT);
+            }
             Target target;
             try {
                 target = factory.open(m.record.options());
@@ -140,6 +171,9 @@ final class ServingAgain {
                 return;
             }
             if (m.device != null) {
+                if (swap != null) {
+                    swap.mark(SwapTimeline.Step.OPENED);
+                }
                 try {
                     m.device.attachTarget(target); // the device owns the target now, also when this fails
                 } catch (IOException | RuntimeException e) {
@@ -150,6 +184,7 @@ final class ServingAgain {
                 }
                 m.targetSwaps++; // under m's monitor
                 m.serving(m.device, factory);
+                served(m, swap);
                 return;
             }
             ServiceState before = m.state;

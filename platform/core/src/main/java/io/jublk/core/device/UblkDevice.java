@@ -212,6 +212,11 @@ public final class UblkDevice {
      * requests are held until {@link #attachTarget}.
      */
     public Target detachTarget(Duration drainLimit) {
+        return detachTarget(drainLimit, null);
+    }
+
+    /** {@link #detachTarget(Duration)}, marking when the queues let go and the old target closed in {@code swap}. */
+    Target detachTarget(Duration drainLimit, SwapTimeline swap) {
         List<QueueRunner> now = queues.runners();
         List<CompletableFuture<Void>> detached = new ArrayList<>();
         for (QueueRunner runner : now) {
@@ -230,9 +235,12 @@ public final class UblkDevice {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (swap != null && all.isDone()) {
+            swap.mark(SwapTimeline.Step.DRAINED);
+        }
         Target old = target;
         target = null;
-        closeOnceLetGo(old, all, now);
+        closeOnceLetGo(old, all, now, swap);
         return old;
     }
 
@@ -240,12 +248,15 @@ public final class UblkDevice {
      * Closes {@code old} once every queue has let go of it: now, or, for a target whose operations are still in
      * flight (stuck), later and off this thread, when they have completed. Never while a queue may use it.
      */
-    private void closeOnceLetGo(Target old, CompletableFuture<Void> detached, List<QueueRunner> from) {
+    private void closeOnceLetGo(Target old, CompletableFuture<Void> detached, List<QueueRunner> from,
+                                SwapTimeline swap) {
         if (old == null) {
             return;
         }
         if (detached.isDone()) {
-            closeIfLetGo(old, detached, from);
+            if (closeIfLetGo(old, detached, from) && swap != null) {
+                swap.mark(SwapTimeline.Step.CLOSED);
+            }
             return;
         }
         LOG.error("the detached target of ublk device {} still has {} operation(s) in flight (target stuck); it is"
@@ -253,12 +264,14 @@ public final class UblkDevice {
         detached.whenCompleteAsync((v, e) -> closeIfLetGo(old, detached, from), CLOSER);
     }
 
-    private void closeIfLetGo(Target old, CompletableFuture<Void> detached, List<QueueRunner> from) {
+    /** Closes {@code old} unless a queue may still use it; whether it did. */
+    private boolean closeIfLetGo(Target old, CompletableFuture<Void> detached, List<QueueRunner> from) {
         if (detached.isCompletedExceptionally() && !from.stream().allMatch(QueueRunner::letGo)) {
             LOG.error("the detached target of ublk device {} is kept open: a queue may still use it", info.devId());
-            return;
+            return false;
         }
         closeQuietly(old);
+        return true;
     }
 
     private void closeQuietly(Target old) {
@@ -320,7 +333,7 @@ public final class UblkDevice {
             detachTarget(Duration.ofSeconds(FORCED_DETACH_SECONDS));
             throw failure;
         }
-        LOG.info("ublk device {} is served by a new {} target", info.devId(), spec.targetType());
+        LOG.debug("ublk device {} is served by a new {} target", info.devId(), spec.targetType());
     }
 
     /** Fails every held request (and new ones while no target is attached) with EIO: the hold policy's end. */
