@@ -2,23 +2,19 @@ package io.jublk.core.queue;
 
 import io.jublk.target.IoOperation;
 import io.jublk.target.Target;
-import io.jublk.uring.Ring;
 import io.jublk.uring.sys.Errno;
-import io.jublk.uring.sys.ErrnoException;
 import io.jublk.uring.sys.Linux;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A queue's attachments of targets ({@link TargetSlot}) and the hand-over of requests between them: which
- * target gets a request, how one is detached, drained, taken back from and released, and when a request
- * taken back may go to the next one (see the core's README). Every call into a target's queue handler
- * goes through here, so that its ring operations are counted. Queue thread only.
+ * The hand-over of a queue's requests between its target attachments ({@link TargetSlots}): which target
+ * gets a request, how one is detached, drained, taken back from and released, and when a request taken
+ * back may go to the next one (see the core's README). Every call into a target's queue handler goes
+ * through here, so that its ring operations are counted. Queue thread only.
  */
 final class HandOver {
     private static final Logger LOG = LoggerFactory.getLogger(HandOver.class);
@@ -30,15 +26,10 @@ final class HandOver {
     private final TagTable tags;
     private final Arena buffers;
     private final QueueRunner.TargetFailureListener failureListener;
-    private final TargetSlot[] fileOwners = new TargetSlot[QueueRunner.TARGET_FILE_SLOTS];
-    private final List<TargetSlot> retired = new ArrayList<>();
-    private TargetSlot current;
+    private final TargetSlots slots;
     private DispatchMode mode = DispatchMode.HOLD;
-    private int generation;
     /** Inside a target's callback: attachments are released after it, once its operations are counted. */
     private int inCallback;
-    /** Operations of revoked attachments still in flight, for listings (read from any thread). */
-    private volatile long stuckOperations;
 
     HandOver(QueueRunner queue, RequestPath path, QueueSpec spec, TagTable tags, Arena buffers,
              QueueRunner.TargetFailureListener failureListener) {
@@ -48,6 +39,11 @@ final class HandOver {
         this.tags = tags;
         this.buffers = buffers;
         this.failureListener = failureListener;
+        this.slots = new TargetSlots(queue, spec);
+    }
+
+    TargetSlots slots() {
+        return slots;
     }
 
     DispatchMode mode() {
@@ -56,42 +52,37 @@ final class HandOver {
 
     /** Whether requests may name their registered buffer: zero copy, and the attached target takes them. */
     boolean registeredBuffers() {
+        TargetSlot current = slots.current();
         return current != null && current.registeredBuffers;
-    }
-
-    long stuckOperations() {
-        return stuckOperations;
     }
 
     // ---- attaching and detaching -----------------------------------------------------------------------
 
     /** Opens {@code target}'s queue handler and hands it every held request that is not fenced. */
     void attach(Target target, CompletableFuture<Void> done) {
-        if (current != null) {
+        if (slots.current() != null) {
             done.completeExceptionally(new IllegalStateException("queue " + spec.queueId() + " still has a target"));
             return;
         }
-        TargetSlot slot = new TargetSlot(nextGeneration(), queue);
-        long sqes = ring().sqesTaken();
-        long core = queue.coreSqes();
+        TargetSlot slot = slots.next();
+        long since = slots.targetSqes();
         try {
             slot.handler = target.openQueue(slot);
         } catch (Throwable e) {
-            account(slot, sqes, core);
+            slots.count(slot, since);
             LOG.warn("queue {} of device {}: the target would not open its queue", spec.queueId(), spec.deviceId(), e);
-            slot.revoked = true;
-            retired.add(slot);
+            slots.revoke(slot);
             releaseIfIdle(slot);
             done.completeExceptionally(e);
             return;
         }
-        account(slot, sqes, core);
+        slots.count(slot, since);
         slot.registeredBuffers = spec.zeroCopy() && target.acceptsRegisteredBuffers();
         if (spec.zeroCopy() && !slot.registeredBuffers) {
             LOG.warn("queue {} of device {}: the target takes no registered buffers; its data goes through {}",
                     spec.queueId(), spec.deviceId(), spec.userCopy() ? "USER_COPY" : "nowhere (requests fail)");
         }
-        current = slot;
+        slots.attach(slot);
         mode = DispatchMode.TARGET;
         for (int tag = 0; tag < tags.depth(); tag++) {
             if (tags.state(tag) == TagState.HELD && tags.fence[tag] == null) {
@@ -101,16 +92,9 @@ final class HandOver {
         done.complete(null);
     }
 
-    private int nextGeneration() {
-        do {
-            generation = (generation + 1) % UserData.GENERATIONS;
-        } while (slotOf(generation) != null);
-        return generation;
-    }
-
     /** No new requests for the attached target; {@code done} completes once it is released. */
     void detach(CompletableFuture<Void> done) {
-        TargetSlot slot = current;
+        TargetSlot slot = slots.current();
         if (slot == null) {
             done.complete(null);
             return;
@@ -131,13 +115,11 @@ final class HandOver {
 
     /** Takes back what a detaching target still holds; its completions are the core's from now on. */
     void forceDetach() {
-        TargetSlot slot = current;
+        TargetSlot slot = slots.current();
         if (slot == null || !slot.detaching) {
             return;
         }
-        slot.revoked = true;
-        current = null;
-        retired.add(slot);
+        slots.revoke(slot);
         for (int tag = 0; tag < tags.depth(); tag++) {
             if (tags.owner[tag] == slot && tags.state(tag) == TagState.SERVING && tags.requests[tag].revoke()) {
                 takeBack(tag, slot);
@@ -147,7 +129,7 @@ final class HandOver {
             LOG.warn("queue {} of device {}: {} operation(s) of the detached target still in flight; {} request(s)"
                     + " wait for them", spec.queueId(), spec.deviceId(), slot.operations, slot.fenced);
         }
-        publishStuck();
+        slots.publishStuck();
         releaseIfIdle(slot);
     }
 
@@ -182,7 +164,7 @@ final class HandOver {
      * unless {@code fencedToo} (the device is being deleted: nothing of it can be written after them).
      */
     void failHeld(boolean fencedToo) {
-        if (current == null || mode == DispatchMode.HOLD) {
+        if (slots.current() == null || mode == DispatchMode.HOLD) {
             mode = DispatchMode.FAIL;
         }
         for (int tag = 0; tag < tags.depth(); tag++) {
@@ -217,12 +199,11 @@ final class HandOver {
 
     /** Gives the tag's request to the attached target. */
     void submit(int tag) {
-        TargetSlot slot = current;
+        TargetSlot slot = slots.current();
         TagRequest request = tags.requests[tag];
         request.arm();
         tags.sent(tag, slot);
-        long sqes = ring().sqesTaken();
-        long core = queue.coreSqes();
+        long since = slots.targetSqes();
         inCallback++;
         try {
             slot.handler.submit(request);
@@ -233,14 +214,14 @@ final class HandOver {
             }
         } finally {
             inCallback--;
-            account(slot, sqes, core);
+            slots.count(slot, since);
         }
         releaseIfIdle(slot);
     }
 
     /** A completion of a target's ring operation: to the handler that queued it, or consumed. */
     void completion(long userData, int res, int flags) {
-        TargetSlot slot = slotOf(UserData.generation(userData));
+        TargetSlot slot = slots.slotOf(UserData.generation(userData));
         if (slot == null) {
             LOG.error("queue {} of device {}: completion 0x{} of no known target attachment", spec.queueId(),
                     spec.deviceId(), Long.toHexString(userData));
@@ -251,12 +232,11 @@ final class HandOver {
             // the old target's answer to a request that was taken back: the core's, never the next target's
             LOG.debug("queue {} of device {}: completion 0x{} ({}) of a revoked target consumed", spec.queueId(),
                     spec.deviceId(), Long.toHexString(userData), res);
-            publishStuck();
+            slots.publishStuck();
             releaseIfIdle(slot);
             return;
         }
-        long sqes = ring().sqesTaken();
-        long core = queue.coreSqes();
+        long since = slots.targetSqes();
         inCallback++;
         try {
             slot.handler.onCompletion(UserData.cookie(userData), res, flags);
@@ -264,7 +244,7 @@ final class HandOver {
             targetFailed(slot, e);
         } finally {
             inCallback--;
-            account(slot, sqes, core);
+            slots.count(slot, since);
         }
         releaseIfIdle(slot);
     }
@@ -276,18 +256,13 @@ final class HandOver {
         }
     }
 
-    /** Counts the ring operations a target's callback queued: SQEs taken during it that were not the queue's. */
-    private void account(TargetSlot slot, long sqesBefore, long coreBefore) {
-        slot.operations += (ring().sqesTaken() - sqesBefore) - (queue.coreSqes() - coreBefore);
-    }
-
     /** The target threw: stop sending to it, keep its requests, tell the device (once per attachment). */
     private void targetFailed(TargetSlot slot, Throwable e) {
         if (slot.failed) {
             return;
         }
         slot.failed = true;
-        if (slot == current && mode == DispatchMode.TARGET) {
+        if (slot == slots.current() && mode == DispatchMode.TARGET) {
             mode = DispatchMode.HOLD;
         }
         LOG.error("target of queue {} of device {} failed; holding its requests", spec.queueId(), spec.deviceId(), e);
@@ -306,23 +281,7 @@ final class HandOver {
         if (!(slot.detaching || slot.revoked) || !slot.idle() || slot.released.isDone()) {
             return;
         }
-        closeHandler(slot);
-        for (int i = 0; i < fileOwners.length; i++) {
-            if (fileOwners[i] == slot) {
-                fileOwners[i] = null;
-                try {
-                    ring().updateRegisteredFile(1 + i, -1);
-                } catch (ErrnoException e) {
-                    LOG.debug("queue {}: clearing file slot {}: {}", spec.queueId(), 1 + i, e.getMessage());
-                }
-            }
-        }
-        if (current == slot) {
-            current = null;
-        }
-        retired.remove(slot);
-        publishStuck();
-        slot.released.complete(null);
+        slots.release(slot);
         if (slot.fenced > 0) {
             slot.fenced = 0;
             for (int tag = 0; tag < tags.depth(); tag++) {
@@ -334,98 +293,5 @@ final class HandOver {
                 }
             }
         }
-    }
-
-    private void closeHandler(TargetSlot slot) {
-        if (slot.handler == null) {
-            return;
-        }
-        try {
-            slot.handler.close();
-        } catch (Throwable e) {
-            LOG.warn("target queue {} of device {} failed to close", spec.queueId(), spec.deviceId(), e);
-        }
-        slot.handler = null;
-    }
-
-    /**
-     * The queue thread is ending and its ring is closed: the attachments are released (their handlers closed)
-     * when nothing can touch their memory any more, else failed so their targets stay open. Returns whether
-     * the queue's buffers may be freed: the ring closed cleanly, or no target operation nor copy was left.
-     */
-    boolean end(boolean ringClosedCleanly) {
-        List<TargetSlot> all = new ArrayList<>(retired);
-        if (current != null) {
-            all.add(current);
-        }
-        long operations = 0;
-        for (TargetSlot slot : all) {
-            operations += slot.operations;
-        }
-        int copying = tags.copying();
-        // Fetches the kernel did not cancel write only in the queue thread's context; target operations and
-        // copies may run in io-wq workers after it is gone.
-        boolean quiet = ringClosedCleanly || operations == 0 && copying == 0;
-        for (TargetSlot slot : all) {
-            if (quiet) {
-                closeHandler(slot);
-                slot.released.complete(null);
-            } else {
-                slot.released.completeExceptionally(new IllegalStateException(slot + " never completed"));
-            }
-        }
-        if (!quiet) {
-            LOG.error("queue {} of device {}: {} target operation(s) and {} copy(ies) still in flight after the"
-                    + " ring closed; keeping the queue's buffers and its targets open", spec.queueId(),
-                    spec.deviceId(), operations, copying);
-        }
-        current = null;
-        retired.clear();
-        return quiet;
-    }
-
-    // ---- what the attachments share -------------------------------------------------------------------------
-
-    /** The attachment whose operations carry {@code gen}, or null. */
-    private TargetSlot slotOf(int gen) {
-        if (current != null && current.generation == gen) {
-            return current;
-        }
-        for (int i = 0; i < retired.size(); i++) {
-            if (retired.get(i).generation == gen) {
-                return retired.get(i);
-            }
-        }
-        return null;
-    }
-
-    private void publishStuck() {
-        long ops = 0;
-        for (int i = 0; i < retired.size(); i++) {
-            ops += retired.get(i).operations;
-        }
-        stuckOperations = ops;
-    }
-
-    /** {@link TargetSlot#registerFile}: a fixed-file slot no other attachment, live or draining, uses. */
-    int registerFile(TargetSlot slot, int fd) {
-        for (int i = 0; i < fileOwners.length; i++) {
-            if (fileOwners[i] == null) {
-                try {
-                    ring().updateRegisteredFile(1 + i, fd);
-                } catch (ErrnoException e) {
-                    LOG.warn("queue {} of device {}: registering the target's fd {} failed ({}); it uses the plain"
-                            + " fd", spec.queueId(), spec.deviceId(), fd, e.getMessage());
-                    return -1;
-                }
-                fileOwners[i] = slot;
-                return 1 + i;
-            }
-        }
-        return -1;
-    }
-
-    private Ring ring() {
-        return queue.ring();
     }
 }

@@ -131,7 +131,7 @@ final class QueueLoop {
             ring.close(channel.commandsOnlyExitEnds());
             clean = ring.closedCleanly();
         }
-        buffers.releasable(handOver.end(clean));
+        buffers.releasable(handOver.slots().end(clean, tags.copying()));
         if (!clean) {
             channel.keepMemory();
         }

@@ -48,6 +48,7 @@ public final class QueueRunner implements Runnable {
     private final QueueSpec spec;
     private final TagTable tags;
     private final HandOver handOver;
+    private final TargetSlots slots;
     private final TagCommands tagCommands;
     private final QueueLoop loop;
     private final ControlMailbox controls = new ControlMailbox();
@@ -86,6 +87,7 @@ public final class QueueRunner implements Runnable {
         RequestPath path = new RequestPath(this, spec, channel, tags, tagCommands, counters, buffers.arena(), charFd,
                 failureListener);
         this.handOver = path.handOver();
+        this.slots = handOver.slots();
         this.loop = new QueueLoop(spec, charFd, channel, tags, tagCommands, path, counters, controls, buffers,
                 target);
         for (int tag = 0; tag < spec.depth(); tag++) {
@@ -130,7 +132,7 @@ public final class QueueRunner implements Runnable {
 
     /** Ring operations of targets the queue took requests back from that are still in flight (a stuck target). */
     public long stuckOperations() {
-        return handOver.stuckOperations();
+        return slots.stuckOperations();
     }
 
     /** Whether the thread has ended and left nothing in flight that could still use the buffers, fds or target. */
@@ -251,7 +253,7 @@ public final class QueueRunner implements Runnable {
 
     /** {@link TargetSlot#registerFile}, on the queue thread only. */
     int registerFile(TargetSlot slot, int fd) {
-        return loop.ringOrNull() == null || !isQueueThread() ? -1 : handOver.registerFile(slot, fd);
+        return loop.ringOrNull() == null || !isQueueThread() ? -1 : slots.registerFile(slot, fd);
     }
 
     /** The queue thread's ring (only the queue thread may use it; the ring checks). */
