@@ -204,17 +204,22 @@ final class HandOver {
         request.arm();
         tags.sent(tag, slot);
         long since = slots.targetSqes();
+        Throwable failure = null;
         inCallback++;
         try {
             slot.handler.submit(request);
         } catch (Throwable e) {
-            targetFailed(slot, e); // first: the request's attempts count this failure
-            if (request.revoke()) {
-                takeBack(tag, slot);
-            }
+            failure = e;
         } finally {
             inCallback--;
             slots.count(slot, since);
+        }
+        if (failure != null) {
+            targetFailed(slot, failure); // first: the request's attempts count this failure
+            if (request.revoke()) {
+                // after the count: what the target queued before it threw fences the request too
+                takeBack(tag, slot);
+            }
         }
         releaseIfIdle(slot);
     }

@@ -183,6 +183,52 @@ public class SimulatedHandOverTest {
         assertArrayEquals(data, fileBytes(16 * 512L, LENGTH));
     }
 
+    /**
+     * A target that queued its ring operation for a request and then threw: the request is taken back, and
+     * must wait for that operation as any other taken back from a target with operations in flight.
+     */
+    @Test
+    public void aRequestWhoseTargetThrewAfterQueueingWaitsForThatOperation() throws Exception {
+        driver = newDriver(4, SECTORS, 0);
+        GatedTarget gated = new GatedTarget();
+        Target throwsAfterQueueing = new TestTarget() {
+            @Override
+            public TargetQueue openQueue(QueueContext queue) {
+                TargetQueue inner = gated.openQueue(queue);
+                return new TargetQueue() {
+                    @Override
+                    public void submit(IoRequest request) {
+                        inner.submit(request);
+                        throw new IllegalStateException("thrown after queueing its operation");
+                    }
+
+                    @Override
+                    public void onCompletion(long cookie, int res, int flags) {
+                        inner.onCompletion(cookie, res, flags);
+                    }
+                };
+            }
+        };
+        QueueRunner q = driver.start(throwsAfterQueueing, listener);
+        byte[] data = pattern(LENGTH, 9);
+        driver.request(1, IoOp.WRITE, 8, LENGTH / 512, 0, data);
+        await(() -> failures.size() == 1, "the failure is reported");
+        q.detachTarget();
+        q.forceDetach().get(5, TimeUnit.SECONDS); // its operation outlasts the drain limit
+        FileTarget next = new FileTarget(file);
+        q.attachTarget(next).get(5, TimeUnit.SECONDS);
+        assertNull("no answer while the old target's operation may still touch the tag", driver.awaitCommit(300));
+        assertEquals(1, q.stuckOperations());
+
+        gated.open(1);
+        SimulatedUblkDriver.Commit c = driver.awaitCommit(5000);
+        assertNotNull("served by the next target once the old operation ended", c);
+        assertEquals(LENGTH, c.result());
+        assertArrayEquals(data, fileBytes(8 * 512L, LENGTH));
+        assertEquals("the old target's completion never reached the next one", 0, next.unexpected.get());
+        gated.close();
+    }
+
     @Test
     public void aRequestThatAlwaysBreaksItsTargetFailsWithEioAfterBoundedAttempts() throws Exception {
         driver = newDriver(4, SECTORS, 0);
