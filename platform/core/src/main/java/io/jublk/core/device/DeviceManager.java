@@ -1,6 +1,7 @@
 package io.jublk.core.device;
 
 import io.jublk.core.control.ControlClient;
+import io.jublk.core.uapi.DevInfo;
 import io.jublk.core.uapi.Feature;
 import io.jublk.target.Target;
 import io.jublk.target.TargetException;
@@ -169,25 +170,13 @@ public class DeviceManager implements UblkService {
 
     /**
      * A target service goes (its bundle stops or is updated): every device it serves lets it finish what it
-     * holds, now, while its code is still there, and waits for the next target of that type.
+     * holds, now, while its code is still there, and waits for the next target of that type. The devices drain
+     * at once, each on its own thread ({@link TargetDeparture}); this returns when every drain has ended.
      */
     void removeTarget(TargetFactory factory) {
         boolean replaced = factories.remove(factory);
         LOG.info("target type '{}' {}", factory.type(), replaced ? "replaced" : "gone");
-        for (ManagedDevice m : devices.snapshot()) {
-            synchronized (m) {
-                if (m.factory == factory && m.device != null) {
-                    m.swap = new SwapTimeline("its " + m.type() + " target service went away");
-                    m.device.detachTarget(config.drainLimit(), m.swap);
-                    m.targetDetached = true;
-                    m.lostTarget("its " + m.type() + " target service went away");
-                    LOG.info("ublk device {} holds its I/O until a '{}' target is back", m.id(), m.type());
-                    if (replaced) {
-                        serving.later(m, 0);
-                    }
-                }
-            }
-        }
+        new TargetDeparture(factory, replaced, config.drainLimit(), serving).drain(devices.snapshot());
     }
 
     /**
@@ -246,17 +235,8 @@ public class DeviceManager implements UblkService {
         try (ControlClient control = ControlClient.open()) {
             // Registered before START_DEV and without holding the devices lock across it: the kernel reads the
             // partition table then, and a target failing that read is replaced through the registry.
-            UblkDevice device = UblkDevice.create(control, spec, target, (served, added) -> {
-                DeviceRecord record = DeviceRegistry.record(spec, added);
-                record.writeTo(devices.folder());
-                ManagedDevice m = new ManagedDevice(record, ServiceState.SERVING, null);
-                served.enableCounters(config.metrics());
-                m.serving(served, factory);
-                if (!devices.putIfAbsent(m)) {
-                    throw new IOException("device " + added.devId() + " exists already");
-                }
-                made[0] = m;
-            }, serving.failures);
+            UblkDevice device = UblkDevice.create(control, spec, target,
+                    (served, added) -> made[0] = register(spec, served, added, factory), serving.failures);
             IoTimeout.SYSFS.served(control, device, config.ioTimeout());
             return DeviceStatuses.status(control, made[0]);
         } catch (IOException | RuntimeException e) {
@@ -274,6 +254,23 @@ public class DeviceManager implements UblkService {
             }
             throw e;
         }
+    }
+
+    /**
+     * Makes {@code served} (the kernel device {@code added}, not live yet) one of the core's devices, served by a
+     * target of {@code factory}: its record is written first, for the next core.
+     */
+    ManagedDevice register(DeviceSpec spec, UblkDevice served, DevInfo added, TargetFactory factory)
+            throws IOException {
+        DeviceRecord record = DeviceRegistry.record(spec, added);
+        record.writeTo(devices.folder());
+        ManagedDevice m = new ManagedDevice(record, ServiceState.SERVING, null);
+        served.enableCounters(config.metrics());
+        m.serving(served, factory);
+        if (!devices.putIfAbsent(m)) {
+            throw new IOException("device " + added.devId() + " exists already");
+        }
+        return m;
     }
 
     @Override

@@ -68,6 +68,12 @@ final class DeviceQueues {
         }
     }
 
+    /** Queue threads started elsewhere, on another driver than the kernel's (see {@link UblkDevice#running}). */
+    void running(int deviceId, List<QueueRunner> started) {
+        devId = deviceId;
+        runners = List.copyOf(started);
+    }
+
     /** The queue threads now (empty before {@link #open} and after they ended). */
     List<QueueRunner> runners() {
         return runners;

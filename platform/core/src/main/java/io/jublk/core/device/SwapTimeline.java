@@ -58,6 +58,11 @@ final class SwapTimeline {
         }
     }
 
+    /** Whether {@code step} has happened. */
+    synchronized boolean marked(Step step) {
+        return at[step.ordinal()] != 0;
+    }
+
     /**
      * The swap in one line: the whole pause, then each step marked as the milliseconds since the step before it,
      * e.g. {@code swap 1412.3 ms (its loop target service went away); drained 12.1, old target closed 0.3, new

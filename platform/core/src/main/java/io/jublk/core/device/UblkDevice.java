@@ -139,6 +139,18 @@ public final class UblkDevice {
         return device;
     }
 
+    /**
+     * A device whose queue threads run already, on another driver than the kernel's (a simulated one, in tests):
+     * no kernel device is behind it, so only the hand-over between its targets may be asked of it.
+     */
+    static UblkDevice running(DeviceSpec spec, DevInfo info, Target target, List<QueueRunner> runners) {
+        UblkDevice device = new UblkDevice(spec, target, FailureListener.LOG_ONLY);
+        device.info = info;
+        device.deviceSectors = target.geometry().sizeBytes() >> 9;
+        device.queues.running(info.devId(), runners);
+        return device;
+    }
+
     private void start(ControlClient control, BeforeStart beforeStart) throws IOException {
         int id = info.devId();
         control.setParams(id, DeviceFlags.params(target.geometry(), info.maxIoBufBytes()));
