@@ -58,8 +58,14 @@ public class SimulatedTargetRemovalTest {
     private record Served(SimulatedQueue queue, HoldingTarget target, ManagedDevice managed) {
     }
 
-    /** A factory of the type "sim" whose targets {@code make} makes. */
-    private record Factory(Supplier<Target> make) implements TargetFactory {
+    /** A factory of the type "sim" whose targets {@code make} makes; each one another service. */
+    private static final class Factory implements TargetFactory {
+        private final Supplier<Target> make;
+
+        Factory(Supplier<Target> make) {
+            this.make = make;
+        }
+
         @Override
         public String type() {
             return "sim";
@@ -147,10 +153,13 @@ public class SimulatedTargetRemovalTest {
         hung.queue().write(1, 16, second);
         quick.queue().write(1, 16, second);
         List<RamTarget> next = new CopyOnWriteArrayList<>();
-        core.addTarget(new Factory(() -> ram(next)));
+        Factory updated = new Factory(() -> ram(next));
+        core.addTarget(updated);
         assertAnsweredOnce(hung.queue(), 1);
         assertAnsweredOnce(quick.queue(), 1);
-        await(() -> core.state(1) == ServiceState.SERVING && core.state(2) == ServiceState.SERVING, "both served");
+        await(() -> hung.managed().factory == updated && quick.managed().factory == updated, "both served");
+        assertEquals(ServiceState.SERVING, core.state(1));
+        assertEquals(ServiceState.SERVING, core.state(2));
         assertEquals(2, next.size());
         for (RamTarget t : next) {
             assertArrayEquals("the held write reached the next target", second,
@@ -167,11 +176,13 @@ public class SimulatedTargetRemovalTest {
         hung.queue().write(0, 8, pattern(3));
         await(() -> hung.target().submitted.get() == 1, "the hung target holds");
         List<RamTarget> next = new CopyOnWriteArrayList<>();
-        core.addTarget(new Factory(() -> ram(next))); // bound beside the old one, e.g. another version
+        Factory other = new Factory(() -> ram(next));
+        core.addTarget(other); // bound beside the old one, e.g. another version
 
         removal = Thread.ofPlatform().name("test-factory-removal").start(() -> core.removeTarget(old));
-        await(() -> core.state(2) == ServiceState.SERVING && quick.target().closes.get() == 1,
+        await(() -> quick.managed().factory == other && core.state(2) == ServiceState.SERVING,
                 "the quick device is served by the other factory's target");
+        assertEquals(1, quick.target().closes.get());
         quick.queue().write(0, 8, pattern(4));
         assertAnsweredOnce(quick.queue(), 0);
         assertTrue("the hung device still drains", removal.isAlive());
@@ -181,7 +192,8 @@ public class SimulatedTargetRemovalTest {
         removal.join(WAIT_MILLIS);
         assertFalse(removal.isAlive());
         assertAnsweredOnce(hung.queue(), 0);
-        await(() -> core.state(1) == ServiceState.SERVING, "the hung device is served again");
+        await(() -> hung.managed().factory == other && core.state(1) == ServiceState.SERVING,
+                "the hung device is served again");
         assertEquals(1, hung.target().closes.get());
     }
 
