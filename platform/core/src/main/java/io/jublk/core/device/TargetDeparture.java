@@ -2,7 +2,6 @@ package io.jublk.core.device;
 
 import io.jublk.target.TargetFactory;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,8 +10,8 @@ import org.slf4j.LoggerFactory;
  * A target service going away (its bundle stops or is updated): every device it serves lets its target finish
  * what it holds (suspend, drain, close: {@link UblkDevice#detachTarget}) and then holds its I/O for the next
  * target of the type. The devices drain at once, each on a thread of its own ({@code jublk-drain-N}, under the
- * device's monitor as every change of a device), so a device's pause is its own drain, not the sum of the
- * drains before it in a loop. {@link #drain} returns once every drain has ended or hit its limit: the departing
+ * device's monitor as every change of a device; {@link DeviceThreads}), so a device's pause is its own drain, not
+ * the sum of the drains before it in a loop. {@link #drain} returns once every drain has ended or hit its limit: the departing
  * bundle's code must stay until then.
  */
 final class TargetDeparture {
@@ -38,46 +37,25 @@ final class TargetDeparture {
 
     /** Drains every device of {@code devices} that the factory's target serves; returns when all have ended. */
     void drain(List<ManagedDevice> devices) {
-        List<Thread> drains = new ArrayList<>();
-        for (ManagedDevice m : devices) {
-            // by type only: whether the factory serves m is read under m's monitor (an attach may be under way)
-            if (m.type().equals(factory.type())) {
-                drains.add(Thread.ofPlatform().name("jublk-drain-" + m.id()).daemon(true).start(() -> drainOne(m)));
-            }
-        }
-        boolean interrupted = false;
-        for (Thread t : drains) {
-            while (t.isAlive()) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    interrupted = true; // the old code must stay until the drain has ended: wait on
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        // by type only: whether the factory serves m is read under m's monitor (an attach may be under way)
+        List<ManagedDevice> ofType = devices.stream().filter(m -> m.type().equals(factory.type())).toList();
+        DeviceThreads.eachAtOnce("jublk-drain", "draining the target of", ofType, this::drainOne);
     }
 
     private void drainOne(ManagedDevice m) {
-        try {
-            synchronized (m) {
-                if (m.factory != factory || m.device == null) {
-                    return;
-                }
-                String why = "its " + m.type() + " target service went away";
-                m.swap = new SwapTimeline(why, lostNanos);
-                m.device.detachTarget(drainLimit, m.swap);
-                m.targetDetached = true;
-                m.lostTarget(why);
-                LOG.info("ublk device {} holds its I/O until a '{}' target is back", m.id(), m.type());
-                if (replaced) {
-                    serving.later(m, 0);
-                }
+        synchronized (m) {
+            if (m.factory != factory || m.device == null) {
+                return;
             }
-        } catch (RuntimeException | Error e) {
-            LOG.error("draining the target of ublk device {}: {}", m.id(), e.toString(), e);
+            String why = "its " + m.type() + " target service went away";
+            m.swap = new SwapTimeline(why, lostNanos);
+            m.device.detachTarget(drainLimit, m.swap);
+            m.targetDetached = true;
+            m.lostTarget(why);
+            LOG.info("ublk device {} holds its I/O until a '{}' target is back", m.id(), m.type());
+            if (replaced) {
+                serving.later(m, 0);
+            }
         }
     }
 }
