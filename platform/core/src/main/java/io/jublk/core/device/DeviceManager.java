@@ -2,7 +2,6 @@ package io.jublk.core.device;
 
 import io.jublk.core.control.ControlClient;
 import io.jublk.core.uapi.DevInfo;
-import io.jublk.core.uapi.Feature;
 import io.jublk.target.Target;
 import io.jublk.target.TargetException;
 import io.jublk.target.TargetFactory;
@@ -120,7 +119,8 @@ public class DeviceManager implements UblkService {
 
     /**
      * Devices with user recovery are released for the next core (they wait QUIESCED in the kernel, their
-     * I/O held); the others are deleted, since the kernel would fail their I/O anyway.
+     * I/O held); the others are deleted, since the kernel would fail their I/O anyway. All at once
+     * ({@link CoreStop}); this returns once every device is done, while the core's code is still there.
      */
     @Deactivate
     void deactivate() {
@@ -130,24 +130,7 @@ public class DeviceManager implements UblkService {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (ManagedDevice m : devices.snapshot()) {
-            synchronized (m) {
-                UblkDevice device = m.device;
-                if (device == null) {
-                    continue;
-                }
-                if (Feature.USER_RECOVERY.in(device.info().flags())) {
-                    device.release(config.drainLimit());
-                    m.device = null;
-                } else {
-                    try {
-                        DeviceDeletion.served(m);
-                    } catch (IOException e) {
-                        LOG.error("could not delete ublk device {} while stopping: {}", m.id(), e.getMessage());
-                    }
-                }
-            }
-        }
+        CoreStop.releaseAll(devices.snapshot(), config.drainLimit());
     }
 
     // ---- targets coming and going ---------------------------------------------------------------
