@@ -1,34 +1,24 @@
 package io.jublk.startgate;
 
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.apache.karaf.main.util.BootstrapLogManager;
 
 /**
- * The gate's lines go to karaf.log the way Karaf's launcher writes its own ("Lock acquired. Setting startlevel to
- * 25"): through the launcher's file handler, not pax-logging, whose configuration swap at start drops what is
- * logged during it (the gate opens in the same second). Without the launcher's logging set up (tests), through the
- * JDK's root handlers.
+ * The gate's lines: through java.util.logging, which pax-logging (level 8, before the gate ever speaks) sends to
+ * karaf.log like any bundle's lines. Not through the launcher's own file handler (Karaf's "Lock acquired" lines):
+ * log4j writes karaf.log through its own file position, over what another writer appended. The last line is also
+ * kept as the system property {@value #STATE} ({@code system:property jublk.startgate}), which a line lost in
+ * pax-logging's configuration swap at start does not take with it.
  */
 final class GateLog {
+    static final String STATE = "jublk.startgate";
     private static final Logger LOG = Logger.getLogger(StartGate.class.getName());
 
     private GateLog() {
     }
 
-    static synchronized void log(Level level, String line) {
-        // pax-logging resets java.util.logging when it starts (level 8), which drops handlers added before
-        if (LOG.getHandlers().length == 0) {
-            try {
-                for (Handler h : BootstrapLogManager.getDefaultHandlers()) {
-                    LOG.addHandler(h);
-                }
-                LOG.setUseParentHandlers(false);
-            } catch (RuntimeException | LinkageError e) {
-                LOG.setUseParentHandlers(true);
-            }
-        }
-        LOG.log(level, line);
+    static void log(Level level, String line) {
+        System.setProperty(STATE, line);
+        LOG.logp(level, StartGate.class.getName(), "", line);
     }
 }

@@ -103,6 +103,8 @@ public final class StartGate implements BundleActivator, FrameworkListener, AllS
                 open = false; // Karaf lowered it (lock lost): the next climb is a start again
                 cancelTimeout();
                 System.setProperty(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, Integer.toString(gateLevel));
+                GateLog.log(Level.INFO, "jublk start gate: start level " + level + " is below the core's " + gateLevel
+                        + ": held there again when it comes back");
             }
             return;
         }
@@ -119,7 +121,7 @@ public final class StartGate implements BundleActivator, FrameworkListener, AllS
             recovered(published[0]);
         } else if (!coreActive()) {
             open(Level.INFO, "no active " + CORE + " bundle at start level " + level
-                    + " (a first start installs it later): nothing to wait for");
+                    + " (stopped, or a first start, where the features service installs it later): nothing to wait for");
         } else {
             timeout = timer.schedule(this::timedOut, timeoutSeconds, TimeUnit.SECONDS);
         }
