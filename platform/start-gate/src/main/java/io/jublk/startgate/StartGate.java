@@ -60,9 +60,10 @@ public final class StartGate implements BundleActivator, FrameworkListener, AllS
         this.context = context;
         framework = context.getBundle(Constants.SYSTEM_BUNDLE_ID);
         // Karaf's launcher keeps the configured beginning level in the system property (it starts Felix at 1)
-        gateLevel = level(System.getProperty(Constants.FRAMEWORK_BEGINNING_STARTLEVEL), Constants.FRAMEWORK_BEGINNING_STARTLEVEL, 1);
-        finalLevel = level(context.getProperty(FINAL_LEVEL), FINAL_LEVEL, DEFAULT_FINAL_LEVEL);
-        timeoutSeconds = level(context.getProperty(TIMEOUT), TIMEOUT, DEFAULT_TIMEOUT_SECONDS);
+        gateLevel = setting(System.getProperty(Constants.FRAMEWORK_BEGINNING_STARTLEVEL),
+                Constants.FRAMEWORK_BEGINNING_STARTLEVEL, 1);
+        finalLevel = setting(context.getProperty(FINAL_LEVEL), FINAL_LEVEL, DEFAULT_FINAL_LEVEL);
+        timeoutSeconds = setting(context.getProperty(TIMEOUT), TIMEOUT, DEFAULT_TIMEOUT_SECONDS);
         if (finalLevel <= gateLevel) {
             return; // nothing to hold: Karaf's beginning level is the final one
         }
@@ -120,8 +121,8 @@ public final class StartGate implements BundleActivator, FrameworkListener, AllS
         if (published != null) {
             recovered(published[0]);
         } else if (!coreActive()) {
-            open(Level.INFO, "no active " + CORE + " bundle at start level " + level
-                    + " (stopped, or a first start, where the features service installs it later): nothing to wait for");
+            open(Level.INFO, "no active " + CORE + " bundle at start level " + level + " (stopped, or a first"
+                    + " start, where the features service installs it later): nothing to wait for");
         } else {
             timeout = timer.schedule(this::timedOut, timeoutSeconds, TimeUnit.SECONDS);
         }
@@ -179,7 +180,7 @@ public final class StartGate implements BundleActivator, FrameworkListener, AllS
     }
 
     /** A level or a number of seconds from a property; a bad one is one log line and the default. */
-    static int level(String value, String name, int otherwise) {
+    static int setting(String value, String name, int otherwise) {
         if (value == null || value.isBlank()) {
             return otherwise;
         }
