@@ -328,6 +328,11 @@ for dev in "${id}" "${qid}" "${fid}" "${did}" ${rid}; do
     for i in `seq 1 300`; do served "${dev}" && break; sleep 1; done
     check "device ${dev} is served and LIVE again, `expr \`date +%s\` - ${killed_at}` s after the kill" served "${dev}"
 done
+# devices first: the start gate held the framework at the core's level until these devices were served again
+gate=`client 'system:property jublk.startgate'`
+check "the start gate opened when the core had served its recorded devices again, at level 25 (${gate})" \
+    sh -c 'printf "%s\n" "$0" | grep -q "served its recorded devices again ([1-9][0-9]* of [1-9][0-9]*); start level 25 -> 100"' "${gate}"
+grep -e 'devices recovered: ' -e 'jublk start gate: ' -e 'Lock acquired. Setting' "${home}/data/log/karaf.log" | cut -c1-260 | sed 's/^/# /'
 listing "${qid}"
 check "list ${qid}: daemon pid `field pid` is the new JVM (`server_pid`)" [ "`field pid`" = "`server_pid`" ]
 out=`"${home}/bin/ublk" recover -n "${id}" 2>&1`

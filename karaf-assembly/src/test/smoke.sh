@@ -279,5 +279,46 @@ if [ ! -e /dev/ublk-control ]; then
         [ "`grep -cE "\| WARN .*\| DriverCheck .*no /dev/ublk-control: the kernel's ublk driver is not loaded" "${home}/data/log/karaf.log"`" = 1 ]
 fi
 
+# ---- devices first: SCR at the core's level, and the start gate (lib/jublk-start-gate.jar) -----------------
+# level_of NAME: the start level of a bundle (by symbolic name)
+level_of() { admin "bundle:list -t 0 $1" | awk -F'|' '$1 ~ /^ *[0-9]+ *$/ { gsub(/ /, "", $3); print $3 }'; }
+gate_state() { admin 'system:property jublk.startgate'; }
+framework_level() { admin 'system:start-level' | awk '/^Level/ { print $2 }'; }
+check "SCR (org.apache.felix.scr) and the core start at level 25 (`level_of org.apache.felix.scr`, `level_of jublk-core`), feature scr Started" \
+    sh -c '[ "$0" = 25 ] && [ "$1" = 25 ] && echo "$2" | grep -q "^scr .*Started"'     "`level_of org.apache.felix.scr`" "`level_of jublk-core`" "`admin 'feature:list -i'`"
+check "a bundle copied into deploy/ gets the core's level 25 (`level_of jublk.smoke.deployed`)" \
+    [ "`level_of jublk.smoke.deployed`" = 25 ]
+out=`gate_state`
+check "first start: the gate opened at once, no core installed yet at level 25 (${out})" \
+    contains "${out}" "no active jublk-core bundle at start level 25 .*start level 25 -> 100"
+check "first start: the framework at level 100 (`framework_level`)" [ "`framework_level`" = 100 ]
+# restart_server HOW: kill -9 or bin/stop, then bin/start with a fresh karaf.log; waits for the framework's level 100
+restart_server() {
+    if [ "$1" = kill ]; then kill -9 "`server_pid`"; else "${home}/bin/stop" > /dev/null 2>&1; fi
+    for i in `seq 1 30`; do [ -z "`server_pid`" ] && break; sleep 1; done
+    mv "${home}/data/log/karaf.log" "${home}/data/log/karaf.log.before-$1-`date +%s`"
+    "${home}/bin/start" > /dev/null 2>&1
+    for i in `seq 1 120`; do [ "`framework_level 2>/dev/null`" = 100 ] && return 0; sleep 1; done
+    return 1
+}
+check "restart after kill -9: the server is back" restart_server kill
+out=`gate_state`
+check "restart: the gate opened when the core said its devices were recovered, at level 25 (${out})" \
+    contains "${out}" "the jublk core has served its recorded devices again (0 of 0); start level 25 -> 100"
+check "restart: the framework at level 100 (`framework_level`)" [ "`framework_level`" = 100 ]
+# What logged before the gate opened (lines carry "| ID - name - version |"): bundles of level 25 or below only.
+levels=`admin 'bundle:list -t 0' | awk -F'|' '$1 ~ /^ *[0-9]+ *$/ { gsub(/ /, "", $1); gsub(/ /, "", $3); print $1, $3 }'`
+early=`sed -n '1,/jublk start gate: /p' "${home}/data/log/karaf.log" | awk -F'|' 'NF > 5 { split($5, b, " - "); gsub(/ /, "", b[1]); print b[1] }' | sort -un | tr '\n' ' '`
+above=`for id in ${early}; do printf '%s\n' "${levels}" | awk -v id="${id}" '$1 == id && $2 > 25 { print $1 }'; done`
+check "restart: nothing above level 25 logged before the gate opened (bundles that did: ${early:-none}; above 25: ${above:-none})" \
+    sh -c '[ -n "$0" ] && [ -z "$1" ] && grep -q "devices recovered: " "$2"' "${early}" "${above}" "${home}/data/log/karaf.log"
+admin 'bundle:stop jublk-core' > /dev/null
+check "restart with the core stopped: the server is back" restart_server stop
+out=`gate_state`
+check "restart with the core stopped: the gate opened at once (${out})" \
+    contains "${out}" "no active jublk-core bundle at start level 25 .*start level 25 -> 100"
+admin 'bundle:start jublk-core' > /dev/null
+check "the core started again (`bundle_state jublk-core`)" [ "`bundle_state jublk-core`" = Active ]
+
 # ---- stop -----------------------------------------------------------------------------------------------
 stop_and_report

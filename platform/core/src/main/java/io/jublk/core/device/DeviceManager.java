@@ -72,6 +72,7 @@ public class DeviceManager implements UblkService {
         startRecovery = new StartRecovery();
         serving = new ServingAgain(worker, devices, factories, this::defaults, startRecovery);
         recorded = new RecordedDevices(devices, serving, startRecovery);
+        startRecovery.publish(context);
         worker.execute(recorded::takeOverAll);
         worker.scheduleWithFixedDelay(surviving("device watchdog", new Watchdog(devices, serving.failures)), 1, 1,
                 TimeUnit.SECONDS);
@@ -124,6 +125,7 @@ public class DeviceManager implements UblkService {
      */
     @Deactivate
     void deactivate() {
+        startRecovery.withdraw();
         worker.shutdownNow();
         try {
             worker.awaitTermination(60, TimeUnit.SECONDS);

@@ -5,12 +5,18 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import io.jublk.target.TargetOptions;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 
 /** When the core's recovery at start counts as done (bench/start waits for its log line). No ublk driver needed. */
 public class StartRecoveryTest {
@@ -38,6 +44,50 @@ public class StartRecoveryTest {
         assertFalse(r.done().isDone());
         r.recordsRead(1);
         assertEquals(Integer.valueOf(1), r.done().getNow(-1));
+    }
+
+    /** Done: DevicesRecovered registered after the line, with its counts; withdrawn when the core stops. */
+    @Test
+    public void publishesDevicesRecoveredOnceDoneUntilWithdrawn() {
+        List<String> calls = new ArrayList<>();
+        StartRecovery r = new StartRecovery();
+        r.publish(context(calls));
+        r.pending(3);
+        r.recordsRead(2);
+        assertTrue("not before it is done: " + calls, calls.isEmpty());
+        r.settled(3, true);
+        assertEquals(List.of("register " + DevicesRecovered.class.getName() + " served=1 recorded=2"), calls);
+        r.withdraw();
+        assertEquals("unregister", calls.get(calls.size() - 1));
+    }
+
+    /** A core that stops before it is done registers nothing afterwards. */
+    @Test
+    public void noDevicesRecoveredAfterWithdraw() {
+        List<String> calls = new ArrayList<>();
+        StartRecovery r = new StartRecovery();
+        r.publish(context(calls));
+        r.withdraw();
+        r.recordsRead(0);
+        assertTrue(r.done().isDone());
+        assertEquals(List.of(), calls);
+    }
+
+    /** A BundleContext that notes registerService and unregister (nothing else is called). */
+    @SuppressWarnings("unchecked")
+    private static BundleContext context(List<String> calls) {
+        ServiceRegistration<?> registration = (ServiceRegistration<?>) Proxy.newProxyInstance(
+                StartRecoveryTest.class.getClassLoader(), new Class<?>[] {ServiceRegistration.class}, (p, m, a) -> {
+                    calls.add(m.getName());
+                    return null;
+                });
+        return (BundleContext) Proxy.newProxyInstance(StartRecoveryTest.class.getClassLoader(),
+                new Class<?>[] {BundleContext.class}, (p, m, a) -> {
+                    Dictionary<String, ?> props = (Dictionary<String, ?>) a[2];
+                    calls.add("register " + ((Class<?>) a[0]).getName() + " served="
+                            + props.get(DevicesRecovered.SERVED) + " recorded=" + props.get(DevicesRecovered.RECORDED));
+                    return registration;
+                });
     }
 
     /** The real core, no records: done at once after activation. */
