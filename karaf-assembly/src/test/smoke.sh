@@ -289,8 +289,10 @@ check "SCR (org.apache.felix.scr) and the core start at level 25 (`level_of org.
 check "a bundle copied into deploy/ gets the core's level 25 (`level_of jublk.smoke.deployed`)" \
     [ "`level_of jublk.smoke.deployed`" = 25 ]
 out=`gate_state`
-check "first start: the gate opened at once, no core installed yet at level 25 (${out})" \
-    contains "${out}" "no active jublk-core bundle at start level 25 .*start level 25 -> 100"
+# Which of the two opens it is a race: the features service installs and starts the core at first start while
+# Felix climbs to 25; either way at once (0 devices), never on the time-out.
+check "first start: the gate opened at once, on no core at level 25 or on its 0 of 0 devices (${out})" \
+    contains "${out}" "\\(no active jublk-core bundle at start level 25 \\|the jublk core has served its recorded devices again (0 of 0)\\).*start level 25 -> 100"
 check "first start: the framework at level 100 (`framework_level`)" [ "`framework_level`" = 100 ]
 # restart_server HOW: kill -9 or bin/stop, then bin/start with a fresh karaf.log; waits for the framework's level 100
 restart_server() {
