@@ -1,6 +1,7 @@
 package io.jublk.core.device;
 
 import io.jublk.target.TargetFactory;
+import java.time.Duration;
 
 /**
  * A device jublk is responsible for: its record, and, while it serves it, the running {@link UblkDevice}.
@@ -49,6 +50,18 @@ final class ManagedDevice {
         state = ServiceState.SERVING;
         reason = null;
         retryMillis = 0;
+    }
+
+    /**
+     * Under the monitor: the served target goes (failed, or its service went away): it finishes what it holds
+     * (suspend, drain, close; {@code swap} times it for the line logged when a new target serves), and the device
+     * holds its I/O, {@code why} in listings.
+     */
+    void detachTarget(SwapTimeline timeline, Duration drainLimit, String why) {
+        swap = timeline;
+        device.detachTarget(drainLimit, timeline);
+        targetDetached = true;
+        lostTarget(why);
     }
 
     void lostTarget(String why) {

@@ -64,10 +64,8 @@ final class ServingAgain {
             if (m.device != device || m.device.target() == null) {
                 return;
             }
-            m.swap = new SwapTimeline("its target failed");
-            device.detachTarget(config.get().drainLimit(), m.swap);
-            m.targetDetached = true;
-            m.lostTarget("its target failed: " + cause);
+            m.detachTarget(new SwapTimeline("its target failed"), config.get().drainLimit(),
+                    "its target failed: " + cause);
             retryAfterFailure(m, System.nanoTime());
         }
     }

@@ -48,10 +48,7 @@ final class TargetDeparture {
                 return;
             }
             String why = "its " + m.type() + " target service went away";
-            m.swap = new SwapTimeline(why, lostNanos);
-            m.device.detachTarget(drainLimit, m.swap);
-            m.targetDetached = true;
-            m.lostTarget(why);
+            m.detachTarget(new SwapTimeline(why, lostNanos), drainLimit, why);
             LOG.info("ublk device {} holds its I/O until a '{}' target is back", m.id(), m.type());
             if (replaced) {
                 serving.later(m, 0);
